@@ -1,0 +1,140 @@
+"""The hub config: one YAML file declaring the warehouse, the sources and match settings.
+
+Loading checks the whole file and reports every problem at once, each naming the
+file, the source and the field, so a data engineer fixes them in one go.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from sqlalchemy.engine import make_url
+
+from connectors import ConnectorSpec
+from matching import MatchSettings
+from quality import FULL_NAME, MAPPABLE_FIELDS, SourceMapping, SourceMappingBase
+
+#: Environment variable that overrides the config's warehouse URL.
+WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
+
+MAPPABLE_NAMES = (FULL_NAME, *MAPPABLE_FIELDS)
+
+SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; ``problems`` lists every reason, one per line."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class WarehouseSettings(BaseModel):
+    """Where the hub publishes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = "sqlite:///warehouse.sqlite"
+    """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
+
+
+class SourceSettings(BaseModel):
+    """One source system: how to read it and how its columns map to the canonical record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connector: ConnectorSpec
+    primary_key: str = Field(min_length=1)
+    """Column holding the source's own key for a customer."""
+    trust_rank: int = Field(ge=1)
+    """1 is the most trusted source; survivorship prefers lower ranks."""
+    fields: SourceMapping  # type: ignore[valid-type]
+
+    @property
+    def mapping(self) -> SourceMappingBase:
+        """The field mapping, typed for the quality stage."""
+        return self.fields  # type: ignore[no-any-return]
+
+
+class HubConfig(BaseModel):
+    """The whole hub config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    warehouse: WarehouseSettings = WarehouseSettings()
+    sources: dict[SourceName, SourceSettings] = Field(min_length=1)
+    matching: MatchSettings = MatchSettings()
+
+    @property
+    def trust_ranks(self) -> dict[str, int]:
+        """Source name → trust rank."""
+        return {name: source.trust_rank for name, source in self.sources.items()}
+
+
+def load_config(path: str | Path) -> HubConfig:
+    """Read, check and resolve the config at ``path``.
+
+    Relative file paths and SQLite URLs are anchored at the config's folder; the
+    ``HUB_WAREHOUSE_URL`` environment variable overrides ``warehouse.url``.
+
+    Raises:
+        ConfigError: with every problem found, each naming the file, source and field.
+    """
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, [f"{path}: cannot read the config: {exc.strerror}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(path, [f"{path}{where}: not valid YAML: {reason}"]) from None
+    if not isinstance(document, dict):
+        raise ConfigError(path, [f"{path}: expected a mapping with `sources`, got {document!r}"])
+    try:
+        config = HubConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(path, [_describe(path, error) for error in exc.errors()]) from None
+    return _resolved(config, path.resolve().parent)
+
+
+def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
+    url = os.environ.get(WAREHOUSE_URL_ENV) or config.warehouse.url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        database = Path(parsed.database).expanduser()
+        if not database.is_absolute():
+            url = parsed.set(database=str(base_dir / database)).render_as_string(False)
+    sources = {
+        name: source.model_copy(update={"connector": source.connector.resolved(base_dir)})
+        for name, source in config.sources.items()
+    }
+    return config.model_copy(update={"warehouse": WarehouseSettings(url=url), "sources": sources})
+
+
+def _describe(path: Path, error: Any) -> str:
+    """One pydantic error as ``FILE: source `NAME`: field `a.b`: message``."""
+    location = [str(part) for part in error["loc"]]
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (check the spelling)"
+    elif error["type"] == "missing":
+        message = "required but missing"
+    if location[:1] == ["sources"] and len(location) >= 2:
+        source, field = location[1], location[2:]
+        if field[:1] == ["[key]"]:
+            return f"{path}: source `{source}`: the name must be lower_snake_case ({message})"
+        if field[:1] == ["connector"] and len(field) > 1:
+            del field[1]  # the connector kind pydantic adds to the location
+        if error["type"] == "extra_forbidden" and field[:1] == ["fields"]:
+            message = f"not a canonical field (known: {', '.join(MAPPABLE_NAMES)})"
+        where = f"source `{source}`: field `{'.'.join(field)}`" if field else f"source `{source}`"
+        return f"{path}: {where}: {message}"
+    return f"{path}: field `{'.'.join(location) or '(top)'}`: {message}"

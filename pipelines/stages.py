@@ -1,0 +1,191 @@
+"""The hub's stages as plain functions over DataFrames; the Dagster assets call these.
+
+Each function takes what the stage before produced and the hub config, calls the
+stage's package, and shapes the result for the next stage and for the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from connectors import landing_rows, row_payloads
+from matching import CustomerLinks, survive
+from pipelines.config import HubConfig
+from quality import QUARANTINE_COLUMNS, RECORD_ID, standardize, validate_records
+from warehouse import Publication, golden_ids
+
+
+@dataclass(frozen=True)
+class CustomerRecords:
+    """The standardized records of every source, and the rows each source quarantined."""
+
+    records: pd.DataFrame
+    quarantine: pd.DataFrame
+    """QUARANTINE_COLUMNS plus ``payload``, the row as read."""
+    rows_read: dict[str, int]
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    """One summary per expectation of the validation suite."""
+    checks_passed: bool = True
+
+    def standardized_by_source(self) -> dict[str, int]:
+        counts = self.records["source"].value_counts()
+        return {source: int(counts.get(source, 0)) for source in self.rows_read}
+
+    def quarantined_by_source(self) -> dict[str, int]:
+        """Quarantined rows per source, each row counted once whatever rules it broke."""
+        rows = self.quarantine.drop_duplicates(["source", "position"])
+        counts = rows["source"].value_counts()
+        return {source: int(counts.get(source, 0)) for source in self.rows_read}
+
+    def quarantined_by_rule(self) -> dict[str, dict[str, int]]:
+        by_rule: dict[str, dict[str, int]] = {}
+        for (source, rule), count in self.quarantine.groupby(["source", "rule"]).size().items():
+            by_rule.setdefault(str(source), {})[str(rule)] = int(count)
+        return by_rule
+
+
+@dataclass(frozen=True)
+class GoldenCustomers:
+    """Golden customers with their crosswalk and field lineage, in warehouse shape."""
+
+    golden: pd.DataFrame
+    xref: pd.DataFrame
+    lineage: pd.DataFrame
+
+
+def standardize_sources(
+    raw_by_source: dict[str, pd.DataFrame], config: HubConfig
+) -> CustomerRecords:
+    """Standardize every source's rows and validate the result as one batch."""
+    batches = [
+        standardize(
+            raw,
+            source=name,
+            primary_key=config.sources[name].primary_key,
+            mapping=config.sources[name].mapping,
+        )
+        for name, raw in raw_by_source.items()
+    ]
+    records = pd.concat([batch.records for batch in batches], ignore_index=True)
+    report = validate_records(records)
+    quarantine = pd.concat(
+        [*(batch.quarantine for batch in batches), report.quarantine], ignore_index=True
+    )
+    return CustomerRecords(
+        records=report.records.reset_index(drop=True),
+        quarantine=_with_payloads(quarantine, raw_by_source),
+        rows_read={name: len(raw) for name, raw in raw_by_source.items()},
+        checks=[summary.as_dict() for summary in report.expectations],
+        checks_passed=report.success,
+    )
+
+
+def _with_payloads(
+    quarantine: pd.DataFrame, raw_by_source: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
+    """Attach each quarantined row as it was read, so nothing of it is lost."""
+    payloads = pd.Series(None, index=quarantine.index, dtype=object)
+    for source, rows in quarantine.groupby("source"):
+        raw = raw_by_source[str(source)]
+        positions = rows["position"].astype(int).to_numpy() - 1
+        payloads[rows.index] = row_payloads(raw.iloc[positions]).to_numpy()
+    return quarantine[list(QUARANTINE_COLUMNS)].assign(payload=payloads)
+
+
+def golden_customers(
+    customer_records: CustomerRecords, links: CustomerLinks, config: HubConfig
+) -> GoldenCustomers:
+    """Golden customers from the clusters, each field chosen by survivorship."""
+    records = customer_records.records
+    survived = survive(records, links.clusters, config.trust_ranks)
+    golden_id_of_cluster = dict(
+        zip(survived.golden["cluster_id"], golden_ids(survived.golden["cluster_id"]), strict=True)
+    )
+    golden = survived.golden.assign(
+        golden_id=survived.golden["cluster_id"].map(golden_id_of_cluster),
+        sources=survived.golden["sources"].map(_joined),
+    )
+    by_record = records.set_index(RECORD_ID)
+    xref = pd.DataFrame(
+        {
+            "source": by_record["source"],
+            "source_key": by_record["source_key"],
+            "golden_id": links.clusters.reindex(by_record.index).map(golden_id_of_cluster),
+            "match_probability": _placing_probability(links, by_record.index),
+        }
+    ).reset_index(drop=True)
+    lineage_records = by_record[["source", "source_key"]]
+    lineage = survived.lineage.join(lineage_records, on=RECORD_ID).assign(
+        golden_id=survived.lineage["cluster_id"].map(golden_id_of_cluster)
+    )
+    return GoldenCustomers(
+        golden=golden,
+        xref=xref,
+        lineage=lineage[["golden_id", "field", "source", "source_key", "rule"]],
+    )
+
+
+def _joined(sources: Any) -> str:
+    return sources if isinstance(sources, str) else ",".join(sorted(sources))
+
+
+def _placing_probability(links: CustomerLinks, record_ids: pd.Index) -> pd.Series:
+    """For each record, the strongest link that placed it with another record."""
+    linked = links.pairs[links.pairs["decision"] == "link"]
+    both_ends = pd.concat(
+        [
+            linked[["record_id_l", "match_probability"]].set_axis([RECORD_ID, "p"], axis=1),
+            linked[["record_id_r", "match_probability"]].set_axis([RECORD_ID, "p"], axis=1),
+        ]
+    )
+    best = both_ends.groupby(RECORD_ID)["p"].max()
+    return best.reindex(record_ids)
+
+
+def publication(
+    *,
+    run_id: str,
+    started_at: dt.datetime,
+    raw_by_source: dict[str, pd.DataFrame],
+    customer_records: CustomerRecords,
+    links: CustomerLinks,
+    golden: GoldenCustomers,
+    config: HubConfig,
+) -> Publication:
+    """Everything the run publishes, with its summary."""
+    landed = pd.concat(
+        [
+            landing_rows(raw, source=name, primary_key=config.sources[name].primary_key)
+            for name, raw in raw_by_source.items()
+        ],
+        ignore_index=True,
+    )
+    decisions = links.pairs["decision"].value_counts()
+    summary = {
+        "rows_read": customer_records.rows_read,
+        "standardized": customer_records.standardized_by_source(),
+        "quarantined": customer_records.quarantined_by_source(),
+        "quarantined_by_rule": customer_records.quarantined_by_rule(),
+        "checks_passed": customer_records.checks_passed,
+        "candidate_pairs": links.candidate_pairs_by_pass,
+        "links": int(decisions.get("link", 0)),
+        "review_pairs": int(decisions.get("review", 0)),
+        "golden_customers": len(golden.golden),
+    }
+    return Publication(
+        run_id=run_id,
+        started_at=started_at,
+        sources=tuple(raw_by_source),
+        landed=landed,
+        records=customer_records.records,
+        quarantine=customer_records.quarantine,
+        golden=golden.golden,
+        xref=golden.xref,
+        lineage=golden.lineage,
+        pairs=links.pairs,
+        summary=summary,
+    )

@@ -1,0 +1,118 @@
+"""The warehouse tables. Their names and columns are a contract that downstream apps read.
+
+- ``golden_customer``: one row per customer, the surviving value of each field.
+- ``customer_xref``: one row per source record, the golden customer it belongs to.
+- ``source_record``: every row as read from its source (raw landing).
+- ``customer_record``: every source record after standardization (canonical shape).
+- ``quarantine``: rows that failed a quality rule, with the rule and the detail.
+- ``golden_lineage``: for each golden value, the source record and the rule that chose it.
+- ``match_pair``: scored pairs the matcher linked or left for review.
+- ``hub_run``: one row per run with its summary.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from quality.canonical import PERSON_FIELDS
+
+metadata = sa.MetaData()
+
+#: Column types of the person fields that differ from plain text.
+_PERSON_FIELD_TYPES: dict[str, sa.types.TypeEngine] = {
+    "birth_date": sa.Date(),
+    "country": sa.String(2),
+}
+
+
+def _person_columns() -> list[sa.Column]:
+    """One column per canonical person field, so a new canonical field lands by itself."""
+    return [
+        sa.Column(name, _PERSON_FIELD_TYPES.get(name, sa.String(200))) for name in PERSON_FIELDS
+    ]
+
+
+hub_run = sa.Table(
+    "hub_run",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("summary", sa.JSON),
+)
+
+source_record = sa.Table(
+    "source_record",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Column("load_id", sa.String(64), nullable=False),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
+customer_record = sa.Table(
+    "customer_record",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    *_person_columns(),
+    sa.Column("source_updated_at", sa.DateTime(timezone=True)),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+
+golden_customer = sa.Table(
+    "golden_customer",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    *_person_columns(),
+    sa.Column("record_count", sa.Integer, nullable=False),
+    sa.Column("sources", sa.String(500), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+
+customer_xref = sa.Table(
+    "customer_xref",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("golden_id", sa.String(32), nullable=False, index=True),
+    sa.Column("match_probability", sa.Float),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+
+golden_lineage = sa.Table(
+    "golden_lineage",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("source_key", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+)
+
+match_pair = sa.Table(
+    "match_pair",
+    metadata,
+    sa.Column("record_id_l", sa.String(300), primary_key=True),
+    sa.Column("record_id_r", sa.String(300), primary_key=True),
+    sa.Column("match_weight", sa.Float, nullable=False),
+    sa.Column("match_probability", sa.Float, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False, index=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False, index=True),
+    sa.Column("source_key", sa.String(200)),
+    sa.Column("position", sa.Integer),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("payload", sa.JSON),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+)
