@@ -1,0 +1,99 @@
+"""The hub config: every problem reported at once, naming the file, source and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import ConfigError, load_config
+
+DATA = Path(__file__).parents[1] / "data"
+
+GOOD = """
+warehouse:
+  url: sqlite:///out/warehouse.sqlite
+sources:
+  crm_legacy:
+    connector: {kind: sql, url: "sqlite:///crm.sqlite", table: CUSTOMER}
+    primary_key: CUST_NO
+    trust_rank: 1
+    fields:
+      full_name: {column: NAME, order: family_given}
+      birth_date: {column: BIRTH_DT, format: DDMMYYYY}
+      country: {value: "NO"}
+  webshop:
+    connector: {kind: csv, path: shop/customers.csv, delimiter: ";"}
+    primary_key: customer_id
+    trust_rank: 2
+    fields: {email: email, given_name: first_name}
+"""
+
+
+def test_good_config_resolves_paths_next_to_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUB_WAREHOUSE_URL", raising=False)
+    (tmp_path / "hub.yaml").write_text(GOOD, encoding="utf-8")
+    config = load_config(tmp_path / "hub.yaml")
+    assert config.warehouse.url == f"sqlite:///{tmp_path}/out/warehouse.sqlite"
+    assert config.sources["crm_legacy"].connector.url == f"sqlite:///{tmp_path}/crm.sqlite"
+    assert config.sources["webshop"].connector.path == str(tmp_path / "shop/customers.csv")
+    assert config.trust_ranks == {"crm_legacy": 1, "webshop": 2}
+    assert config.sources["crm_legacy"].mapping.fields["country"].value == "NO"
+    assert config.matching.link_threshold > config.matching.review_threshold
+
+
+def test_environment_overrides_the_warehouse_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "hub.yaml").write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("HUB_WAREHOUSE_URL", "postgresql+psycopg://hub@db/warehouse")
+    assert load_config(tmp_path / "hub.yaml").warehouse.url == (
+        "postgresql+psycopg://hub@db/warehouse"
+    )
+
+
+def test_every_problem_is_reported_at_once_with_file_source_and_field() -> None:
+    path = DATA / "bad_hub.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    problems = caught.value.problems
+    expected = [
+        "field `warehouse.pool`: unknown setting",
+        "source `crm_legacy`: field `connector`: give exactly one of `table` or `query`",
+        "source `crm_legacy`: field `trust_rank`",
+        "source `crm_legacy`: field `fields.full_name.order`",
+        "source `crm_legacy`: field `fields.birth_date.format`: date format 'QQ'",
+        "source `crm_legacy`: field `fields.birthday`: not a canonical field",
+        "source `Web-Shop`: the name must be lower_snake_case",
+        "source `Web-Shop`: field `connector`: Input tag 'ftp'",
+        "source `newsletter`: field `primary_key`: required but missing",
+        "source `newsletter`: field `fields.phone`: `format` applies only to",
+        "field `matching.link_threshold`",
+    ]
+    for fragment in expected:
+        assert any(fragment in p for p in problems), f"{fragment!r} not in {problems}"
+    assert len(problems) == len(expected), problems
+    assert all(p.startswith(f"{path}: ") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sources: [a, b", "line 1: not valid YAML"),
+        ("- just\n- a list\n", "expected a mapping with `sources`"),
+        ("sources: {}\n", "field `sources`"),
+    ],
+    ids=["broken-yaml", "not-a-mapping", "no-sources"],
+)
+def test_unusable_files_say_why(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "hub.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the config"):
+        load_config(tmp_path / "absent.yaml")

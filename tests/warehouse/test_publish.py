@@ -1,0 +1,152 @@
+"""Publishing a run: the contract tables, landing by row hash, and all-or-nothing writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from connectors import landing_rows
+from warehouse import Publication, connect, publish, run_summary
+
+STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
+
+
+def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) -> Publication:
+    raw = pd.DataFrame(
+        {"CUST_NO": ["1", "2", None], "NAME": [*crm_names, "?"]}, dtype=object
+    )
+    records = pd.DataFrame(
+        {
+            "source": ["crm", "crm"],
+            "source_key": ["1", "2"],
+            "given_name": list(crm_names),
+            "family_name": ["Müller", "Müller"],
+            "birth_date": pd.to_datetime(["1961-02-01", None]),
+            "email": ["anna@example.de", None],
+            "country": ["DE", "DE"],
+            "source_updated_at": pd.to_datetime(["2024-01-01T10:00:00Z", None], utc=True),
+        }
+    )
+    golden = pd.DataFrame(
+        {
+            "golden_id": ["GC-A", "GC-B"],
+            "given_name": list(crm_names),
+            "family_name": ["Müller", "Müller"],
+            "birth_date": pd.to_datetime(["1961-02-01", None]),
+            "record_count": [1, 1],
+            "sources": ["crm", "crm"],
+        }
+    )
+    return Publication(
+        run_id=run_id,
+        started_at=STARTED,
+        sources=("crm",),
+        landed=landing_rows(raw, source="crm", primary_key="CUST_NO"),
+        records=records,
+        quarantine=pd.DataFrame(
+            {
+                "source": ["crm"],
+                "source_key": [None],
+                "position": [3],
+                "rule": ["missing_source_key"],
+                "detail": ["column `CUST_NO` is empty"],
+                "payload": [{"NAME": "?"}],
+            }
+        ),
+        golden=golden,
+        xref=pd.DataFrame(
+            {
+                "source": ["crm", "crm"],
+                "source_key": ["1", "2"],
+                "golden_id": ["GC-A", "GC-B"],
+                "match_probability": [None, None],
+            }
+        ),
+        lineage=pd.DataFrame(
+            {
+                "golden_id": ["GC-A", "GC-B"],
+                "field": ["given_name", "given_name"],
+                "source": ["crm", "crm"],
+                "source_key": ["1", "2"],
+                "rule": ["trust_rank", "trust_rank"],
+            }
+        ),
+        pairs=pd.DataFrame(
+            {
+                "record_id_l": ["crm:1"],
+                "record_id_r": ["crm:2"],
+                "match_weight": [1.5],
+                "match_probability": [0.7],
+                "decision": ["review"],
+            }
+        ),
+        summary={"golden_customers": 2},
+    )
+
+
+def _table(engine: sa.Engine, name: str) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return pd.read_sql_table(name, connection)
+
+
+def test_publish_writes_the_contract_tables(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    counts = publish(engine, _publication("run-1"))
+    assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
+    golden = _table(engine, "golden_customer").sort_values("golden_id")
+    assert golden["golden_id"].tolist() == ["GC-A", "GC-B"]
+    assert golden["birth_date"].astype(str).tolist()[0] == "1961-02-01"
+    xref = _table(engine, "customer_xref")
+    assert set(zip(xref["source_key"], xref["golden_id"], strict=True)) == {
+        ("1", "GC-A"),
+        ("2", "GC-B"),
+    }
+    quarantine = _table(engine, "quarantine")
+    assert quarantine[["rule", "position", "run_id"]].values.tolist() == [
+        ["missing_source_key", 3, "run-1"]
+    ]
+    landed = _table(engine, "source_record").sort_values("source_key")
+    assert landed["source_key"].tolist() == ["1", "2"]
+    assert run_summary(engine, "run-1")["golden_customers"] == 2
+    assert run_summary(engine, "run-1")["landing"] == {"new": 2, "changed": 0, "unchanged": 0}
+
+
+def test_republishing_replaces_results_and_compares_landed_rows(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    publish(engine, _publication("run-1"))
+    first_seen = _table(engine, "source_record").set_index("source_key")["first_seen"]
+
+    counts = publish(engine, _publication("run-2", crm_names=("Anna", "Johannes")))
+
+    assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 1)
+    landed = _table(engine, "source_record").set_index("source_key")
+    assert landed.loc["1", "load_id"] == "run-1"
+    assert landed.loc["2", "load_id"] == "run-2"
+    assert landed["first_seen"].sort_index().equals(first_seen.sort_index())
+    golden = _table(engine, "golden_customer")
+    assert sorted(golden["given_name"]) == ["Anna", "Johannes"]
+    assert set(golden["run_id"]) == {"run-2"}
+    assert len(_table(engine, "customer_record")) == 2
+
+
+def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    publish(engine, _publication("run-1"))
+    broken = _publication("run-2", crm_names=("Anna", "Johannes"))
+    duplicate_golden = pd.concat([broken.golden, broken.golden.iloc[[0]]], ignore_index=True)
+    broken = Publication(**{**broken.__dict__, "golden": duplicate_golden})
+
+    with pytest.raises(sa.exc.IntegrityError):
+        publish(engine, broken)
+
+    golden = _table(engine, "golden_customer")
+    assert sorted(golden["given_name"]) == ["Anna", "Hans"]
+    assert set(golden["run_id"]) == {"run-1"}
+    landed = _table(engine, "source_record")
+    assert set(landed["load_id"]) == {"run-1"}
+    with engine.connect() as connection:
+        runs = connection.execute(sa.text("SELECT run_id FROM hub_run")).scalars().all()
+    assert runs == ["run-1"]
