@@ -1,6 +1,7 @@
-"""Dagster assets, generated from the hub config: one per source, then the shared stages."""
+"""Dagster assets, generated from the hub config: one per source, then the shared stages.
 
-from __future__ import annotations
+No postponed annotations here: Dagster reads the context and input types at definition.
+"""
 
 import datetime as dt
 
@@ -70,7 +71,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         decisions = links.pairs["decision"].value_counts()
         context.add_output_metadata(
             {
-                "candidate_pairs": int(sum(links.candidate_pairs_by_pass.values())),
+                "candidate_pairs": sum(r.new_pairs for r in links.candidate_pairs_by_pass.values()),
                 "links": int(decisions.get("link", 0)),
                 "review_pairs": int(decisions.get("review", 0)),
                 "clusters": int(links.clusters.nunique()),

@@ -63,7 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     demo = generate_demo(args.out, people=args.people, seed=args.seed)
-    records = sum(demo.records_per_source.values())
+    records = sum(demo.record_counts.values())
     print(
         f"Generated {args.people:,} people as {records:,} source records in {args.out}/ "
         f"({time.perf_counter() - started:.1f} s); config: {demo.config}"

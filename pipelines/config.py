@@ -16,12 +16,13 @@ from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
 from matching import MatchSettings
-from quality import FULL_NAME, MAPPABLE_FIELDS, SourceMapping, SourceMappingBase
+from quality import SourceMapping, SourceMappingBase
 
 #: Environment variable that overrides the config's warehouse URL.
 WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
 
-MAPPABLE_NAMES = (FULL_NAME, *MAPPABLE_FIELDS)
+#: The names a source may map in `fields:`.
+MAPPABLE_NAMES = tuple(SourceMapping.model_fields)
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 

@@ -45,9 +45,11 @@ class RunReport:
         if not s.get("checks_passed", True):
             lines += ["", "  validation: a batch-level expectation failed (see the Dagster run)"]
         landing = s.get("landing", {})
+        candidates = sum(p["new_pairs"] for p in s["candidate_pairs"].values())
+        passes = len(s["candidate_pairs"])
         lines += [
             "",
-            f"  candidate pairs     {sum(s['candidate_pairs'].values()):>9,}",
+            f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes)",
             f"  links made          {s['links']:>9,}",
             f"  left for review     {s['review_pairs']:>9,}",
             f"  golden customers    {s['golden_customers']:>9,}",

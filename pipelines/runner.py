@@ -10,8 +10,8 @@ from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
 from pipelines.errors import HUB_ERRORS
 
-#: Dagster's own log lines below this level stay out of the terminal.
-_QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+#: Dagster's own log lines stay out of the terminal; failures are reported by `RunFailed`.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class RunFailed(Exception):

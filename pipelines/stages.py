@@ -60,27 +60,29 @@ class GoldenCustomers:
 def standardize_sources(
     raw_by_source: dict[str, pd.DataFrame], config: HubConfig
 ) -> CustomerRecords:
-    """Standardize every source's rows and validate the result as one batch."""
-    batches = [
-        standardize(
-            raw,
-            source=name,
-            primary_key=config.sources[name].primary_key,
-            mapping=config.sources[name].mapping,
+    """Standardize and validate every source's rows; the rest goes to quarantine."""
+    records, quarantines, checks = [], [], []
+    checks_passed = True
+    for name in config.sources:
+        raw = raw_by_source[name]
+        source = config.sources[name]
+        batch = standardize(
+            raw, source=name, primary_key=source.primary_key, mapping=source.mapping
         )
-        for name, raw in raw_by_source.items()
-    ]
-    records = pd.concat([batch.records for batch in batches], ignore_index=True)
-    report = validate_records(records)
-    quarantine = pd.concat(
-        [*(batch.quarantine for batch in batches), report.quarantine], ignore_index=True
-    )
+        report = validate_records(batch.records)
+        # Validation numbers rows within the records; quarantine names the raw row.
+        raw_positions = batch.records.index.to_numpy()[report.quarantine["position"] - 1] + 1
+        records.append(report.records)
+        quarantines += [batch.quarantine, report.quarantine.assign(position=raw_positions)]
+        checks += [{"source": name, **summary.__dict__} for summary in report.expectations]
+        checks_passed = checks_passed and report.success
+    quarantine = pd.concat(quarantines, ignore_index=True)
     return CustomerRecords(
-        records=report.records.reset_index(drop=True),
+        records=pd.concat(records, ignore_index=True),
         quarantine=_with_payloads(quarantine, raw_by_source),
-        rows_read={name: len(raw) for name, raw in raw_by_source.items()},
-        checks=[summary.as_dict() for summary in report.expectations],
-        checks_passed=report.success,
+        rows_read={name: len(raw_by_source[name]) for name in config.sources},
+        checks=checks,
+        checks_passed=checks_passed,
     )
 
 
@@ -171,7 +173,10 @@ def publication(
         "quarantined": customer_records.quarantined_by_source(),
         "quarantined_by_rule": customer_records.quarantined_by_rule(),
         "checks_passed": customer_records.checks_passed,
-        "candidate_pairs": links.candidate_pairs_by_pass,
+        "candidate_pairs": {
+            name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
+            for name, report in links.candidate_pairs_by_pass.items()
+        },
         "links": int(decisions.get("link", 0)),
         "review_pairs": int(decisions.get("review", 0)),
         "golden_customers": len(golden.golden),
@@ -186,6 +191,23 @@ def publication(
         golden=golden.golden,
         xref=golden.xref,
         lineage=golden.lineage,
-        pairs=links.pairs,
+        pairs=_with_evidence(links.pairs),
         summary=summary,
     )
+
+
+def _with_evidence(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs with their per-comparison level and weight gathered into one ``evidence`` dict."""
+    comparisons = [c.removesuffix("_level") for c in pairs.columns if c.endswith("_level")]
+    evidence = [
+        {
+            name: {"level": int(level), "weight": float(weight)}
+            for name, level, weight in zip(comparisons, levels, weights, strict=True)
+        }
+        for levels, weights in zip(
+            pairs[[f"{c}_level" for c in comparisons]].itertuples(index=False, name=None),
+            pairs[[f"{c}_weight" for c in comparisons]].itertuples(index=False, name=None),
+            strict=True,
+        )
+    ]
+    return pairs.assign(evidence=evidence)

@@ -150,7 +150,7 @@ def _rows(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
     converted = frame.copy()
     for name, column in converted.items():
         if pd.api.types.is_datetime64_any_dtype(column):
-            values = column.dt.date if name == "birth_date" else column.dt.to_pydatetime()
+            values = column.dt.date if name == "birth_date" else column.astype(object)
             converted[name] = pd.Series(values, index=column.index, dtype=object)
     converted = converted.astype(object).where(converted.notna(), None)
     return converted.to_dict("records")

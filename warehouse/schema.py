@@ -101,6 +101,7 @@ match_pair = sa.Table(
     sa.Column("match_weight", sa.Float, nullable=False),
     sa.Column("match_probability", sa.Float, nullable=False),
     sa.Column("decision", sa.String(16), nullable=False, index=True),
+    sa.Column("evidence", sa.JSON),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 

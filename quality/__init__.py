@@ -1,0 +1,31 @@
+"""Quality stage: standardize source rows into canonical records, validate, quarantine.
+
+What this module imports is the package's public interface; everything else in
+``quality`` may change without notice.
+"""
+
+from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID, record_id
+from quality.exceptions import MissingColumnError, QualityError, UnknownSuiteError
+from quality.mapping import FieldMapping, SourceMapping, SourceMappingBase
+from quality.quarantine import QUARANTINE_COLUMNS
+from quality.standardize import StandardizedBatch, standardize
+from quality.validation import ValidationReport, validate_records
+
+__all__ = [
+    "CANONICAL_FIELDS",
+    "MAPPABLE_FIELDS",
+    "PERSON_FIELDS",
+    "QUARANTINE_COLUMNS",
+    "RECORD_ID",
+    "FieldMapping",
+    "MissingColumnError",
+    "QualityError",
+    "SourceMapping",
+    "SourceMappingBase",
+    "StandardizedBatch",
+    "UnknownSuiteError",
+    "ValidationReport",
+    "record_id",
+    "standardize",
+    "validate_records",
+]

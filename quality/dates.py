@@ -1,0 +1,92 @@
+"""Dates and timestamps, read with the source's declared format or as ISO 8601.
+
+A value that does not fit the format, or names a day that does not exist
+(``31021990``), is invalid. Timestamps without an offset are taken as UTC; those with
+one are converted to UTC. Birth dates keep the day only.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from quality.mapping import strftime_format
+from quality.text import clean_text
+
+EARLIEST_BIRTH_DATE = pd.Timestamp("1900-01-01")
+"""Birth dates before this are taken as placeholders or typos, not as real people."""
+
+
+def _fit_format(text: pd.Series, date_format: str) -> tuple[pd.Series, str]:
+    """The values that can fit ``date_format``, and the format as strftime codes.
+
+    Token formats (``DDMMYYYY``) are fixed-width, so a value of another length is
+    invalid even where strptime would read it: ``1021990`` is not 10 Feb 1990.
+    """
+    strftime = strftime_format(date_format)
+    if "%" in date_format:
+        return text, strftime
+    return text.where(text.str.len() == len(date_format)), strftime
+
+
+def parse_timestamps(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Parse text into UTC timestamps.
+
+    Args:
+        values: Raw date or timestamp values.
+        date_format: The source's declared format (``DDMMYYYY HH:mm`` tokens or strftime
+            codes); ``None`` reads ISO 8601 dates
+            and timestamps (``2024-03-01``, ``2024-03-01T12:30:00+01:00``, ``...Z``).
+
+    Returns:
+        ``datetime64[ns, UTC]`` values, NaT where the input is missing or unreadable.
+        Compare with the input's presence to tell invalid values from missing ones.
+    """
+    text = clean_text(values)
+    if date_format is None:
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    else:
+        text, strftime = _fit_format(text, date_format)
+        parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce", utc=True)
+    return pd.Series(parsed, index=values.index).astype("datetime64[ns, UTC]")
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
+    """Parse text into calendar dates (``datetime64[ns]``, time of day dropped).
+
+    Args:
+        values: Raw date values.
+        date_format: The source's declared format (tokens or strftime codes), or
+            ``None`` for ISO 8601.
+
+    Returns:
+        Naive midnight timestamps, NaT where the input is missing or unreadable. An
+        ISO timestamp with an offset keeps the calendar day written in it.
+    """
+    text = clean_text(values)
+    if date_format is None:
+        # The date as written, before any offset: "1990-02-28T23:00:00-05:00" is Feb 28.
+        text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", regex=True)
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    else:
+        text, strftime = _fit_format(text, date_format)
+        parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce")
+    dates = pd.Series(parsed, index=values.index)
+    return dates.dt.normalize().astype("datetime64[ns]")
+
+
+def plausible_birth_date_mask(
+    birth_dates: pd.Series, today: pd.Timestamp | None = None
+) -> pd.Series:
+    """Which birth dates are plausible: from 1900-01-01 up to today; missing counts as plausible.
+
+    Args:
+        birth_dates: Parsed birth dates (``datetime64[ns]``).
+        today: The reference day; defaults to the current UTC day.
+
+    Returns:
+        A boolean Series aligned with ``birth_dates``.
+    """
+    if today is None:
+        today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    in_range = (birth_dates >= EARLIEST_BIRTH_DATE) & (birth_dates <= today)
+    return birth_dates.isna() | in_range

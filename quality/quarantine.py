@@ -1,0 +1,119 @@
+"""Quarantine: the rows held back from the hub, each with the rule it broke and why.
+
+One quarantine row names one problem with one source row; a source row with several
+problems has several quarantine rows. Counting held-back source rows therefore counts
+distinct ``(source, position)`` pairs, which :func:`rows_held_back` does.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+QUARANTINE_COLUMNS: Final = ("source", "source_key", "position", "rule", "detail")
+"""Columns of a quarantine frame.
+
+- ``source``: the configured source system.
+- ``source_key``: the row's own key as read (missing when that is the problem).
+- ``position``: 1-based row number in the checked frame (the raw batch for
+  ``standardize``, the records frame for ``validate_records``).
+- ``rule``: short name of the broken rule, e.g. ``invalid_email``.
+- ``detail``: the column and the offending value, in the user's terms.
+"""
+
+
+class QuarantineLog:
+    """Collects quarantine rows for one frame of one source, rule by rule."""
+
+    def __init__(self, source: str | pd.Series, source_keys: pd.Series) -> None:
+        """Start an empty log.
+
+        Args:
+            source: The source name, or one per row when the frame mixes sources.
+            source_keys: The rows' source keys, positionally aligned with the frame.
+        """
+        keys = source_keys.reset_index(drop=True).astype("object")
+        self._source_keys = keys.where(keys.notna(), None)
+        if isinstance(source, str):
+            self._sources = pd.Series(source, index=keys.index, dtype="object")
+        else:
+            self._sources = source.reset_index(drop=True).astype("object")
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, failing: pd.Series | np.ndarray, rule: str, details: pd.Series | str) -> None:
+        """Quarantine the failing rows under ``rule``.
+
+        Args:
+            failing: Boolean mask over the frame's rows (positional).
+            rule: Short rule name.
+            details: One detail per row of the frame (positional), or one for all.
+        """
+        mask = np.asarray(failing, dtype=bool)
+        if not mask.any():
+            return
+        positions = np.flatnonzero(mask)
+        if isinstance(details, str):
+            detail_values: object = details
+        else:
+            detail_values = np.asarray(details, dtype=object)[positions]
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "source": self._sources.to_numpy()[positions],
+                    "source_key": self._source_keys.to_numpy()[positions],
+                    "position": positions + 1,
+                    "rule": rule,
+                    "detail": detail_values,
+                }
+            )
+        )
+
+    def held_back(self) -> np.ndarray:
+        """Boolean mask of the frame's rows that have at least one quarantine row."""
+        mask = np.zeros(len(self._source_keys), dtype=bool)
+        for part in self._parts:
+            mask[part["position"].to_numpy() - 1] = True
+        return mask
+
+    def frame(self) -> pd.DataFrame:
+        """The quarantine rows, ordered by position then rule."""
+        if not self._parts:
+            return empty_quarantine()
+        rows = pd.concat(self._parts, ignore_index=True)
+        rows = rows.sort_values(["position", "rule"], kind="stable", ignore_index=True)
+        return rows.astype({"position": "int64"})[list(QUARANTINE_COLUMNS)]
+
+
+def empty_quarantine() -> pd.DataFrame:
+    """A quarantine frame with no rows and the right columns and dtypes."""
+    return pd.DataFrame(
+        {
+            "source": pd.Series(dtype="object"),
+            "source_key": pd.Series(dtype="object"),
+            "position": pd.Series(dtype="int64"),
+            "rule": pd.Series(dtype="object"),
+            "detail": pd.Series(dtype="object"),
+        }
+    )
+
+
+def rows_held_back(quarantine: pd.DataFrame) -> int:
+    """How many checked rows a quarantine frame holds back, each counted once."""
+    return int(quarantine[["source", "position"]].drop_duplicates().shape[0])
+
+
+def quoted(values: pd.Series) -> pd.Series:
+    """Values as they appear in details: ``"31021990"``; missing as ``missing``."""
+    text = '"' + values.astype("object").astype(str) + '"'
+    return text.where(values.notna(), "missing")
+
+
+# Rules applied by ``standardize``; ``validate_records`` adds the rules of its suite.
+MISSING_SOURCE_KEY: Final = "missing_source_key"
+DUPLICATE_SOURCE_KEY: Final = "duplicate_source_key"
+INVALID_EMAIL: Final = "invalid_email"
+UNKNOWN_COUNTRY: Final = "unknown_country"
+INVALID_DATE: Final = "invalid_date"
+IMPLAUSIBLE_BIRTH_DATE: Final = "implausible_birth_date"

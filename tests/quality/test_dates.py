@@ -1,0 +1,57 @@
+import pandas as pd
+import pytest
+
+from quality.dates import parse_dates, parse_timestamps, plausible_birth_date_mask
+
+DATES = [
+    ("28021990", "DDMMYYYY", "1990-02-28"),
+    ("29022000", "DDMMYYYY", "2000-02-29"),
+    ("31021990", "DDMMYYYY", None),
+    ("1021990", "DDMMYYYY", None),
+    ("02/28/1990", "MM/DD/YYYY", "1990-02-28"),
+    ("28.02.1990", "%d.%m.%Y", "1990-02-28"),
+    ("1990-02-28", None, "1990-02-28"),
+    ("1990-02-28T23:00:00-05:00", None, "1990-02-28"),
+    ("1990-02-30", None, None),
+    ("28/02/1990", None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "date_format", "expected"),
+    DATES,
+    ids=[f"{date_format}:{raw}" for raw, date_format, _ in DATES],
+)
+def test_parse_dates(raw: str, date_format: str | None, expected: str | None) -> None:
+    parsed = parse_dates(pd.Series([raw]), date_format)
+
+    assert parsed.dtype == "datetime64[ns]"
+    if expected is None:
+        assert pd.isna(parsed[0])
+    else:
+        assert parsed[0] == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-01T12:30:00+01:00", "2024-03-01T11:30:00Z"),
+        ("2024-03-01T12:30:00Z", "2024-03-01T12:30:00Z"),
+        ("2024-03-01 12:30:00", "2024-03-01T12:30:00Z"),
+        ("2024-03-01", "2024-03-01T00:00:00Z"),
+    ],
+    ids=["offset", "zulu", "naive-is-utc", "date-only"],
+)
+def test_parse_timestamps_to_utc(raw: str, expected: str) -> None:
+    parsed = parse_timestamps(pd.Series([raw]))
+
+    assert str(parsed.dtype) == "datetime64[ns, UTC]"
+    assert parsed[0] == pd.Timestamp(expected)
+
+
+def test_plausible_birth_date_mask() -> None:
+    birth_dates = pd.Series(pd.to_datetime(["1899-12-31", "1900-01-01", "2030-01-01", None]))
+
+    plausible = plausible_birth_date_mask(birth_dates, today=pd.Timestamp("2025-06-01"))
+
+    assert plausible.tolist() == [False, True, False, True]
