@@ -1,0 +1,28 @@
+"""Matching: which canonical records are the same customer, and their golden record.
+
+Blocking → comparison → Fellegi–Sunter scoring → decisions → clustering →
+survivorship. What this module imports is the public interface of the stage.
+"""
+
+from matching.blocking import BlockingPassReport
+from matching.evaluation import PairwiseScores, pairwise_scores
+from matching.exceptions import MatchingError, MatchSettingsError
+from matching.linking import CustomerLinks, link_records
+from matching.scoring import ComparisonParameters, FellegiSunterModel
+from matching.settings import MatchSettings
+from matching.survivorship import GoldenRecords, survive
+
+__all__ = [
+    "BlockingPassReport",
+    "ComparisonParameters",
+    "CustomerLinks",
+    "FellegiSunterModel",
+    "GoldenRecords",
+    "MatchSettings",
+    "MatchSettingsError",
+    "MatchingError",
+    "PairwiseScores",
+    "link_records",
+    "pairwise_scores",
+    "survive",
+]

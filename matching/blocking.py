@@ -1,0 +1,149 @@
+"""Blocking: which record pairs are worth comparing at all.
+
+Each pass pairs the records that share every key of the pass; the candidate
+pairs are the union of all passes. Pairs are integer positions into the match
+fields (``left < right``), never a pandas MultiIndex, so memory stays at 16
+bytes per pair however many there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from matching.match_fields import BLOCKING_KEY_FIELDS
+
+
+@dataclass(frozen=True)
+class BlockingPassReport:
+    """What one blocking pass found."""
+
+    pairs: int
+    """Candidate pairs the pass produced (before removing pairs found by earlier passes)."""
+    new_pairs: int
+    """Pairs no earlier pass had found."""
+    skipped_blocks: int
+    """Blocks larger than ``max_block_size``, left unpaired."""
+    skipped_records: int
+    """Records in those skipped blocks."""
+
+
+@dataclass(frozen=True)
+class CandidatePairs:
+    """Distinct record pairs to compare, as sorted position arrays."""
+
+    left: np.ndarray
+    right: np.ndarray
+    reports: dict[str, BlockingPassReport] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+
+def pass_name(keys: Sequence[str]) -> str:
+    """The name a blocking pass is reported under (``birth_date+family_name_metaphone``)."""
+    return "+".join(keys)
+
+
+def candidate_pairs(
+    match_fields: pd.DataFrame,
+    blocking_passes: Sequence[Sequence[str]],
+    max_block_size: int,
+) -> CandidatePairs:
+    """Union of the pairs of every blocking pass, deduplicated, without self-pairs.
+
+    Args:
+        match_fields: Output of `prepare_match_fields`.
+        blocking_passes: Each pass is a list of blocking keys (`settings.BlockingKey`).
+        max_block_size: Blocks with more records are skipped and reported.
+
+    Returns:
+        Pairs ordered by (left, right) position, with a report per pass.
+    """
+    record_count = len(match_fields)
+    seen = np.empty(0, dtype=np.int64)
+    reports: dict[str, BlockingPassReport] = {}
+    for keys in blocking_passes:
+        left, right, skipped_blocks, skipped_records = pairs_sharing_keys(
+            match_fields, keys, max_block_size
+        )
+        codes = left.astype(np.int64) * record_count + right
+        merged = np.union1d(seen, codes)
+        reports[pass_name(keys)] = BlockingPassReport(
+            pairs=len(codes),
+            new_pairs=len(merged) - len(seen),
+            skipped_blocks=skipped_blocks,
+            skipped_records=skipped_records,
+        )
+        seen = merged
+    return CandidatePairs(
+        left=(seen // max(record_count, 1)).astype(np.int64),
+        right=(seen % max(record_count, 1)).astype(np.int64),
+        reports=reports,
+    )
+
+
+def pairs_sharing_keys(
+    match_fields: pd.DataFrame, keys: Sequence[str], max_block_size: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """All pairs of records that agree on every key and miss none of them.
+
+    Returns:
+        ``(left, right, skipped_blocks, skipped_records)`` with ``left < right``.
+    """
+    columns = [match_fields[BLOCKING_KEY_FIELDS[key]] for key in keys]
+    present = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
+    positions = np.flatnonzero(present)
+    if len(positions) < 2:
+        return _no_pairs() + (0, 0)
+    block = np.zeros(len(positions), dtype=np.int64)
+    for column in columns:
+        codes, distinct = pd.factorize(column.to_numpy(dtype=object)[positions])
+        block = pd.factorize(block * (len(distinct) + 1) + codes)[0]
+
+    order = np.lexsort((positions, block))
+    block, positions = block[order], positions[order]
+    left_index, right_index, skipped_blocks, skipped_records = pairs_within_groups(
+        block, max_block_size
+    )
+    return positions[left_index], positions[right_index], skipped_blocks, skipped_records
+
+
+def pairs_within_groups(
+    sorted_groups: np.ndarray, max_group_size: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Every pair of indices ``i < j`` with equal group, for a group array sorted ascending.
+
+    Args:
+        sorted_groups: Group code of each item, equal codes adjacent.
+        max_group_size: Groups with more items are skipped.
+
+    Returns:
+        ``(left, right, skipped_groups, skipped_items)``, indices into `sorted_groups`.
+    """
+    if len(sorted_groups) < 2:
+        return _no_pairs() + (0, 0)
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(sorted_groups)])
+    oversized = sizes > max_group_size if max_group_size else np.zeros(len(sizes), dtype=bool)
+    keep = np.repeat(~oversized, sizes)
+    skipped_groups = int(oversized.sum())
+    skipped_items = int(sizes[oversized].sum())
+
+    # Each item pairs with the items after it in its group.
+    group_end = np.repeat(starts + sizes, sizes)
+    index = np.arange(len(sorted_groups))
+    partners = np.where(keep, group_end - index - 1, 0)
+    total = int(partners.sum())
+    if total == 0:
+        return _no_pairs() + (skipped_groups, skipped_items)
+    left = np.repeat(index, partners)
+    offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
+    return left, left + 1 + offset, skipped_groups, skipped_items
+
+
+def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)

@@ -1,0 +1,330 @@
+"""Comparison: graded agreement levels per attribute for each candidate pair.
+
+Each comparison is a recordlinkage compare feature, so it plugs into
+``recordlinkage.Compare`` as it is; `compare_pairs` runs the same features over
+integer position arrays in chunks, which is what large inputs need.
+
+Levels are small integers. Level 0 always means "missing on one side" and
+carries no evidence; higher levels mean closer agreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cpdist
+from recordlinkage.base import BaseCompareFeature
+
+from matching.blocking import CandidatePairs
+
+MISSING_LEVEL = 0
+"""Level of every comparison when either side is missing: no evidence either way."""
+DIFFERENT_LEVEL = 1
+"""Level of every comparison when both sides are known and agree in no graded way."""
+
+
+class LevelComparison(BaseCompareFeature):
+    """A comparison of match fields into graded levels (see module docstring)."""
+
+    #: Name of the comparison in pair frames and the scoring model.
+    comparison_name: ClassVar[str]
+    #: Match fields it reads, from each side of the pair.
+    match_fields: ClassVar[tuple[str, ...]]
+    #: What each level means, indexed by level.
+    level_labels: ClassVar[tuple[str, ...]]
+
+    def __init__(self) -> None:
+        super().__init__(
+            list(self.match_fields), list(self.match_fields), label=self.comparison_name
+        )
+
+    def _compute_vectorized(self, *columns: Any) -> np.ndarray:
+        arrays = [np.asarray(c, dtype=object) for c in columns]
+        half = len(self.match_fields)
+        left = dict(zip(self.match_fields, arrays[:half], strict=True))
+        right = dict(zip(self.match_fields, arrays[half:], strict=True))
+        return self.levels(left, right)
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        """Agreement level of each pair, from the match fields of its two sides."""
+        raise NotImplementedError
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    return pd.notna(values)
+
+
+def _equal(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return _present(left) & _present(right) & (left == right)
+
+
+def jaro_winkler(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Jaro–Winkler similarity of aligned strings; 0 where either side is missing."""
+    present = _present(left) & _present(right)
+    scores = np.zeros(len(left), dtype=np.float64)
+    if present.any():
+        scores[present] = cpdist(
+            left[present].tolist(),
+            right[present].tolist(),
+            scorer=JaroWinkler.normalized_similarity,
+            workers=-1,
+        )
+    return scores
+
+
+def _grade(present: np.ndarray, conditions: Sequence[np.ndarray]) -> np.ndarray:
+    """Level 0 where not present, else the highest level whose condition holds (1 if none).
+
+    ``conditions[i]`` is the condition for level ``i + 2``.
+    """
+    levels = np.where(present, DIFFERENT_LEVEL, MISSING_LEVEL).astype(np.int8)
+    for offset, condition in enumerate(conditions):
+        levels = np.where(present & condition, offset + 2, levels).astype(np.int8)
+    return levels
+
+
+def names_swapped(
+    left: dict[str, np.ndarray], right: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs whose given and family names agree better crosswise than straight.
+
+    Returns:
+        Whether each pair is swapped, and its crosswise similarity (the weaker of
+        given-vs-family and family-vs-given).
+    """
+    crossed = np.minimum(
+        jaro_winkler(left["given"], right["family"]), jaro_winkler(left["family"], right["given"])
+    )
+    direct = np.minimum(
+        jaro_winkler(left["given"], right["given"]), jaro_winkler(left["family"], right["family"])
+    )
+    return (crossed >= 0.92) & (crossed > direct), crossed
+
+
+class GivenNameLevels(LevelComparison):
+    """Given names: exact, nickname or close spelling, similar, different.
+
+    For swapped pairs (see `names_swapped`) the level comes from the crosswise names.
+    """
+
+    comparison_name = "given_name"
+    match_fields = ("given", "family", "nickname_group")
+    level_labels = (
+        "missing",
+        "different",
+        "initial or jaro_winkler >= 0.80",
+        "nickname, first name or jaro_winkler >= 0.92",
+        "exact",
+    )
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        swapped, crossed = names_swapped(left, right)
+        straight = ~swapped
+        given_l, given_r = left["given"], right["given"]
+        nickname = (left["nickname_group"].astype(np.int64) >= 0) & (
+            left["nickname_group"] == right["nickname_group"]
+        )
+        similarity = np.where(swapped, crossed, jaro_winkler(given_l, given_r))
+        exact_crosswise = _equal(given_l, right["family"]) & _equal(left["family"], given_r)
+        present = (_present(given_l) & _present(given_r)) | swapped
+        return _grade(
+            present,
+            [
+                (similarity >= 0.80) | (straight & _initial_of(given_l, given_r)),
+                (similarity >= 0.92) | (straight & (nickname | _same_first_word(given_l, given_r))),
+                np.where(swapped, exact_crosswise, _equal(given_l, given_r)),
+            ],
+        )
+
+
+class FamilyNameLevels(LevelComparison):
+    """Family names: exact, swapped with the given name, close, similar, different."""
+
+    comparison_name = "family_name"
+    match_fields = ("given", "family")
+    level_labels = (
+        "missing",
+        "different",
+        "jaro_winkler >= 0.80",
+        "jaro_winkler >= 0.92",
+        "swapped with given name",
+        "exact",
+    )
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        swapped, _ = names_swapped(left, right)
+        similarity = jaro_winkler(left["family"], right["family"])
+        present = (_present(left["family"]) & _present(right["family"])) | swapped
+        exact = _equal(left["family"], right["family"])
+        return _grade(
+            present,
+            [similarity >= 0.80, similarity >= 0.92, swapped, exact & ~swapped],
+        )
+
+
+class BirthDateLevels(LevelComparison):
+    """Birth dates: exact, day and month swapped or one part off, different."""
+
+    comparison_name = "birth_date"
+    match_fields = ("birth_year", "birth_month", "birth_day")
+    level_labels = ("missing", "different", "day/month swapped or one part off", "exact")
+
+    def _compute_vectorized(self, *columns: Any) -> np.ndarray:
+        arrays = [np.asarray(c, dtype=np.int64) for c in columns]
+        return self.levels(
+            dict(zip(self.match_fields, arrays[:3], strict=True)),
+            dict(zip(self.match_fields, arrays[3:], strict=True)),
+        )
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        year, month, day = (left[f] == right[f] for f in self.match_fields)
+        present = (left["birth_year"] >= 0) & (right["birth_year"] >= 0)
+        swapped = (
+            year
+            & (left["birth_month"] == right["birth_day"])
+            & (left["birth_day"] == right["birth_month"])
+        )
+        parts_equal = year.astype(np.int8) + month + day
+        return _grade(present, [swapped | (parts_equal == 2), parts_equal == 3])
+
+
+class EmailLevels(LevelComparison):
+    """E-mail addresses: exact, same local part, different."""
+
+    comparison_name = "email"
+    match_fields = ("email", "email_local")
+    level_labels = ("missing", "different", "same local part", "exact")
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        present = _present(left["email"]) & _present(right["email"])
+        return _grade(
+            present,
+            [
+                _equal(left["email_local"], right["email_local"]),
+                _equal(left["email"], right["email"]),
+            ],
+        )
+
+
+class PhoneLevels(LevelComparison):
+    """Phone numbers: exact, same last seven digits, different."""
+
+    comparison_name = "phone"
+    match_fields = ("phone", "phone_last7")
+    level_labels = ("missing", "different", "same last 7 digits", "exact")
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        present = _present(left["phone"]) & _present(right["phone"])
+        return _grade(
+            present,
+            [
+                _equal(left["phone_last7"], right["phone_last7"]),
+                _equal(left["phone"], right["phone"]),
+            ],
+        )
+
+
+class AddressLevels(LevelComparison):
+    """Addresses: street and place, where place means postcode or city."""
+
+    comparison_name = "address"
+    match_fields = ("street", "postcode", "city")
+    level_labels = (
+        "missing",
+        "different",
+        "same postcode or city",
+        "same postcode and city",
+        "street jaro_winkler >= 0.88 in the same place",
+        "same street in the same place",
+    )
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        street_both = _present(left["street"]) & _present(right["street"])
+        postcode_both = _present(left["postcode"]) & _present(right["postcode"])
+        city_both = _present(left["city"]) & _present(right["city"])
+        same_postcode = _equal(left["postcode"], right["postcode"])
+        same_city = _equal(left["city"], right["city"])
+        # A place known on only one side does not contradict the street.
+        place_agrees = same_postcode | same_city | ~(postcode_both | city_both)
+        street_similarity = jaro_winkler(left["street"], right["street"])
+        return _grade(
+            street_both | postcode_both | city_both,
+            [
+                same_postcode | same_city | _equal(left["street"], right["street"]),
+                same_postcode & same_city,
+                street_both & (street_similarity >= 0.88) & place_agrees,
+                _equal(left["street"], right["street"]) & place_agrees,
+            ],
+        )
+
+
+def _initial_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """One side is a single letter that starts the other side."""
+    both = _present(left) & _present(right)
+    result = np.zeros(len(left), dtype=bool)
+    if both.any():
+        lefts = pd.Series(left[both], dtype=object)
+        rights = pd.Series(right[both], dtype=object)
+        same_start = (lefts.str[:1] == rights.str[:1]).to_numpy()
+        one_letter = ((lefts.str.len() == 1) | (rights.str.len() == 1)).to_numpy()
+        result[both] = same_start & one_letter
+    return result
+
+
+def _same_first_word(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Multi-word given names that share their first word (``hans peter`` ~ ``hans``)."""
+    both = _present(left) & _present(right)
+    result = np.zeros(len(left), dtype=bool)
+    if both.any():
+        lefts = pd.Series(left[both], dtype=object).str.split(" ", n=1).str[0]
+        rights = pd.Series(right[both], dtype=object).str.split(" ", n=1).str[0]
+        result[both] = (lefts == rights).to_numpy() & (lefts.str.len() > 1).to_numpy()
+    return result
+
+
+#: The comparisons a default run scores, in explanation order.
+DEFAULT_COMPARISONS: tuple[LevelComparison, ...] = (
+    GivenNameLevels(),
+    FamilyNameLevels(),
+    BirthDateLevels(),
+    EmailLevels(),
+    PhoneLevels(),
+    AddressLevels(),
+)
+
+
+def compare_pairs(
+    match_fields: pd.DataFrame,
+    pairs: CandidatePairs | tuple[np.ndarray, np.ndarray],
+    comparisons: Sequence[LevelComparison] = DEFAULT_COMPARISONS,
+    chunk_pairs: int = 500_000,
+) -> dict[str, np.ndarray]:
+    """Comparison levels of every pair, by comparison name.
+
+    Args:
+        match_fields: Output of `prepare_match_fields`.
+        pairs: Candidate pairs, or a ``(left, right)`` tuple of position arrays.
+        comparisons: The comparisons to run.
+        chunk_pairs: Pairs compared at once, to bound memory.
+
+    Returns:
+        For each comparison, an ``int8`` array of levels aligned with the pairs.
+    """
+    left, right = (pairs.left, pairs.right) if isinstance(pairs, CandidatePairs) else pairs
+    needed = sorted({f for c in comparisons for f in c.match_fields})
+    columns = {f: match_fields[f].to_numpy() for f in needed}
+    levels = {c.comparison_name: np.empty(len(left), dtype=np.int8) for c in comparisons}
+    for start in range(0, len(left), chunk_pairs):
+        chunk = slice(start, start + chunk_pairs)
+        left_side = {f: values[left[chunk]] for f, values in columns.items()}
+        right_side = {f: values[right[chunk]] for f, values in columns.items()}
+        for comparison in comparisons:
+            levels[comparison.comparison_name][chunk] = comparison.levels(
+                {f: left_side[f] for f in comparison.match_fields},
+                {f: right_side[f] for f in comparison.match_fields},
+            )
+    return levels

@@ -1,0 +1,26 @@
+"""Decisions: what happens to a scored pair, from the two probability thresholds."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+LINK: Final = "link"
+"""Same customer: the pair joins its records into one golden record."""
+REVIEW: Final = "review"
+"""Unsure: a data steward decides."""
+NON_LINK: Final = "non_link"
+"""Different customers: the pair is evidence against putting the records together."""
+
+
+def decide(
+    match_probability: np.ndarray, link_threshold: float, review_threshold: float
+) -> np.ndarray:
+    """`LINK` from `link_threshold`, `REVIEW` from `review_threshold`, else `NON_LINK`."""
+    probability = np.asarray(match_probability, dtype=np.float64)
+    return np.where(
+        probability >= link_threshold,
+        LINK,
+        np.where(probability >= review_threshold, REVIEW, NON_LINK),
+    ).astype(object)

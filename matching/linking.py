@@ -1,0 +1,199 @@
+"""Linking: the matching run from canonical records to scored pairs and clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matching.blocking import BlockingPassReport, candidate_pairs
+from matching.clustering import PairSet, cluster_records, conflict_check
+from matching.comparison import DEFAULT_COMPARISONS, LevelComparison, compare_pairs
+from matching.decisions import LINK, NON_LINK, decide
+from matching.exceptions import MatchingError
+from matching.match_fields import prepare_match_fields
+from matching.scoring import (
+    FellegiSunterModel,
+    estimate_u,
+    fit_fellegi_sunter,
+    match_probability,
+)
+from matching.settings import MatchSettings
+from quality.canonical import RECORD_ID
+
+CLUSTER_ID = "cluster_id"
+
+
+@dataclass(frozen=True)
+class CustomerLinks:
+    """The result of a matching run."""
+
+    pairs: pd.DataFrame
+    """Linked and review pairs: ``record_id_l < record_id_r``, ``match_weight``,
+    ``match_probability``, ``decision``, and ``<comparison>_level`` / ``<comparison>_weight``
+    per comparison. Pairs scored below the review threshold are left out."""
+    clusters: pd.Series
+    """Cluster id of every input record (singletons included), indexed by record id.
+    A cluster's id is the smallest record id in it."""
+    candidate_pairs_by_pass: dict[str, BlockingPassReport]
+    """What each blocking pass contributed, by pass name (``birth_date+family_name_metaphone``)."""
+    model: FellegiSunterModel
+    """The scoring model the pairs were scored with."""
+
+    def explain(self, record_id_l: str, record_id_r: str) -> pd.DataFrame:
+        """Evidence for one linked or review pair: prior and per-comparison level and weight.
+
+        The ``weight`` column sums to the pair's ``match_weight``.
+
+        Raises:
+            MatchingError: If the pair is not among `pairs`.
+        """
+        first, second = sorted((record_id_l, record_id_r))
+        rows = self.pairs[
+            (self.pairs["record_id_l"] == first) & (self.pairs["record_id_r"] == second)
+        ]
+        if rows.empty:
+            raise MatchingError(
+                f"pair ({first}, {second}) was not linked or sent to review, so it has no "
+                "explanation; only pairs in `pairs` can be explained"
+            )
+        row = rows.iloc[0]
+        return self.model.explain(
+            {p.name: int(row[f"{p.name}_level"]) for p in self.model.comparisons}
+        )
+
+
+def link_records(
+    records: pd.DataFrame,
+    settings: MatchSettings | None = None,
+    model: FellegiSunterModel | None = None,
+    comparisons: Sequence[LevelComparison] = DEFAULT_COMPARISONS,
+) -> CustomerLinks:
+    """Find which canonical records are the same customer.
+
+    Blocking → comparison → Fellegi–Sunter scoring (trained on `records` unless a
+    `model` is given) → link/review decisions → clustering that refuses to chain
+    different people together.
+
+    Args:
+        records: Canonical customer records with unique ``record_id``.
+        settings: Matching settings; defaults when omitted.
+        model: A model trained earlier (e.g. `FellegiSunterModel.from_dict`), to score
+            without retraining.
+        comparisons: The comparisons to score pairs with.
+
+    Returns:
+        Scored pairs, clusters, blocking report and the model used.
+
+    Raises:
+        MatchingError: If record ids are missing or repeated, or `model` does not fit
+            `comparisons`.
+    """
+    settings = settings or MatchSettings()
+    records = _sorted_by_record_id(records)
+    record_ids = records[RECORD_ID].to_numpy(dtype=object)
+    fields = prepare_match_fields(records)
+
+    candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
+    levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
+    if model is None:
+        model = _train(fields, levels, comparisons, settings)
+    else:
+        _check_model_fits(model, comparisons)
+
+    comparison_weights = model.comparison_weights(levels)
+    weights = model.match_weights(levels)
+    probabilities = match_probability(weights)
+    decisions = decide(probabilities, settings.link_threshold, settings.review_threshold)
+
+    linked = decisions == LINK
+    unlinked = decisions == NON_LINK
+    cluster_positions = cluster_records(
+        len(records),
+        PairSet(candidates.left[linked], candidates.right[linked]),
+        weights[linked],
+        PairSet(candidates.left[unlinked], candidates.right[unlinked]),
+        conflict_check(fields, settings.conflicting_attributes),
+        settings.max_cluster_size,
+    )
+    clusters = pd.Series(
+        record_ids[cluster_positions],
+        index=pd.Index(record_ids, name=RECORD_ID),
+        name=CLUSTER_ID,
+        dtype=object,
+    )
+
+    kept = ~unlinked
+    pairs = pd.DataFrame(
+        {
+            "record_id_l": record_ids[candidates.left[kept]],
+            "record_id_r": record_ids[candidates.right[kept]],
+            "match_weight": weights[kept],
+            "match_probability": probabilities[kept],
+            "decision": decisions[kept],
+        }
+    )
+    for parameters in model.comparisons:
+        pairs[f"{parameters.name}_level"] = levels[parameters.name][kept]
+        pairs[f"{parameters.name}_weight"] = comparison_weights[parameters.name][kept]
+    return CustomerLinks(
+        pairs=pairs,
+        clusters=clusters,
+        candidate_pairs_by_pass=candidates.reports,
+        model=model,
+    )
+
+
+def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:
+    if RECORD_ID not in records.columns:
+        raise MatchingError(f"records have no `{RECORD_ID}` column; standardize them first")
+    ids = records[RECORD_ID]
+    if ids.isna().any():
+        raise MatchingError(f"{int(ids.isna().sum())} records have no `{RECORD_ID}`")
+    repeated = ids[ids.duplicated()].unique()
+    if len(repeated):
+        shown = ", ".join(map(str, repeated[:5]))
+        raise MatchingError(f"`{RECORD_ID}` must be unique; repeated: {shown}")
+    return records.assign(**{RECORD_ID: ids.astype(str)}).sort_values(RECORD_ID, kind="stable")
+
+
+def _train(
+    fields: pd.DataFrame,
+    candidate_levels: dict[str, np.ndarray],
+    comparisons: Sequence[LevelComparison],
+    settings: MatchSettings,
+) -> FellegiSunterModel:
+    record_count = len(fields)
+    rng = np.random.default_rng(settings.random_seed)
+    sample = min(settings.u_sample_pairs, record_count * (record_count - 1) // 2)
+    if sample > 0:
+        left = rng.integers(0, record_count, size=sample)
+        right = rng.integers(0, record_count - 1, size=sample)
+        right = right + (right >= left)
+    else:
+        left = right = np.empty(0, dtype=np.int64)
+    random_levels = compare_pairs(
+        fields, (left, right), comparisons, settings.comparison_chunk_pairs
+    )
+    u = estimate_u(comparisons, random_levels)
+    return fit_fellegi_sunter(
+        comparisons,
+        candidate_levels,
+        u,
+        settings.em_iterations,
+        settings.em_tolerance,
+        total_pairs=record_count * (record_count - 1) // 2,
+    )
+
+
+def _check_model_fits(model: FellegiSunterModel, comparisons: Sequence[LevelComparison]) -> None:
+    expected = [(c.comparison_name, c.level_labels) for c in comparisons]
+    actual = [(p.name, p.level_labels) for p in model.comparisons]
+    if expected != actual:
+        raise MatchingError(
+            "the given model was trained for comparisons "
+            f"{[name for name, _ in actual]} with other levels than this run's "
+            f"{[name for name, _ in expected]}; retrain it with this run's comparisons"
+        )

@@ -1,0 +1,116 @@
+"""Match fields: the normalized, derived columns that blocking and comparison read.
+
+Derived once per record, never per pair: folded names, phonetic codes, nickname
+groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from matching.names import fold_series, metaphone_series, nickname_group_ids, soundex_series
+from quality.canonical import PERSON_FIELDS, RECORD_ID
+
+#: Blocking key (see `settings.BlockingKey`) → match field holding it.
+BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
+    "email": "email",
+    "phone": "phone",
+    "birth_date": "birth_date",
+    "birth_year": "birth_year_key",
+    "given_name": "given",
+    "given_name_initial": "given_initial",
+    "given_name_prefix3": "given_prefix3",
+    "given_name_soundex": "given_soundex",
+    "given_name_metaphone": "given_metaphone",
+    "family_name": "family",
+    "family_name_initial": "family_initial",
+    "family_name_prefix3": "family_prefix3",
+    "family_name_soundex": "family_soundex",
+    "family_name_metaphone": "family_metaphone",
+    "names_metaphone_any_order": "names_metaphone",
+    "street": "street",
+    "postcode": "postcode",
+    "city": "city",
+}
+
+_MISSING_PART: Final = -1
+
+
+def prepare_match_fields(records: pd.DataFrame) -> pd.DataFrame:
+    """Derive the match fields of each record, in the same row order.
+
+    Args:
+        records: Canonical customer records; absent person columns count as missing.
+
+    Returns:
+        One row per record (positional index) of normalized text (``None`` when
+        missing) and integer birth-date parts (``-1`` when missing).
+    """
+    columns = {field: _column(records, field) for field in PERSON_FIELDS}
+    fields = pd.DataFrame(index=pd.RangeIndex(len(records)))
+    fields[RECORD_ID] = records[RECORD_ID].to_numpy(dtype=object)
+
+    for name, column in (("given", "given_name"), ("family", "family_name")):
+        folded = fold_series(columns[column])
+        fields[name] = folded
+        fields[f"{name}_initial"] = folded.str[:1]
+        fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
+        fields[f"{name}_metaphone"] = metaphone_series(folded)
+        fields[f"{name}_soundex"] = soundex_series(folded)
+    fields["nickname_group"] = nickname_group_ids(fields["given"])
+    # Given and family metaphone in sorted order: a key that survives swapped names.
+    given_code, family_code = fields["given_metaphone"], fields["family_metaphone"]
+    both = given_code.notna() & family_code.notna()
+    low = given_code.where(given_code.fillna("") <= family_code.fillna(""), family_code)
+    high = family_code.where(given_code.fillna("") <= family_code.fillna(""), given_code)
+    fields["names_metaphone"] = (low + " " + high).where(both, None)
+
+    birth = pd.to_datetime(columns["birth_date"], errors="coerce")
+    has_birth = birth.notna().to_numpy()
+    for part in ("year", "month", "day"):
+        values = getattr(birth.dt, part).to_numpy(dtype=float, na_value=np.nan)
+        fields[f"birth_{part}"] = np.where(has_birth, np.nan_to_num(values), _MISSING_PART).astype(
+            np.int32
+        )
+    fields["birth_date"] = _where(has_birth, birth.dt.strftime("%Y-%m-%d"))
+    fields["birth_year_key"] = _where(has_birth, fields["birth_year"].astype(str))
+
+    email = _clean_text(columns["email"]).str.lower()
+    fields["email"] = email
+    fields["email_local"] = email.str.split("@", n=1).str[0]
+
+    phone_digits = _clean_text(columns["phone"]).str.replace(r"\D", "", regex=True)
+    phone_digits = phone_digits.where(phone_digits.str.len() > 0)
+    fields["phone"] = phone_digits
+    fields["phone_last7"] = phone_digits.where(phone_digits.str.len() >= 7).str[-7:]
+
+    fields["street"] = fold_series(columns["street"])
+    postcode = _clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
+    fields["postcode"] = postcode.where(postcode.str.len() > 0)
+    fields["city"] = fold_series(columns["city"])
+
+    # One missing marker (None) in every text field, whatever the input used.
+    text = fields.columns.difference(["nickname_group", "birth_year", "birth_month", "birth_day"])
+    fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
+    return fields
+
+
+def _column(records: pd.DataFrame, field: str) -> pd.Series:
+    if field in records.columns:
+        return records[field].reset_index(drop=True)
+    return pd.Series([None] * len(records), dtype=object)
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), None)
+    text = pd.Series(
+        [v.strip() if isinstance(v, str) else None for v in text], index=values.index, dtype=object
+    )
+    return text.where(text.str.len() > 0)
+
+
+def _where(mask: np.ndarray, values: pd.Series) -> pd.Series:
+    return pd.Series(np.where(mask, values.to_numpy(dtype=object), None), dtype=object)

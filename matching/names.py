@@ -1,0 +1,210 @@
+"""Name knowledge for matching: accent folding, phonetic codes and nickname groups."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import jellyfish
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import extractOne
+
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_UNDECOMPOSABLE = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "đ": "d",
+        "Đ": "d",
+        "ł": "l",
+        "Ł": "l",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+    }
+)
+
+_MIN_FUZZY_NICKNAME_LENGTH = 5
+
+#: Groups of given names that people use for one another. Names are folded (see `fold_text`).
+NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("william", "bill", "billy", "will", "willy", "liam", "wilhelm", "willem"),
+    ("robert", "bob", "bobby", "rob", "robbie", "bert"),
+    ("katherine", "catherine", "kathryn", "kate", "katie", "kathy", "cathy", "kat", "katharina"),
+    ("elizabeth", "elisabeth", "liz", "lizzie", "beth", "betty", "eliza", "lisa", "elsa"),
+    ("margaret", "maggie", "meg", "peggy", "greta", "margarethe", "margit"),
+    ("james", "jim", "jimmy", "jamie"),
+    ("michael", "mike", "mick", "mikey", "michel", "micha"),
+    ("thomas", "tom", "tommy"),
+    ("richard", "dick", "rick", "ricky", "rich"),
+    ("johannes", "hans", "hansi", "johann", "jan"),
+    ("francisco", "paco", "pancho", "frank", "fran"),
+    ("jose", "pepe"),
+    ("karianne", "kari"),
+    ("alexander", "alexandra", "alex", "sascha", "sasha", "sandra", "sandy"),
+    ("anthony", "tony", "antonio", "anton"),
+    ("benjamin", "ben", "benny"),
+    ("christopher", "chris", "kit", "christoph"),
+    ("daniel", "dan", "danny"),
+    ("david", "dave", "davy"),
+    ("edward", "ed", "eddie", "ted", "teddy"),
+    ("jennifer", "jen", "jenny"),
+    ("jonathan", "jon", "jonny"),
+    ("john", "jack", "johnny"),
+    ("joseph", "joe", "joey", "josef", "sepp"),
+    ("matthew", "matt", "matthias", "mats"),
+    ("nicholas", "nick", "nicky", "nikolaus", "klaus"),
+    ("patricia", "pat", "patty", "trish"),
+    ("patrick", "paddy"),
+    ("peter", "pete"),
+    ("rebecca", "becky", "becca"),
+    ("samuel", "sam", "sammy"),
+    ("stephen", "steven", "steve", "stefan"),
+    ("susan", "sue", "susie", "suzanne"),
+    ("victoria", "vicky", "tori"),
+    ("dorothy", "dot", "dolly", "dorothea"),
+    ("andrew", "andy", "drew", "andreas"),
+    ("charles", "charlie", "chuck", "karl", "carl"),
+    ("frederick", "fred", "freddie", "friedrich", "fritz"),
+    ("henry", "harry", "hank", "heinrich", "heinz"),
+    ("lawrence", "larry"),
+    ("timothy", "tim", "timmy"),
+    ("gregory", "greg"),
+    ("ronald", "ron", "ronnie"),
+    ("donald", "don", "donnie"),
+    ("kenneth", "ken", "kenny"),
+    ("barbara", "barb", "babs"),
+    ("deborah", "debbie", "deb"),
+    ("christine", "christina", "kristin", "kristina", "tina", "chrissy"),
+    ("josephine", "jo", "josie"),
+    ("maria", "mary", "marie", "mia", "molly", "polly"),
+    ("ingeborg", "inge"),
+    ("guillermo", "memo"),
+    ("manuel", "manolo", "manu"),
+    ("dolores", "lola"),
+    ("ignacio", "nacho"),
+    ("enrique", "quique"),
+)
+
+
+def fold_text(value: str) -> str:
+    """Lower-case `value` and fold accents away (``Ærø Núñez`` → ``aero nunez``).
+
+    Args:
+        value: Any text.
+
+    Returns:
+        The text in lower case with diacritics removed and whitespace collapsed.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSABLE))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().replace("-", " ").replace(".", " ").split())
+
+
+def fold_series(values: pd.Series) -> pd.Series:
+    """`fold_text` over a column; missing and blank values become ``None``.
+
+    Work is done once per distinct value, so repeated names cost nothing.
+    """
+    return _map_distinct(values, _fold_or_none)
+
+
+def metaphone_series(folded: pd.Series) -> pd.Series:
+    """Metaphone code of each folded value's letters (``None`` when missing)."""
+    return _map_distinct(folded, _metaphone_or_none)
+
+
+def soundex_series(folded: pd.Series) -> pd.Series:
+    """Soundex code of each folded value's letters (``None`` when missing)."""
+    return _map_distinct(folded, _soundex_or_none)
+
+
+def nickname_group_ids(folded_given: pd.Series) -> np.ndarray:
+    """Nickname group of each folded given name's first word, ``-1`` when it has none.
+
+    A misspelt name (``wiliam``) joins the group of the name it is closest to, if
+    that is close enough (Jaro–Winkler ≥ 0.92, five letters or more).
+    """
+    first_word = folded_given.str.split(" ", n=1).str[0]
+    groups = _map_distinct(first_word, _nickname_group).astype(np.float64)
+    return groups.fillna(-1).to_numpy(dtype=np.int32)
+
+
+def _map_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(distinct) + 1, dtype=object)
+    mapped[:] = [function(v) for v in distinct] + [None]
+    # Code -1 (missing) picks the trailing None.
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _fold_or_none(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    folded = fold_text(value)
+    return folded or None
+
+
+def _letters(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    letters = "".join(ch for ch in value if "a" <= ch <= "z")
+    return letters or None
+
+
+def _metaphone_or_none(value: object) -> str | None:
+    letters = _letters(value)
+    return jellyfish.metaphone(letters) or None if letters else None
+
+
+def _soundex_or_none(value: object) -> str | None:
+    letters = _letters(value)
+    return jellyfish.soundex(letters) if letters else None
+
+
+def _nickname_group(name: object) -> int | None:
+    if not isinstance(name, str):
+        return None
+    groups = _nickname_index()
+    if name in groups:
+        return groups[name]
+    if len(name) < _MIN_FUZZY_NICKNAME_LENGTH:
+        return None
+    best = extractOne(
+        name, list(groups), scorer=JaroWinkler.normalized_similarity, score_cutoff=0.92
+    )
+    return groups[best[0]] if best else None
+
+
+@lru_cache(maxsize=1)
+def _nickname_index() -> dict[str, int]:
+    return _union_groups(NICKNAME_GROUPS)
+
+
+def _union_groups(groups: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Name → group id, merging groups that share a name so every name has one group."""
+    index: dict[str, int] = {}
+    parent: list[int] = []
+
+    def root(group: int) -> int:
+        while parent[group] != group:
+            group = parent[group]
+        return group
+
+    for group_id, names in enumerate(groups):
+        parent.append(group_id)
+        for name in names:
+            folded = fold_text(name)
+            if folded in index:
+                parent[root(group_id)] = root(index[folded])
+            else:
+                index[folded] = group_id
+    return {name: root(group) for name, group in index.items()}

@@ -1,0 +1,251 @@
+"""Scoring: a Fellegi–Sunter model trained by expectation–maximisation, without labels.
+
+For each comparison level the model holds ``m`` (how often true matches show the
+level) and ``u`` (how often non-matches do). A pair's match weight is the prior
+log-odds plus, per comparison, ``log2(m / u)`` of its level; level 0 (missing)
+adds nothing. ``u`` is estimated from random record pairs, which are almost all
+non-matches; ``m`` and the prior come from EM over the candidate pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching.comparison import MISSING_LEVEL, LevelComparison
+
+# Pseudo-count added to every level so no level has probability 0 (weight ±infinity).
+_SMOOTHING = 1.0
+_PROBABILITY_FLOOR = 1e-6
+
+
+@dataclass(frozen=True)
+class ComparisonParameters:
+    """The fitted m and u probabilities of one comparison, indexed by level."""
+
+    name: str
+    level_labels: tuple[str, ...]
+    m: tuple[float, ...]
+    u: tuple[float, ...]
+
+    def weights(self) -> np.ndarray:
+        """``log2(m / u)`` per level; 0 for the missing level."""
+        weights = np.log2(np.asarray(self.m) / np.asarray(self.u))
+        weights[MISSING_LEVEL] = 0.0
+        return weights
+
+
+@dataclass(frozen=True)
+class FellegiSunterModel:
+    """A fitted match model: prior match probability and per-comparison m/u tables."""
+
+    prior: float
+    """Probability that two records drawn at random are the same customer (λ)."""
+    comparisons: tuple[ComparisonParameters, ...]
+    iterations: int = 0
+    """EM rounds the fit took."""
+    converged: bool = False
+
+    @property
+    def prior_weight(self) -> float:
+        """The prior as a log2 odds: the starting match weight of every pair."""
+        return float(np.log2(self.prior / (1.0 - self.prior)))
+
+    def comparison_weights(self, levels: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The weight each comparison contributes to each pair, by comparison name."""
+        return {
+            parameters.name: parameters.weights()[np.asarray(levels[parameters.name])]
+            for parameters in self.comparisons
+        }
+
+    def match_weights(self, levels: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Match weight (prior + sum of comparison weights, in bits) of each pair."""
+        weights = self.comparison_weights(levels)
+        total = np.full(len(next(iter(levels.values()), [])), self.prior_weight)
+        for values in weights.values():
+            total = total + values
+        return total
+
+    def explain(self, levels: Mapping[str, int]) -> pd.DataFrame:
+        """How one pair's match weight arises: one row for the prior, one per comparison.
+
+        Args:
+            levels: The pair's level for each comparison.
+
+        Returns:
+            Columns ``comparison, level, label, m, u, weight``; ``weight`` sums to the
+            pair's match weight.
+        """
+        rows: list[dict[str, Any]] = [
+            {
+                "comparison": "prior",
+                "level": None,
+                "label": f"prior match probability {self.prior:.4g}",
+                "m": None,
+                "u": None,
+                "weight": self.prior_weight,
+            }
+        ]
+        for parameters in self.comparisons:
+            level = int(levels[parameters.name])
+            rows.append(
+                {
+                    "comparison": parameters.name,
+                    "level": level,
+                    "label": parameters.level_labels[level],
+                    "m": parameters.m[level],
+                    "u": parameters.u[level],
+                    "weight": float(parameters.weights()[level]),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON/YAML-ready) that `from_dict` turns back into the model."""
+        return {
+            "prior": self.prior,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "comparisons": [
+                {
+                    "name": p.name,
+                    "level_labels": list(p.level_labels),
+                    "m": list(p.m),
+                    "u": list(p.u),
+                }
+                for p in self.comparisons
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FellegiSunterModel:
+        """Rebuild a model saved with `to_dict`."""
+        return cls(
+            prior=float(data["prior"]),
+            iterations=int(data.get("iterations", 0)),
+            converged=bool(data.get("converged", False)),
+            comparisons=tuple(
+                ComparisonParameters(
+                    name=str(c["name"]),
+                    level_labels=tuple(c["level_labels"]),
+                    m=tuple(float(x) for x in c["m"]),
+                    u=tuple(float(x) for x in c["u"]),
+                )
+                for c in data["comparisons"]
+            ),
+        )
+
+
+def match_probability(match_weight: np.ndarray) -> np.ndarray:
+    """Match probability from a match weight in bits: ``2^w / (1 + 2^w)``."""
+    return 1.0 / (1.0 + np.exp2(-np.asarray(match_weight, dtype=np.float64)))
+
+
+def estimate_u(
+    comparisons: Sequence[LevelComparison], random_pair_levels: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Level frequencies among random pairs (nearly all non-matches), missing level excluded."""
+    return {
+        c.comparison_name: _frequencies(
+            random_pair_levels[c.comparison_name], len(c.level_labels), np.ones(1)
+        )
+        for c in comparisons
+    }
+
+
+def fit_fellegi_sunter(
+    comparisons: Sequence[LevelComparison],
+    candidate_levels: Mapping[str, np.ndarray],
+    u: Mapping[str, np.ndarray],
+    iterations: int = 50,
+    tolerance: float = 1e-5,
+    total_pairs: int | None = None,
+) -> FellegiSunterModel:
+    """Train m and the prior by EM over the candidate pairs, with u held fixed.
+
+    Because u describes random pairs, the prior is the match probability of two
+    random records: EM runs over all ``total_pairs`` record pairs, taking the pairs
+    blocking left out as non-matches. Scores are then correct for any pair,
+    whichever blocking pass found it. Pairs are grouped by their pattern of levels,
+    so each EM round costs the number of distinct patterns, not of pairs.
+
+    Args:
+        comparisons: The comparisons the levels come from.
+        candidate_levels: Level arrays of the candidate pairs, by comparison name.
+        u: Non-match level probabilities, from `estimate_u`.
+        iterations: Most EM rounds.
+        tolerance: Stop once no probability moves more than this.
+        total_pairs: Number of record pairs in the whole input (``n (n - 1) / 2``);
+            the candidate pairs when omitted.
+    """
+    u = dict(u)
+    names = [c.comparison_name for c in comparisons]
+    level_counts = [len(c.level_labels) for c in comparisons]
+    m = {name: _initial_m(count) for name, count in zip(names, level_counts, strict=True)}
+    pair_count = len(candidate_levels[names[0]]) if names else 0
+    total_pairs = max(total_pairs or pair_count, pair_count, 1)
+    prior, rounds, converged = min(0.1, pair_count / total_pairs / 2 or 0.1), 0, False
+    if pair_count:
+        matrix = np.column_stack([np.asarray(candidate_levels[n], dtype=np.int8) for n in names])
+        patterns, counts = np.unique(matrix, axis=0, return_counts=True)
+        counts = counts.astype(np.float64)
+        log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
+        while rounds < iterations and not converged:
+            rounds += 1
+            log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
+            log_odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
+            posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+            new_m = {
+                n: _frequencies(patterns[:, k], count, counts * posterior)
+                for k, (n, count) in enumerate(zip(names, level_counts, strict=True))
+            }
+
+            new_prior = float(np.clip((counts * posterior).sum() / total_pairs, 1e-12, 1 - 1e-6))
+            change = max(
+                [abs(new_prior - prior)] + [float(np.abs(new_m[n] - m[n]).max()) for n in names]
+            )
+            m, prior = new_m, new_prior
+            converged = change < tolerance
+    return FellegiSunterModel(
+        prior=prior,
+        iterations=rounds,
+        converged=converged,
+        comparisons=tuple(
+            ComparisonParameters(
+                name=c.comparison_name,
+                level_labels=c.level_labels,
+                m=tuple(float(x) for x in m[c.comparison_name]),
+                u=tuple(float(x) for x in u[c.comparison_name]),
+            )
+            for c in comparisons
+        ),
+    )
+
+
+def _initial_m(level_count: int) -> np.ndarray:
+    """Matches mostly agree: weight grows geometrically towards the top level."""
+    m = np.zeros(level_count)
+    m[1:] = 2.0 ** np.arange(1, level_count) ** 1.5
+    m = m / m[1:].sum()
+    m[MISSING_LEVEL] = 1.0
+    return m
+
+
+def _frequencies(levels: np.ndarray, level_count: int, weights: np.ndarray) -> np.ndarray:
+    """Weighted share of each non-missing level, smoothed; the missing slot is set to 1."""
+    levels = np.asarray(levels)
+    weights = np.broadcast_to(weights, levels.shape)
+    totals = np.bincount(levels, weights=weights, minlength=level_count)[:level_count]
+    totals = totals.astype(np.float64)
+    totals[MISSING_LEVEL] = 0.0
+    present = totals[1:].sum()
+    # Smoothing scaled to the data, so a few pairs are not drowned by the pseudo-counts.
+    smoothing = _SMOOTHING * min(1.0, max(present, 1e-12) / 1000.0)
+    shares = (totals + smoothing) / (present + smoothing * (level_count - 1))
+    shares = np.maximum(shares, _PROBABILITY_FLOOR)
+    shares[MISSING_LEVEL] = 1.0
+    return shares

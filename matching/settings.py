@@ -1,0 +1,131 @@
+"""How matching is tuned: the typed `matching:` section of the hub config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from matching.exceptions import MatchSettingsError
+
+#: Keys a blocking pass can require two records to share. Name keys are folded first.
+BlockingKey = Literal[
+    "email",
+    "phone",
+    "birth_date",
+    "birth_year",
+    "given_name",
+    "given_name_initial",
+    "given_name_prefix3",
+    "given_name_soundex",
+    "given_name_metaphone",
+    "family_name",
+    "family_name_initial",
+    "family_name_prefix3",
+    "family_name_soundex",
+    "family_name_metaphone",
+    "names_metaphone_any_order",
+    "street",
+    "postcode",
+    "city",
+]
+
+DEFAULT_BLOCKING_PASSES: tuple[tuple[BlockingKey, ...], ...] = (
+    ("email",),
+    ("phone",),
+    ("birth_date", "family_name_metaphone"),
+    ("birth_date", "given_name_metaphone"),
+    ("birth_date", "postcode"),
+    ("names_metaphone_any_order", "postcode"),
+    ("names_metaphone_any_order", "birth_year"),
+    ("family_name_metaphone", "given_name_initial", "postcode"),
+    ("given_name_metaphone", "family_name_initial", "postcode"),
+    ("family_name_prefix3", "given_name_prefix3", "birth_year"),
+    ("street", "postcode"),
+)
+
+
+class MatchSettings(BaseModel):
+    """Blocking, scoring and clustering settings for one matching run.
+
+    Every field has a default, so the whole `matching:` section is optional.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blocking_passes: list[list[BlockingKey]] = Field(
+        default_factory=lambda: [list(keys) for keys in DEFAULT_BLOCKING_PASSES],
+        min_length=1,
+    )
+    """Candidate pairs are the union of these passes; a pass pairs records sharing all its keys."""
+    max_block_size: int = Field(default=1_000, ge=2)
+    """A block with more records than this is skipped (and counted) rather than paired out."""
+    link_threshold: float = Field(default=0.95, gt=0.0, lt=1.0)
+    """Match probability from which a pair is linked."""
+    review_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    """Match probability from which an unlinked pair goes to steward review."""
+    max_cluster_size: int = Field(default=20, ge=2)
+    """Largest number of records one customer may gather; bigger groups are split."""
+    conflicting_attributes: list[Literal["birth_date", "given_name"]] = Field(
+        default_factory=lambda: ["birth_date", "given_name"]  # type: ignore[arg-type]
+    )
+    """Attributes whose plain disagreement (both known, not a typo, nickname or initial of
+    each other) is evidence of different people, which clustering never joins."""
+    em_iterations: int = Field(default=50, ge=1)
+    """Most expectation–maximisation rounds to train the scoring model."""
+    em_tolerance: float = Field(default=1e-5, gt=0.0)
+    """Training stops once no probability moves more than this in one round."""
+    u_sample_pairs: int = Field(default=200_000, ge=1_000)
+    """Random record pairs drawn to estimate how often non-matches agree by chance."""
+    random_seed: int = 0
+    """Seed for the random pairs, so a re-run on the same input gives the same model."""
+    comparison_chunk_pairs: int = Field(default=500_000, ge=1_000)
+    """Pairs compared at once; bounds memory on large inputs."""
+
+    @field_validator("blocking_passes")
+    @classmethod
+    def _passes_are_sets_of_keys(cls, passes: list[list[BlockingKey]]) -> list[list[BlockingKey]]:
+        seen: dict[frozenset[str], int] = {}
+        for number, keys in enumerate(passes):
+            if not keys:
+                raise ValueError(f"pass {number} has no keys; give at least one blocking key")
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"pass {number} repeats a key: {keys}")
+            if frozenset(keys) in seen:
+                raise ValueError(f"pass {number} repeats pass {seen[frozenset(keys)]}: {keys}")
+            seen[frozenset(keys)] = number
+        return passes
+
+    @model_validator(mode="after")
+    def _review_below_link(self) -> MatchSettings:
+        if self.review_threshold > self.link_threshold:
+            raise ValueError(
+                f"review_threshold ({self.review_threshold}) must not exceed "
+                f"link_threshold ({self.link_threshold})"
+            )
+        return self
+
+    @classmethod
+    def from_hub_config(
+        cls, config: Mapping[str, Any] | None, origin: str = "config"
+    ) -> MatchSettings:
+        """Read the `matching:` section of a parsed hub config (absent section: defaults).
+
+        Args:
+            config: The whole hub config as parsed from YAML.
+            origin: Where the config came from (its file name), for error messages.
+
+        Raises:
+            MatchSettingsError: Listing every invalid field as ``matching.<field>``.
+        """
+        section = (config or {}).get("matching") or {}
+        try:
+            return cls.model_validate(section)
+        except ValidationError as error:
+            problems = [
+                f"{origin}: matching.{'.'.join(str(p) for p in problem['loc']) or '(section)'}: "
+                f"{problem['msg']}"
+                for problem in error.errors()
+            ]
+            raise MatchSettingsError("\n".join(problems)) from error

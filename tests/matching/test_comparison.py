@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import recordlinkage
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching.comparison import DEFAULT_COMPARISONS, compare_pairs
+from matching.match_fields import prepare_match_fields
+
+_NAMES = ["Anna", "Ana", "Müller", "Muller", "Bill", "William", "Søren", "Soren", "Li", None, ""]
+
+
+def _levels(records: pd.DataFrame) -> dict[str, int]:
+    levels = compare_pairs(prepare_match_fields(records), (np.array([0]), np.array([1])))
+    return {name: int(values[0]) for name, values in levels.items()}
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "comparison", "level"),
+    [
+        ({"given_name": "William"}, {"given_name": "Bill"}, "given_name", 3),
+        ({"given_name": "Katherine"}, {"given_name": "Katherine"}, "given_name", 4),
+        ({"given_name": "Jonathan"}, {"given_name": "Jonahtan"}, "given_name", 3),
+        ({"given_name": "J"}, {"given_name": "Jonas"}, "given_name", 2),
+        ({"given_name": "Anna"}, {"given_name": "Peter"}, "given_name", 1),
+        ({"given_name": "Anna"}, {}, "given_name", 0),
+        ({"family_name": "Müller"}, {"family_name": "Muller"}, "family_name", 5),
+        (
+            {"given_name": "Hansen", "family_name": "Ole"},
+            {"given_name": "Ole", "family_name": "Hansen"},
+            "family_name",
+            4,
+        ),
+        (
+            {"given_name": "Hansen", "family_name": "Ole"},
+            {"given_name": "Ole", "family_name": "Hansen"},
+            "given_name",
+            4,
+        ),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1980-04-03"}, "birth_date", 2),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1981-03-04"}, "birth_date", 2),
+        ({"birth_date": "1980-03-04"}, {"birth_date": "1975-11-20"}, "birth_date", 1),
+        ({"email": "a.b@x.no"}, {"email": "a.b@y.com"}, "email", 2),
+        ({"phone": "+4791234567"}, {"phone": "+4691234567"}, "phone", 2),
+        (
+            {"street": "Storgata 1", "postcode": "0150"},
+            {"street": "Storgata 1", "postcode": "0150"},
+            "address",
+            5,
+        ),
+        (
+            {"street": "Storgata 1", "postcode": "0150"},
+            {"street": "Storgaat 1", "postcode": "0150"},
+            "address",
+            4,
+        ),
+        ({"postcode": "0150"}, {"postcode": "0151"}, "address", 1),
+    ],
+    ids=[
+        "nickname",
+        "exact-given",
+        "typo-given",
+        "initial",
+        "different-given",
+        "missing-given",
+        "diacritic-family",
+        "swapped-family",
+        "swapped-given",
+        "day-month-swapped",
+        "year-off",
+        "different-birth",
+        "same-email-local",
+        "same-phone-tail",
+        "same-address",
+        "street-typo",
+        "other-postcode",
+    ],
+)
+def test_levels(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    left: dict[str, str],
+    right: dict[str, str],
+    comparison: str,
+    level: int,
+) -> None:
+    records = records_frame(record("s:1", **left), record("s:2", **right))
+    assert _levels(records)[comparison] == level
+
+
+_person = st.fixed_dictionaries(
+    {
+        "given_name": st.sampled_from(_NAMES),
+        "family_name": st.sampled_from(_NAMES),
+        "birth_date": st.sampled_from([None, "1980-03-04", "1980-04-03", "1981-03-04"]),
+        "email": st.sampled_from([None, "a@x.no", "a@y.no", "b@x.no"]),
+        "phone": st.sampled_from([None, "+4791234567", "+4691234567", "+4799999999"]),
+        "street": st.sampled_from([None, "Storgata 1", "Storgaat 1", "Gran Vía 3"]),
+        "postcode": st.sampled_from([None, "0150", "0151"]),
+        "city": st.sampled_from([None, "Oslo", "Bergen"]),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=_person, second=_person)
+def test_comparisons_are_symmetric(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    first: dict[str, Any],
+    second: dict[str, Any],
+) -> None:
+    forward = records_frame(record("s:1", **first), record("s:2", **second))
+    backward = records_frame(record("s:1", **second), record("s:2", **first))
+    assert _levels(forward) == _levels(backward)
+
+
+def test_comparisons_plug_into_recordlinkage_compare(
+    record: Callable[..., dict[str, Any]], records_frame: Callable[..., pd.DataFrame]
+) -> None:
+    records = records_frame(
+        record("s:1", given_name="William", family_name="Berg", email="w@x.no"),
+        record("s:2", given_name="Bill", family_name="Berg", email="w@y.no"),
+        record("s:3", given_name="Anna", family_name="Nilsen"),
+    )
+    fields = prepare_match_fields(records)
+    pairs = recordlinkage.Index()
+    pairs.full()
+    candidate_index = pairs.index(fields)
+    compare = recordlinkage.Compare(features=list(DEFAULT_COMPARISONS))
+    features = compare.compute(candidate_index, fields)
+
+    left = candidate_index.get_level_values(0).to_numpy()
+    right = candidate_index.get_level_values(1).to_numpy()
+    levels = compare_pairs(fields, (left, right))
+    for name, values in levels.items():
+        assert features[name].to_numpy().tolist() == values.tolist()

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching import FellegiSunterModel, link_records
+from matching.comparison import DEFAULT_COMPARISONS
+from matching.scoring import match_probability
+
+
+def test_model_round_trips_through_plain_data(trained_model: FellegiSunterModel) -> None:
+    restored = FellegiSunterModel.from_dict(json.loads(json.dumps(trained_model.to_dict())))
+    assert restored == trained_model
+
+
+def test_prior_is_a_small_probability(trained_model: FellegiSunterModel) -> None:
+    assert 0.0 < trained_model.prior < 0.01
+    assert [p.name for p in trained_model.comparisons] == [
+        c.comparison_name for c in DEFAULT_COMPARISONS
+    ]
+
+
+def test_explanation_weights_add_up_to_match_weight(
+    synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]],
+) -> None:
+    records, _ = synthetic_customers(300)
+    links = link_records(records)
+    assert len(links.pairs) > 50
+    for row in links.pairs.head(50).itertuples():
+        explanation = links.explain(row.record_id_r, row.record_id_l)
+        assert np.isclose(explanation["weight"].sum(), row.match_weight)
+        assert np.isclose(match_probability(explanation["weight"].sum()), row.match_probability)
+    weight_columns = [
+        c for c in links.pairs.columns if c.endswith("_weight") and c != "match_weight"
+    ]
+    assert np.allclose(
+        links.pairs[weight_columns].sum(axis=1) + links.model.prior_weight,
+        links.pairs["match_weight"],
+    )
+
+
+def test_variant_spellings_outscore_different_people(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    trained_model: FellegiSunterModel,
+) -> None:
+    shared = {"birth_date": "1984-05-06", "street": "Storgata 3", "postcode": "0150"}
+    records = records_frame(
+        record("crm:1", given_name="William", family_name="Müller", **shared),
+        record("web:1", given_name="Bill", family_name="Mueller", **shared),
+        record("web:2", given_name="Wiliam", family_name="Muller", **shared),
+        record(
+            "crm:2",
+            given_name="Anna",
+            family_name="Hansen",
+            birth_date="1990-01-01",
+            street="Storgata 3",
+            postcode="0150",
+        ),
+    )
+    links = link_records(records, model=trained_model)
+    pairs = links.pairs.set_index(["record_id_l", "record_id_r"])["match_weight"]
+    different_people = links.model.explain(
+        {"given_name": 1, "family_name": 1, "birth_date": 1, "email": 0, "phone": 0, "address": 5}
+    )
+    for same_person in [("crm:1", "web:1"), ("crm:1", "web:2"), ("web:1", "web:2")]:
+        # Bill ~ Wiliam: a nickname of a misspelling.
+        assert pairs[same_person] > different_people["weight"].sum()
+    assert ("crm:1", "crm:2") not in pairs.index
+    assert links.clusters["crm:1"] == links.clusters["web:1"] == links.clusters["web:2"]

@@ -1,0 +1,167 @@
+"""The hub end to end on generated demo sources, checked against the generator's truth."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from matching import pairwise_scores
+from pipelines.cli import main
+from pipelines.config import load_config
+from pipelines.demo import DemoSources, generate_demo
+from pipelines.runner import RunFailed, run_hub
+
+# A floor, not a target: the targets (F1 ≥ 0.95, precision ≥ 0.97) belong to the
+# matching benchmark in bench/. These floors sit a few points under what the skeleton
+# reaches on this seed, so the test fails when a change breaks matching, not when it
+# moves a hard pair across a threshold.
+PRECISION_FLOOR = 0.90
+RECALL_FLOOR = 0.80
+F1_FLOOR = 0.85
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSources:
+    return generate_demo(tmp_path_factory.mktemp("demo"), people=400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo: DemoSources) -> sa.Engine:
+    os.environ.pop("HUB_WAREHOUSE_URL", None)
+    config = load_config(demo.config)
+    run_hub(config)
+    return sa.create_engine(config.warehouse.url)
+
+
+def _read(engine: sa.Engine, table: str) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return pd.read_sql_table(table, connection)
+
+
+def test_every_source_row_is_standardized_or_quarantined(
+    demo: DemoSources, warehouse: sa.Engine
+) -> None:
+    records = _read(warehouse, "customer_record")
+    quarantined = _read(warehouse, "quarantine").drop_duplicates(["source", "position"])
+    for source, read in demo.record_counts.items():
+        kept = int((records["source"] == source).sum())
+        held = int((quarantined["source"] == source).sum())
+        assert kept + held == read, f"{source}: {kept} standardized + {held} quarantined != {read}"
+    assert len(quarantined) > 0, "the demo's bad rows must land in quarantine"
+    assert quarantined["detail"].str.len().min() > 0
+
+
+def test_every_standardized_record_has_one_golden_customer(warehouse: sa.Engine) -> None:
+    records = _read(warehouse, "customer_record")
+    xref = _read(warehouse, "customer_xref")
+    golden = _read(warehouse, "golden_customer")
+    assert len(xref) == len(records)
+    assert not xref.duplicated(["source", "source_key"]).any()
+    assert set(xref["golden_id"]) == set(golden["golden_id"])
+    counts = xref["golden_id"].value_counts()
+    record_count = golden.set_index("golden_id")["record_count"]
+    assert (record_count == counts.reindex(record_count.index)).all()
+    assert golden["country"].dropna().isin(["US", "GB", "DE", "ES", "NO"]).all()
+
+
+def test_matching_agrees_with_the_truth(demo: DemoSources, warehouse: sa.Engine) -> None:
+    xref = _read(warehouse, "customer_xref")
+    truth = pd.read_csv(demo.truth, dtype=str, keep_default_na=False)
+    # A key the source repeats is quarantined, so only unique keys can be placed.
+    truth = truth.drop_duplicates(["source", "source_key"], keep=False)
+    placed = xref.merge(truth, on=["source", "source_key"], how="left", validate="one_to_one")
+    assert placed["person_id"].notna().all()
+    scores = pairwise_scores(placed["golden_id"], placed["person_id"])
+    assert scores.precision >= PRECISION_FLOOR, scores
+    assert scores.recall >= RECALL_FLOOR, scores
+    assert scores.f1 >= F1_FLOOR, scores
+
+
+def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> None:
+    golden = _read(warehouse, "golden_customer").set_index("golden_id")
+    lineage = _read(warehouse, "golden_lineage")
+    records = _read(warehouse, "customer_record").set_index(["source", "source_key"])
+    for row in lineage.sample(50, random_state=1).itertuples():
+        chosen = records.loc[(row.source, row.source_key), row.field]
+        assert chosen == golden.loc[row.golden_id, row.field]
+
+
+def test_a_rerun_on_unchanged_sources_changes_nothing(
+    demo: DemoSources, warehouse: sa.Engine
+) -> None:
+    before = _read(warehouse, "customer_xref").drop(columns="run_id")
+    run_hub(load_config(demo.config))
+    after = _read(warehouse, "customer_xref").drop(columns="run_id")
+    key = ["source", "source_key"]
+    pd.testing.assert_frame_equal(
+        before.sort_values(key).reset_index(drop=True),
+        after.sort_values(key).reset_index(drop=True),
+    )
+    with warehouse.connect() as connection:
+        changed = connection.execute(
+            sa.text("SELECT count(*) FROM source_record WHERE first_seen <> last_seen")
+        ).scalar_one()
+    assert changed == len(_read(warehouse, "source_record"))
+
+
+def test_cli_prints_the_run_summary(demo: DemoSources, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--config", str(demo.config)]) == 0
+    out = capsys.readouterr().out
+    for name in demo.record_counts:
+        assert name in out
+    for label in ("quarantined by rule", "links made", "left for review", "golden customers"):
+        assert label in out
+
+
+def test_cli_bad_config_exits_nonzero_without_traceback(tmp_path: Path) -> None:
+    bad = Path(__file__).parents[1] / "data" / "bad_hub.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines", "run", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "source `crm_legacy`: field `trust_rank`" in done.stderr
+    assert "source `newsletter`: field `primary_key`: required but missing" in done.stderr
+
+
+def test_dagster_loads_the_definitions(demo: DemoSources) -> None:
+    env = {**os.environ, "HUB_CONFIG": str(demo.config)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_assets_are_one_per_source_then_the_shared_stages(demo: DemoSources) -> None:
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(load_config(demo.config))
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    sources = {f"source/{name}" for name in demo.record_counts}
+    shared = {"customer_records", "customer_links", "golden_customers", "customer_warehouse"}
+    assert keys == sources | shared
+
+
+def test_an_unreadable_source_fails_the_run_with_its_name(
+    demo: DemoSources, tmp_path: Path
+) -> None:
+    config = load_config(demo.config)
+    webshop = config.sources["webshop"]
+    moved = webshop.connector.model_copy(update={"path": str(tmp_path / "gone.csv")})
+    sources = {**config.sources, "webshop": webshop.model_copy(update={"connector": moved})}
+    broken = config.model_copy(update={"sources": sources})
+    with pytest.raises(RunFailed, match=r"source `webshop`: file .*gone.csv does not exist"):
+        run_hub(broken)
