@@ -6,7 +6,7 @@ survivorship. What this module imports is the public interface of the stage.
 
 from matching.blocking import BlockingPassReport
 from matching.evaluation import PairwiseScores, pairwise_scores
-from matching.exceptions import MatchingError, MatchSettingsError
+from matching.exceptions import MatchingError
 from matching.linking import CustomerLinks, link_records
 from matching.scoring import ComparisonParameters, FellegiSunterModel
 from matching.settings import MatchSettings
@@ -19,7 +19,6 @@ __all__ = [
     "FellegiSunterModel",
     "GoldenRecords",
     "MatchSettings",
-    "MatchSettingsError",
     "MatchingError",
     "PairwiseScores",
     "link_records",

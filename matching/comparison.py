@@ -36,6 +36,10 @@ class LevelComparison(BaseCompareFeature):
     match_fields: ClassVar[tuple[str, ...]]
     #: What each level means, indexed by level.
     level_labels: ClassVar[tuple[str, ...]]
+    #: Share of each level among pairs of the same person, before the data has its say.
+    typical_m: ClassVar[tuple[float, ...]]
+    #: Share of each level among pairs of different people, likewise.
+    typical_u: ClassVar[tuple[float, ...]]
 
     def __init__(self) -> None:
         super().__init__(
@@ -120,6 +124,8 @@ class GivenNameLevels(LevelComparison):
         "nickname, first name or jaro_winkler >= 0.92",
         "exact",
     )
+    typical_m = (1.0, 0.05, 0.05, 0.15, 0.75)
+    typical_u = (1.0, 0.985, 0.008, 0.004, 0.003)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         swapped, crossed = names_swapped(left, right)
@@ -154,6 +160,8 @@ class FamilyNameLevels(LevelComparison):
         "swapped with given name",
         "exact",
     )
+    typical_m = (1.0, 0.05, 0.04, 0.08, 0.03, 0.80)
+    typical_u = (1.0, 0.985, 0.008, 0.003, 0.0005, 0.0035)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         swapped, _ = names_swapped(left, right)
@@ -172,6 +180,8 @@ class BirthDateLevels(LevelComparison):
     comparison_name = "birth_date"
     match_fields = ("birth_year", "birth_month", "birth_day")
     level_labels = ("missing", "different", "day/month swapped or one part off", "exact")
+    typical_m = (1.0, 0.05, 0.10, 0.85)
+    typical_u = (1.0, 0.9917, 0.008, 0.0003)
 
     def _compute_vectorized(self, *columns: Any) -> np.ndarray:
         arrays = [np.asarray(c, dtype=np.int64) for c in columns]
@@ -198,6 +208,8 @@ class EmailLevels(LevelComparison):
     comparison_name = "email"
     match_fields = ("email", "email_local")
     level_labels = ("missing", "different", "same local part", "exact")
+    typical_m = (1.0, 0.30, 0.05, 0.65)
+    typical_u = (1.0, 0.9999, 0.00005, 0.00005)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         present = _present(left["email"]) & _present(right["email"])
@@ -216,6 +228,8 @@ class PhoneLevels(LevelComparison):
     comparison_name = "phone"
     match_fields = ("phone", "phone_last7")
     level_labels = ("missing", "different", "same last 7 digits", "exact")
+    typical_m = (1.0, 0.35, 0.05, 0.60)
+    typical_u = (1.0, 0.9999, 0.00005, 0.00005)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         present = _present(left["phone"]) & _present(right["phone"])
@@ -241,6 +255,8 @@ class AddressLevels(LevelComparison):
         "street jaro_winkler >= 0.88 in the same place",
         "same street in the same place",
     )
+    typical_m = (1.0, 0.15, 0.05, 0.05, 0.05, 0.70)
+    typical_u = (1.0, 0.99, 0.008, 0.0015, 0.0002, 0.0003)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         street_both = _present(left["street"]) & _present(right["street"])

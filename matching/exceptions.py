@@ -5,7 +5,3 @@ from __future__ import annotations
 
 class MatchingError(Exception):
     """Base class for every error the matching stage raises."""
-
-
-class MatchSettingsError(MatchingError):
-    """The `matching:` section of the hub config is invalid; the message lists every problem."""

@@ -16,8 +16,8 @@ from matching.exceptions import MatchingError
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
     FellegiSunterModel,
-    estimate_u,
     fit_fellegi_sunter,
+    level_counts,
     match_probability,
 )
 from matching.settings import MatchSettings
@@ -177,11 +177,10 @@ def _train(
     random_levels = compare_pairs(
         fields, (left, right), comparisons, settings.comparison_chunk_pairs
     )
-    u = estimate_u(comparisons, random_levels)
     return fit_fellegi_sunter(
         comparisons,
         candidate_levels,
-        u,
+        level_counts(comparisons, random_levels),
         settings.em_iterations,
         settings.em_tolerance,
         total_pairs=record_count * (record_count - 1) // 2,

@@ -18,8 +18,11 @@ import pandas as pd
 
 from matching.comparison import MISSING_LEVEL, LevelComparison
 
-# Pseudo-count added to every level so no level has probability 0 (weight ±infinity).
-_SMOOTHING = 1.0
+# Each comparison's typical m and u (see `LevelComparison`) count as this many pairs
+# of evidence, so small inputs get sensible weights and no level gets probability 0,
+# while on real volumes the data outweighs them.
+_TYPICAL_U_PAIRS = 1_000.0
+_TYPICAL_M_PAIRS = 10.0
 _PROBABILITY_FLOOR = 1e-6
 
 
@@ -145,14 +148,14 @@ def match_probability(match_weight: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.asarray(match_weight, dtype=np.float64)))
 
 
-def estimate_u(
+def level_counts(
     comparisons: Sequence[LevelComparison], random_pair_levels: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """Level frequencies among random pairs (nearly all non-matches), missing level excluded."""
+    """How many random record pairs fall in each level of each comparison."""
     return {
-        c.comparison_name: _frequencies(
-            random_pair_levels[c.comparison_name], len(c.level_labels), np.ones(1)
-        )
+        c.comparison_name: np.bincount(
+            np.asarray(random_pair_levels[c.comparison_name]), minlength=len(c.level_labels)
+        )[: len(c.level_labels)].astype(np.float64)
         for c in comparisons
     }
 
@@ -160,7 +163,7 @@ def estimate_u(
 def fit_fellegi_sunter(
     comparisons: Sequence[LevelComparison],
     candidate_levels: Mapping[str, np.ndarray],
-    u: Mapping[str, np.ndarray],
+    random_pair_counts: Mapping[str, np.ndarray],
     iterations: int = 50,
     tolerance: float = 1e-5,
     total_pairs: int | None = None,
@@ -176,16 +179,17 @@ def fit_fellegi_sunter(
     Args:
         comparisons: The comparisons the levels come from.
         candidate_levels: Level arrays of the candidate pairs, by comparison name.
-        u: Non-match level probabilities, from `estimate_u`.
+        random_pair_counts: Level counts among random record pairs, from `level_counts`;
+            u is what remains of them once the matches among them are taken out.
         iterations: Most EM rounds.
         tolerance: Stop once no probability moves more than this.
         total_pairs: Number of record pairs in the whole input (``n (n - 1) / 2``);
             the candidate pairs when omitted.
     """
-    u = dict(u)
     names = [c.comparison_name for c in comparisons]
-    level_counts = [len(c.level_labels) for c in comparisons]
-    m = {name: _initial_m(count) for name, count in zip(names, level_counts, strict=True)}
+    typical_m = {c.comparison_name: c.typical_m for c in comparisons}
+    typical_u = {c.comparison_name: c.typical_u for c in comparisons}
+    m = {name: np.asarray(typical_m[name], dtype=np.float64) for name in names}
     pair_count = len(candidate_levels[names[0]]) if names else 0
     total_pairs = max(total_pairs or pair_count, pair_count, 1)
     prior, rounds, converged = min(0.1, pair_count / total_pairs / 2 or 0.1), 0, False
@@ -193,15 +197,19 @@ def fit_fellegi_sunter(
         matrix = np.column_stack([np.asarray(candidate_levels[n], dtype=np.int8) for n in names])
         patterns, counts = np.unique(matrix, axis=0, return_counts=True)
         counts = counts.astype(np.float64)
-        log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
         while rounds < iterations and not converged:
             rounds += 1
+            u = {
+                n: _non_match_shares(random_pair_counts[n], m[n], prior, typical_u[n])
+                for n in names
+            }
+            log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
             log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
             log_odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
             posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
             new_m = {
-                n: _frequencies(patterns[:, k], count, counts * posterior)
-                for k, (n, count) in enumerate(zip(names, level_counts, strict=True))
+                n: _frequencies(patterns[:, k], counts * posterior, typical_m[n], _TYPICAL_M_PAIRS)
+                for k, n in enumerate(names)
             }
 
             new_prior = float(np.clip((counts * posterior).sum() / total_pairs, 1e-12, 1 - 1e-6))
@@ -210,6 +218,7 @@ def fit_fellegi_sunter(
             )
             m, prior = new_m, new_prior
             converged = change < tolerance
+    u = _non_match(random_pair_counts, m, prior, typical_u)
     return FellegiSunterModel(
         prior=prior,
         iterations=rounds,
@@ -226,26 +235,48 @@ def fit_fellegi_sunter(
     )
 
 
-def _initial_m(level_count: int) -> np.ndarray:
-    """Matches mostly agree: weight grows geometrically towards the top level."""
-    m = np.zeros(level_count)
-    m[1:] = 2.0 ** np.arange(1, level_count) ** 1.5
-    m = m / m[1:].sum()
-    m[MISSING_LEVEL] = 1.0
-    return m
+def _non_match(
+    random_pair_counts: Mapping[str, np.ndarray],
+    m: Mapping[str, np.ndarray],
+    prior: float,
+    typical_u: Mapping[str, Sequence[float]],
+) -> dict[str, np.ndarray]:
+    return {
+        name: _non_match_shares(counts, m[name], prior, typical_u[name])
+        for name, counts in random_pair_counts.items()
+    }
 
 
-def _frequencies(levels: np.ndarray, level_count: int, weights: np.ndarray) -> np.ndarray:
-    """Weighted share of each non-missing level, smoothed; the missing slot is set to 1."""
+def _non_match_shares(
+    random_counts: np.ndarray, m: np.ndarray, prior: float, typical: Sequence[float]
+) -> np.ndarray:
+    """u from the level counts of random pairs, with the matches among them taken out.
+
+    Random pairs are a mixture, ``prior·m + (1 − prior)·u``. The matches in it are few,
+    but for rare levels (the same e-mail, the same phone) they are most of what agrees,
+    and leaving them in would make agreeing on an identifier look like chance.
+    """
+    counts = random_counts.copy()
+    counts[MISSING_LEVEL] = 0.0
+    counts = np.maximum(counts - prior * m * counts.sum(), 0.0)
+    return _frequencies(np.arange(len(counts)), counts, typical, _TYPICAL_U_PAIRS)
+
+
+def _frequencies(
+    levels: np.ndarray, weights: np.ndarray, typical: Sequence[float], typical_pairs: float
+) -> np.ndarray:
+    """Weighted share of each non-missing level, drawn towards its typical share.
+
+    The missing slot is set to 1: a missing value is no evidence either way.
+    """
+    typical_shares = np.asarray(typical, dtype=np.float64)
     levels = np.asarray(levels)
     weights = np.broadcast_to(weights, levels.shape)
-    totals = np.bincount(levels, weights=weights, minlength=level_count)[:level_count]
-    totals = totals.astype(np.float64)
+    totals = np.bincount(levels, weights=weights, minlength=len(typical_shares))
+    totals = totals[: len(typical_shares)].astype(np.float64)
     totals[MISSING_LEVEL] = 0.0
     present = totals[1:].sum()
-    # Smoothing scaled to the data, so a few pairs are not drowned by the pseudo-counts.
-    smoothing = _SMOOTHING * min(1.0, max(present, 1e-12) / 1000.0)
-    shares = (totals + smoothing) / (present + smoothing * (level_count - 1))
+    shares = (totals + typical_pairs * typical_shares) / (present + typical_pairs)
     shares = np.maximum(shares, _PROBABILITY_FLOOR)
     shares[MISSING_LEVEL] = 1.0
     return shares

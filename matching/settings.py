@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from matching.exceptions import MatchSettingsError
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Keys a blocking pass can require two records to share. Name keys are folded first.
 BlockingKey = Literal[
@@ -105,27 +102,3 @@ class MatchSettings(BaseModel):
                 f"link_threshold ({self.link_threshold})"
             )
         return self
-
-    @classmethod
-    def from_hub_config(
-        cls, config: Mapping[str, Any] | None, origin: str = "config"
-    ) -> MatchSettings:
-        """Read the `matching:` section of a parsed hub config (absent section: defaults).
-
-        Args:
-            config: The whole hub config as parsed from YAML.
-            origin: Where the config came from (its file name), for error messages.
-
-        Raises:
-            MatchSettingsError: Listing every invalid field as ``matching.<field>``.
-        """
-        section = (config or {}).get("matching") or {}
-        try:
-            return cls.model_validate(section)
-        except ValidationError as error:
-            problems = [
-                f"{origin}: matching.{'.'.join(str(p) for p in problem['loc']) or '(section)'}: "
-                f"{problem['msg']}"
-                for problem in error.errors()
-            ]
-            raise MatchSettingsError("\n".join(problems)) from error

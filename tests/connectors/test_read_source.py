@@ -20,7 +20,13 @@ from connectors import (
 
 CUSTOMERS = [
     {"CUST_NO": 7, "NAME": "MÜLLER, HANS", "BIRTH_DT": "01021961", "SCORE": 1.5, "EMAIL": None},
-    {"CUST_NO": 12, "NAME": "ØDEGÅRD, KARI", "BIRTH_DT": "31121990", "SCORE": 2.0, "EMAIL": "k@x.no"},
+    {
+        "CUST_NO": 12,
+        "NAME": "ØDEGÅRD, KARI",
+        "BIRTH_DT": "31121990",
+        "SCORE": 2.0,
+        "EMAIL": "k@x.no",
+    },
 ]
 
 
@@ -55,8 +61,20 @@ def test_sql_table_rows_arrive_as_text(customer_db_url: str) -> None:
     rows = read_source(SqlConnector(kind="sql", url=customer_db_url, table="CUSTOMER"), "crm")
     assert list(rows.columns) == ["CUST_NO", "NAME", "BIRTH_DT", "SCORE", "EMAIL"]
     assert rows.to_dict("records") == [
-        {"CUST_NO": "7", "NAME": "MÜLLER, HANS", "BIRTH_DT": "01021961", "SCORE": "1.5", "EMAIL": None},
-        {"CUST_NO": "12", "NAME": "ØDEGÅRD, KARI", "BIRTH_DT": "31121990", "SCORE": "2", "EMAIL": "k@x.no"},
+        {
+            "CUST_NO": "7",
+            "NAME": "MÜLLER, HANS",
+            "BIRTH_DT": "01021961",
+            "SCORE": "1.5",
+            "EMAIL": None,
+        },
+        {
+            "CUST_NO": "12",
+            "NAME": "ØDEGÅRD, KARI",
+            "BIRTH_DT": "31121990",
+            "SCORE": "2",
+            "EMAIL": "k@x.no",
+        },
     ]
 
 
@@ -90,7 +108,9 @@ def test_csv_keeps_leading_zeros_and_blank_is_missing(tmp_path: Path) -> None:
 
 def test_missing_file_is_reported_with_source_and_path(tmp_path: Path) -> None:
     spec = CsvConnector(kind="csv", path=str(tmp_path / "nope.csv"))
-    with pytest.raises(SourceUnavailable, match=r"source `webshop`: file .*nope.csv does not exist"):
+    with pytest.raises(
+        SourceUnavailable, match=r"source `webshop`: file .*nope.csv does not exist"
+    ):
         read_source(spec, "webshop")
 
 

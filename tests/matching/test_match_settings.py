@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
-from matching import MatchSettings, MatchSettingsError
+from matching import MatchSettings
 
 
-def test_section_is_optional() -> None:
-    assert MatchSettings.from_hub_config({"sources": {}}) == MatchSettings()
-    assert MatchSettings.from_hub_config(None) == MatchSettings()
+def test_every_setting_has_a_default() -> None:
+    settings = MatchSettings.model_validate({})
+    assert settings == MatchSettings()
+    assert settings.review_threshold < settings.link_threshold
 
 
 def test_reads_matching_section() -> None:
-    settings = MatchSettings.from_hub_config(
-        {"matching": {"link_threshold": 0.9, "blocking_passes": [["email"], ["postcode"]]}}
+    settings = MatchSettings.model_validate(
+        {"link_threshold": 0.9, "blocking_passes": [["email"], ["postcode"]]}
     )
     assert settings.link_threshold == 0.9
     assert settings.blocking_passes == [["email"], ["postcode"]]
@@ -21,23 +23,37 @@ def test_reads_matching_section() -> None:
 @pytest.mark.parametrize(
     ("section", "culprit"),
     [
-        ({"link_threshold": 1.5}, "matching.link_threshold"),
-        ({"blocking_passes": [["email", "shoe_size"]]}, "matching.blocking_passes.0.1"),
-        ({"blocking_passes": [[]]}, "matching.blocking_passes"),
-        ({"max_cluster_size": 1}, "matching.max_cluster_size"),
-        ({"link_treshold": 0.9}, "matching.link_treshold"),
-        ({"review_threshold": 0.97}, "review_threshold (0.97) must not exceed"),
+        ({"link_threshold": 1.5}, "link_threshold"),
+        ({"blocking_passes": [["email", "shoe_size"]]}, "blocking_passes.0.1"),
+        ({"blocking_passes": [[]]}, "blocking_passes"),
+        ({"blocking_passes": [["email"], ["email"]]}, "blocking_passes"),
+        ({"max_cluster_size": 1}, "max_cluster_size"),
+        ({"link_treshold": 0.9}, "link_treshold"),
+        ({"review_threshold": 0.97}, ""),
     ],
-    ids=["threshold-range", "unknown-key", "empty-pass", "cluster-size", "typo", "review>link"],
+    ids=[
+        "threshold-range",
+        "unknown-key",
+        "empty-pass",
+        "repeated-pass",
+        "cluster-size",
+        "typo",
+        "review>link",
+    ],
 )
 def test_errors_name_the_field(section: dict[str, object], culprit: str) -> None:
-    with pytest.raises(MatchSettingsError, match=r"hub\.yaml") as error:
-        MatchSettings.from_hub_config({"matching": section}, origin="hub.yaml")
-    assert culprit in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        MatchSettings.model_validate(section)
+    locations = [".".join(str(part) for part in e["loc"]) for e in error.value.errors()]
+    assert culprit in locations
+
+
+def test_review_threshold_must_not_exceed_link_threshold() -> None:
+    with pytest.raises(ValidationError, match=r"review_threshold \(0.97\) must not exceed"):
+        MatchSettings.model_validate({"review_threshold": 0.97})
 
 
 def test_every_problem_reported_at_once() -> None:
-    with pytest.raises(MatchSettingsError) as error:
-        MatchSettings.from_hub_config({"matching": {"link_threshold": 2, "em_iterations": 0}})
-    assert "link_threshold" in str(error.value)
-    assert "em_iterations" in str(error.value)
+    with pytest.raises(ValidationError) as error:
+        MatchSettings.model_validate({"link_threshold": 2, "em_iterations": 0})
+    assert {e["loc"][0] for e in error.value.errors()} == {"link_threshold", "em_iterations"}

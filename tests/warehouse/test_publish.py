@@ -15,9 +15,7 @@ STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
 
 def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) -> Publication:
-    raw = pd.DataFrame(
-        {"CUST_NO": ["1", "2", None], "NAME": [*crm_names, "?"]}, dtype=object
-    )
+    raw = pd.DataFrame({"CUST_NO": ["1", "2", None], "NAME": [*crm_names, "?"]}, dtype=object)
     records = pd.DataFrame(
         {
             "source": ["crm", "crm"],
