@@ -42,9 +42,13 @@ class CustomerRecords:
         return {source: int(counts.get(source, 0)) for source in self.rows_read}
 
     def quarantined_by_rule(self) -> dict[str, dict[str, int]]:
+        """Quarantine rows per source (in config order) and rule, most frequent rule first."""
+        counts = self.quarantine.groupby(["source", "rule"]).size()
         by_rule: dict[str, dict[str, int]] = {}
-        for (source, rule), count in self.quarantine.groupby(["source", "rule"]).size().items():
-            by_rule.setdefault(str(source), {})[str(rule)] = int(count)
+        for source in self.rows_read:
+            if source in counts.index.get_level_values("source"):
+                rules = counts.loc[source].sort_values(ascending=False, kind="stable")
+                by_rule[source] = {str(rule): int(n) for rule, n in rules.items()}
         return by_rule
 
 
