@@ -1,20 +1,46 @@
-"""Connectors: read customer rows from source systems (files, SQL databases)."""
+"""Connectors: read customer rows from source systems (files, SQL databases, REST APIs).
 
-from connectors.exceptions import ConnectorError, SourceSchemaError, SourceUnavailable
-from connectors.landing import LANDING_COLUMNS, landing_rows, row_payloads
-from connectors.read import read_source
-from connectors.spec import ConnectorSpec, CsvConnector, JsonLinesConnector, SqlConnector
+A connector yields ``RowBatch``es: rows as text, where each was read, the rows it could
+not read, and the incremental cursor. ``keyed_rows`` turns a batch into the landing shape.
+"""
+
+from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
+from connectors.exceptions import (
+    ConnectorError,
+    SourceNotFound,
+    SourceSchemaError,
+    SourceUnavailable,
+)
+from connectors.landing import HELD_BACK_COLUMNS, LANDING_COLUMNS, keyed_rows, row_payloads
+from connectors.read import ConnectorSpec, read_batches, read_source
+from connectors.rest_spec import RestConnector
+from connectors.spec import (
+    CsvConnector,
+    JsonArrayConnector,
+    JsonLinesConnector,
+    ParquetConnector,
+    SqlConnector,
+)
 
 __all__ = [
+    "BATCH_ROWS",
+    "HELD_BACK_COLUMNS",
+    "LANDING_COLUMNS",
     "ConnectorError",
     "ConnectorSpec",
     "CsvConnector",
+    "JsonArrayConnector",
     "JsonLinesConnector",
-    "LANDING_COLUMNS",
+    "ParquetConnector",
+    "RejectedRow",
+    "RestConnector",
+    "RowBatch",
+    "SourceNotFound",
     "SourceSchemaError",
     "SourceUnavailable",
     "SqlConnector",
-    "landing_rows",
+    "keyed_rows",
+    "read_batches",
     "read_source",
     "row_payloads",
 ]

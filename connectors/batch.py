@@ -48,4 +48,3 @@ class RowBatch:
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.locations):
             raise ValueError(f"{len(self.rows)} rows but {len(self.locations)} locations")
-

@@ -6,8 +6,12 @@ class ConnectorError(Exception):
 
 
 class SourceUnavailable(ConnectorError):
-    """The source's file, database or service cannot be reached right now."""
+    """The source's database or service cannot be reached right now; a later try may work."""
 
 
 class SourceSchemaError(ConnectorError):
     """The source is reachable but does not have the shape the config declares."""
+
+
+class SourceNotFound(ConnectorError):
+    """The source's file or table does not exist; retrying will not help until someone acts."""

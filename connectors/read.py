@@ -1,26 +1,87 @@
-"""One entry point that reads any declared source."""
+"""One entry point that reads any declared source, in batches or whole."""
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Iterator
+from typing import Annotated
 
-from connectors.files import read_csv, read_json_lines
-from connectors.spec import ConnectorSpec, CsvConnector, JsonLinesConnector, SqlConnector
-from connectors.sql import read_sql
+import pandas as pd
+from pydantic import Field
+
+from connectors.batch import BATCH_ROWS, RowBatch
+from connectors.exceptions import SourceSchemaError
+from connectors.files import (
+    read_delimited_batches,
+    read_json_array_batches,
+    read_json_lines_batches,
+    read_parquet_batches,
+)
+from connectors.rest import read_rest_batches
+from connectors.rest_spec import RestConnector
+from connectors.spec import (
+    CsvConnector,
+    JsonArrayConnector,
+    JsonLinesConnector,
+    ParquetConnector,
+    SqlConnector,
+)
+from connectors.sql import read_sql_batches
+
+ConnectorSpec = Annotated[
+    CsvConnector
+    | JsonLinesConnector
+    | JsonArrayConnector
+    | ParquetConnector
+    | SqlConnector
+    | RestConnector,
+    Field(discriminator="kind"),
+]
+"""Any connector declaration; ``kind`` picks the connector."""
+
+
+def read_batches(
+    spec: ConnectorSpec, source: str, *, since: str | None = None, batch_rows: int = BATCH_ROWS
+) -> Iterator[RowBatch]:
+    """The rows of ``source`` after cursor value ``since`` (all when ``None``), in batches.
+
+    Rows that cannot be read come as ``RowBatch.rejected``, never as an error.
+
+    Raises:
+        SourceNotFound: the file or table does not exist.
+        SourceUnavailable: the source cannot be reached right now.
+        SourceSchemaError: it can be reached but not read as declared.
+    """
+    options = {"since": since, "batch_rows": batch_rows}
+    match spec:
+        case CsvConnector():
+            yield from read_delimited_batches(spec, source, **options)  # type: ignore[arg-type]
+        case JsonLinesConnector():
+            yield from read_json_lines_batches(spec, source, **options)  # type: ignore[arg-type]
+        case JsonArrayConnector():
+            yield from read_json_array_batches(spec, source, **options)  # type: ignore[arg-type]
+        case ParquetConnector():
+            yield from read_parquet_batches(spec, source, **options)  # type: ignore[arg-type]
+        case SqlConnector():
+            yield from read_sql_batches(spec, source, **options)  # type: ignore[arg-type]
+        case RestConnector():
+            yield from read_rest_batches(spec, source, **options)  # type: ignore[arg-type]
+        case _:
+            raise TypeError(f"no reader for {type(spec).__name__}")
 
 
 def read_source(spec: ConnectorSpec, source: str) -> pd.DataFrame:
-    """Every row of ``source`` in source order, each value as text or ``None``.
+    """Every row of ``source`` in one frame; a row that cannot be read is an error here.
 
     Raises:
-        SourceUnavailable: the file or database cannot be reached.
-        SourceSchemaError: it can be reached but not read as declared.
+        SourceSchemaError: a row could not be read (a sync quarantines it instead).
     """
-    match spec:
-        case CsvConnector():
-            return read_csv(spec, source)
-        case JsonLinesConnector():
-            return read_json_lines(spec, source)
-        case SqlConnector():
-            return read_sql(spec, source)
-    raise TypeError(f"no reader for {type(spec).__name__}")
+    frames = []
+    for batch in read_batches(spec, source):
+        if batch.rejected:
+            first = batch.rejected[0]
+            raise SourceSchemaError(f"source `{source}`: {first.location}: {first.reason}")
+        frames.append(batch.rows)
+    if not frames:
+        return pd.DataFrame(dtype=object)
+    rows = pd.concat(frames, ignore_index=True)
+    return rows.where(rows.notna(), None)
