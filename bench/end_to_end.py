@@ -19,11 +19,11 @@ from typing import Any
 
 import pandas as pd
 
-from connectors import read_source
 from matching import link_records, pairwise_scores
 from pipelines.config import load_config
 from pipelines.demo import generate_demo
 from pipelines.stages import golden_customers, publication, standardize_sources
+from pipelines.sync import sync_source
 from warehouse import connect, publish
 
 
@@ -47,23 +47,22 @@ def main() -> None:
     (out / "warehouse.sqlite").unlink(missing_ok=True)
     os.environ.pop("HUB_WAREHOUSE_URL", None)
     config = load_config(demo.config)
-    raw = timed("read", lambda: {n: read_source(s.connector, n) for n, s in config.sources.items()})
-    records = timed("standardize+validate", lambda: standardize_sources(raw, config))
+    engine = connect(config.warehouse.url)
+    timed("sync", lambda: [sync_source(engine, n, s) for n, s in config.sources.items()])
+    records = timed("standardize+validate", lambda: standardize_sources(engine, config))
     links = timed("match", lambda: link_records(records.records, config.matching))
     golden = timed("golden", lambda: golden_customers(records, links, config))
     run = publication(
         run_id="bench",
         started_at=dt.datetime.now(dt.UTC),
-        raw_by_source=raw,
         customer_records=records,
         links=links,
         golden=golden,
-        config=config,
     )
-    timed("publish", lambda: publish(connect(config.warehouse.url), run))
+    timed("publish", lambda: publish(engine, run))
 
     truth = pd.read_csv(demo.truth, dtype=str, keep_default_na=False)
-    truth = truth.drop_duplicates(["source", "source_key"], keep=False)
+    truth = truth.drop_duplicates(["source", "source_key"], keep="first")
     placed = golden.xref.merge(truth, on=["source", "source_key"], validate="one_to_one")
     scores = pairwise_scores(placed["golden_id"], placed["person_id"])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,4 +1,4 @@
-"""Dagster assets, generated from the hub config: one per source, then the shared stages.
+"""Dagster assets, generated from the hub config: one sync per source, then the shared stages.
 
 No postponed annotations here: Dagster reads the context and input types at definition.
 """
@@ -6,9 +6,8 @@ No postponed annotations here: Dagster reads the context and input types at defi
 import datetime as dt
 
 import dagster as dg
-import pandas as pd
 
-from connectors import read_source
+from connectors import SourceUnavailable
 from matching import CustomerLinks, link_records
 from pipelines.config import HubConfig, SourceSettings
 from pipelines.resources import WarehouseResource
@@ -19,40 +18,67 @@ from pipelines.stages import (
     publication,
     standardize_sources,
 )
+from pipelines.sync import sync_source
 from warehouse import publish
 
 SOURCE_PREFIX = "source"
 
 
+def source_key(name: str) -> dg.AssetKey:
+    """The asset key of a source's landed rows."""
+    return dg.AssetKey([SOURCE_PREFIX, name])
+
+
 def source_asset(name: str, source: SourceSettings) -> dg.AssetsDefinition:
-    """The rows of one source system, as read."""
+    """The landed rows of one source system, kept in sync with it."""
 
     @dg.asset(
-        name=name,
-        key_prefix=[SOURCE_PREFIX],
+        key=source_key(name),
         group_name="sources",
-        description=f"Customer rows of `{name}` ({source.connector.kind}), as read.",
+        description=f"Rows of `{name}` ({source.connector.kind}) landed in the warehouse.",
         kinds={source.connector.kind},
     )
-    def _source_rows(context: dg.AssetExecutionContext) -> pd.DataFrame:
-        rows = read_source(source.connector, name)
-        context.add_output_metadata({"rows_read": len(rows), "columns": list(rows.columns)})
-        return rows
+    def _landed_rows(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        try:
+            figures = sync_source(warehouse.engine(), name, source)
+        except SourceUnavailable as exc:
+            # Worth another try later; anything else needs a person first.
+            raise dg.RetryRequested(
+                max_retries=source.sync.max_retries,
+                seconds_to_wait=source.sync.retry_delay_seconds * 2**context.retry_number,
+            ) from exc
+        return dg.MaterializeResult(
+            metadata={
+                "read": figures.rows_read,
+                "new": figures.new,
+                "changed": figures.changed,
+                "unchanged": figures.unchanged,
+                "deleted": figures.deleted,
+                "quarantined": figures.quarantined,
+                "new_columns": figures.new_columns,
+                "cursor": figures.cursor_after or "",
+            }
+        )
 
-    return _source_rows
+    return _landed_rows
 
 
 def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     """Every asset of the hub for the sources that ``config`` declares."""
     sources = [source_asset(name, source) for name, source in config.sources.items()]
-    source_ins = {name: dg.AssetIn(key=[SOURCE_PREFIX, name]) for name in config.sources}
 
-    @dg.asset(ins=source_ins, group_name="customers")
+    @dg.asset(
+        deps=[source_key(name) for name in config.sources],
+        group_name="customers",
+        automation_condition=dg.AutomationCondition.eager(),
+    )
     def customer_records(
-        context: dg.AssetExecutionContext, **raw_by_source: pd.DataFrame
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> CustomerRecords:
-        """Every source's rows standardized to the canonical record and validated."""
-        result = standardize_sources(raw_by_source, config)
+        """Every source's landed rows standardized to the canonical record and validated."""
+        result = standardize_sources(warehouse.engine(), config)
         context.add_output_metadata(
             {
                 "standardized": sum(result.standardized_by_source().values()),
@@ -62,7 +88,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         )
         return result
 
-    @dg.asset(group_name="customers")
+    @dg.asset(group_name="customers", automation_condition=dg.AutomationCondition.eager())
     def customer_links(
         context: dg.AssetExecutionContext, customer_records: CustomerRecords
     ) -> CustomerLinks:
@@ -79,7 +105,11 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         )
         return links
 
-    @dg.asset(name="golden_customers", group_name="customers")
+    @dg.asset(
+        name="golden_customers",
+        group_name="customers",
+        automation_condition=dg.AutomationCondition.eager(),
+    )
     def golden_customers_asset(
         context: dg.AssetExecutionContext,
         customer_records: CustomerRecords,
@@ -91,14 +121,9 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         return result
 
     @dg.asset(
-        ins={
-            **source_ins,
-            "customer_records": dg.AssetIn(),
-            "customer_links": dg.AssetIn(),
-            "golden_customers": dg.AssetIn(),
-        },
         group_name="warehouse",
         kinds={"sqlalchemy"},
+        automation_condition=dg.AutomationCondition.eager(),
     )
     def customer_warehouse(
         context: dg.AssetExecutionContext,
@@ -106,27 +131,21 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         customer_records: CustomerRecords,
         customer_links: CustomerLinks,
         golden_customers: GoldenCustomers,
-        **raw_by_source: pd.DataFrame,
     ) -> dg.MaterializeResult:
-        """The published warehouse: golden customers, crosswalk, landing and quarantine."""
+        """The published warehouse: golden customers, crosswalk, records and quarantine."""
         run = publication(
             run_id=context.run_id,
             started_at=_run_started_at(context),
-            raw_by_source=raw_by_source,
             customer_records=customer_records,
             links=customer_links,
             golden=golden_customers,
-            config=config,
         )
-        landing = publish(warehouse.engine(), run)
+        publish(warehouse.engine(), run)
         return dg.MaterializeResult(
             metadata={
                 "golden_customers": len(run.golden),
                 "source_records": len(run.records),
                 "quarantined_rows": len(run.quarantine),
-                "landed_new": landing.new,
-                "landed_changed": landing.changed,
-                "landed_unchanged": landing.unchanged,
             }
         )
 

@@ -1,8 +1,9 @@
-"""The `hub` command: run the hub on a config, or on generated demo sources."""
+"""The `hub` command: sync sources, run the hub, or try it on generated demo sources."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -10,14 +11,13 @@ from pathlib import Path
 
 from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.errors import HUB_ERRORS
-from pipelines.report import RunReport, read_run_report
+from pipelines.report import hub_report, render_syncs
 from pipelines.runner import RunFailed, run_hub
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hub`` console script; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     try:
         return int(args.command(args))
     except ConfigError as exc:
@@ -38,10 +38,24 @@ def _parser() -> argparse.ArgumentParser:
         prog="hub", description="Customer data hub: one golden customer record from many sources."
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument("--config", type=Path, default=Path("hub.yaml"), help="hub config file")
 
-    run = commands.add_parser("run", help="read every source and publish the warehouse")
-    run.add_argument("--config", type=Path, default=Path("hub.yaml"), help="hub config file")
+    run = commands.add_parser(
+        "run", parents=[config], help="sync every source, match, and publish the warehouse"
+    )
     run.set_defaults(command=_run)
+
+    sync = commands.add_parser(
+        "sync", parents=[config], help="sync sources into the warehouse's landing"
+    )
+    sync.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to sync (all)")
+    sync.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read everything, not only what changed, and mark rows gone as deleted",
+    )
+    sync.set_defaults(command=_sync)
 
     demo = commands.add_parser("demo", help="generate demo sources and run the hub on them")
     demo.add_argument("--out", type=Path, default=Path(".demo"), help="folder for demo sources")
@@ -56,6 +70,23 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     return _run_and_report(load_config(args.config))
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from pipelines.sync_command import sync_sources
+
+    config = load_config(args.config)
+    unknown = [name for name in args.sources if name not in config.sources]
+    if unknown:
+        known = ", ".join(config.sources)
+        print(
+            f"hub: no source named {', '.join(unknown)} in {args.config} ({known})", file=sys.stderr
+        )
+        return 2
+    names = args.sources or list(config.sources)
+    syncs, failed = sync_sources(config, names, full_refresh=args.full_refresh)
+    print(render_syncs(syncs, names, failed))
+    return 1 if failed else 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -74,8 +105,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run_and_report(config: HubConfig) -> int:
+    started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    run_id = run_hub(config)
-    report: RunReport = read_run_report(config.warehouse.url, run_id)
-    print(report.render(seconds=time.perf_counter() - started))
-    return 0
+    run = run_hub(config)
+    report = hub_report(
+        config.warehouse.url,
+        run.run_id,
+        started_at=started_at,
+        sources=list(config.sources),
+        failed_syncs=run.failed_syncs,
+        seconds=time.perf_counter() - started,
+    )
+    print(report)
+    return 1 if run.failed_syncs else 0

@@ -7,11 +7,20 @@ file, the source and the field, so a data engineer fixes them in one go.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
@@ -23,6 +32,12 @@ WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
 
 #: The names a source may map in `fields:`.
 MAPPABLE_NAMES = tuple(SourceMapping.model_fields)
+
+# Five cron fields: numbers, names (MON, JAN), ranges, lists and steps; or a macro.
+_CRON_FIELD = (
+    r"(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*"
+)
+_CRON = re.compile(rf"({_CRON_FIELD})(\s+{_CRON_FIELD}){{4}}|@(hourly|daily|weekly|monthly)")
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
@@ -45,6 +60,29 @@ class WarehouseSettings(BaseModel):
     """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
 
 
+class SyncSettings(BaseModel):
+    """How and when a source is synced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["full_refresh", "incremental"] = "full_refresh"
+    """``full_refresh`` reads everything and marks rows gone from the source as deleted;
+    ``incremental`` reads only what changed since the last sync's cursor."""
+    schedule: str | None = None
+    """Cron expression for the source's Dagster schedule (e.g. ``"0 * * * *"``)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries of a sync that failed because the source could not be reached."""
+    retry_delay_seconds: int = Field(default=30, ge=0)
+    """Wait before the first retry; each later retry waits twice as long."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, schedule: str | None) -> str | None:
+        if schedule is not None and not _CRON.fullmatch(schedule.strip()):
+            raise ValueError(f"{schedule!r} is not a cron expression like '0 * * * *'")
+        return schedule
+
+
 class SourceSettings(BaseModel):
     """One source system: how to read it and how its columns map to the canonical record."""
 
@@ -56,6 +94,15 @@ class SourceSettings(BaseModel):
     trust_rank: int = Field(ge=1)
     """1 is the most trusted source; survivorship prefers lower ranks."""
     fields: SourceMapping  # type: ignore[valid-type]
+    sync: SyncSettings = SyncSettings()
+
+    @model_validator(mode="after")
+    def _incremental_needs_a_cursor(self) -> SourceSettings:
+        if self.sync.mode == "incremental" and not self.connector.has_cursor:
+            raise ValueError(
+                f"`sync.mode: incremental` needs a cursor: {self.connector.cursor_hint}"
+            )
+        return self
 
     @property
     def mapping(self) -> SourceMappingBase:

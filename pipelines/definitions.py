@@ -11,18 +11,41 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.assets import build_assets
+from pipelines.assets import build_assets, source_key
 from pipelines.config import HubConfig, load_config
 from pipelines.resources import WarehouseResource
+from pipelines.sensors import new_files_sensor
 
 #: Environment variable naming the hub config file.
 CONFIG_ENV = "HUB_CONFIG"
 
 
 def build_definitions(config: HubConfig) -> dg.Definitions:
-    """One ``Definitions`` with every asset of the hub and the warehouse resource."""
+    """One ``Definitions``: every asset, a sync job per source with its schedule, file sensors."""
+    sync_jobs = {
+        name: dg.define_asset_job(f"sync_{name}", selection=[source_key(name)])
+        for name in config.sources
+    }
+    schedules = [
+        dg.ScheduleDefinition(
+            name=f"sync_{name}_schedule",
+            job=sync_jobs[name],
+            cron_schedule=source.sync.schedule,
+            default_status=dg.DefaultScheduleStatus.RUNNING,
+        )
+        for name, source in config.sources.items()
+        if source.sync.schedule
+    ]
+    sensors = [
+        new_files_sensor(name, source, sync_jobs[name])
+        for name, source in config.sources.items()
+        if getattr(source.connector, "path", None) is not None
+    ]
     return dg.Definitions(
         assets=build_assets(config),
+        jobs=list(sync_jobs.values()),
+        schedules=schedules,
+        sensors=sensors,
         resources={"warehouse": WarehouseResource(url=config.warehouse.url)},
     )
 

@@ -1,73 +1,106 @@
-"""The run summary printed by `hub run`, read back from what the run published."""
+"""What `hub run` and `hub sync` print, read back from what they wrote to the warehouse."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.engine import make_url
 
-from warehouse import connect, run_summary
+from warehouse import connect, quarantine_counts, run_summary, syncs_since
 
 
-@dataclass(frozen=True)
-class RunReport:
-    """What one run read, quarantined, linked and published."""
-
-    run_id: str
-    warehouse_url: str
-    summary: dict[str, Any]
-
-    def render(self, *, seconds: float | None = None) -> str:
-        """The summary as a short plain-text report for the terminal."""
-        s = self.summary
-        took = f" in {seconds:.1f} s" if seconds is not None else ""
-        shown_url = make_url(self.warehouse_url).render_as_string(hide_password=True)
-        lines = [f"Run {self.run_id} published{took} to {shown_url}", ""]
-        width = max(len("source"), *(len(name) for name in s["rows_read"]))
-        lines.append(
-            f"  {'source':<{width}}  {'read':>9}  {'standardized':>12}  {'quarantined':>11}"
+def render_syncs(syncs: pd.DataFrame, sources: Sequence[str], failed: dict[str, str]) -> str:
+    """One line per source with its sync's figures, or why the sync failed."""
+    width = max(len("source"), *(len(name) for name in sources))
+    columns = ("read", "new", "changed", "unchanged", "deleted", "held back")
+    lines = [f"  {'source':<{width}}" + "".join(f"  {c:>9}" for c in columns) + "  cursor"]
+    latest = syncs.drop_duplicates("source", keep="last").set_index("source")
+    for name in sources:
+        if name in failed:
+            lines.append(f"  {name:<{width}}  sync failed: {failed[name]}")
+            continue
+        if name not in latest.index:
+            continue
+        sync = latest.loc[name]
+        figures = (
+            sync["rows_read"],
+            sync["new"],
+            sync["changed"],
+            sync["unchanged"],
+            sync["deleted"],
+            sync["quarantined"],
         )
-        for name, read in s["rows_read"].items():
-            lines.append(
-                f"  {name:<{width}}  {read:>9,}  {s['standardized'][name]:>12,}"
-                f"  {s['quarantined'][name]:>11,}"
-            )
+        line = f"  {name:<{width}}" + "".join(f"  {int(n):>9,}" for n in figures)
+        line += f"  {sync['cursor_after'] or '-'}"
+        if sync["new_columns"]:
+            line += f"  (new columns: {', '.join(sync['new_columns'])})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
+    """The run's records per source, quarantine by rule, matching and golden customers."""
+    sources = list(summary["rows_landed"])
+    width = max(len("source"), *(len(name) for name in sources))
+    lines = [f"  {'source':<{width}}  {'landed':>9}  {'standardized':>12}  {'quarantined':>11}"]
+    for name in sources:
         lines.append(
-            f"  {'total':<{width}}  {sum(s['rows_read'].values()):>9,}"
-            f"  {sum(s['standardized'].values()):>12,}  {sum(s['quarantined'].values()):>11,}"
+            f"  {name:<{width}}  {summary['rows_landed'][name]:>9,}"
+            f"  {summary['standardized'][name]:>12,}  {summary['quarantined'][name]:>11,}"
         )
-        if s["quarantined_by_rule"]:
-            lines += ["", "  quarantined by rule:"]
-            for name, rules in s["quarantined_by_rule"].items():
-                for rule, count in sorted(rules.items(), key=lambda item: (-item[1], item[0])):
-                    lines.append(f"    {name:<{width}}  {rule:<28} {count:>7,}")
-        if not s.get("checks_passed", True):
-            lines += ["", "  validation: a batch-level expectation failed (see the Dagster run)"]
-        landing = s.get("landing", {})
-        candidates = sum(p["new_pairs"] for p in s["candidate_pairs"].values())
-        passes = len(s["candidate_pairs"])
-        lines += [
-            "",
-            f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes)",
-            f"  links made          {s['links']:>9,}",
-            f"  left for review     {s['review_pairs']:>9,}",
-            f"  golden customers    {s['golden_customers']:>9,}",
-        ]
-        if landing:
-            lines.append(
-                f"  landed rows         {landing['new']:>9,} new, {landing['changed']:,} changed,"
-                f" {landing['unchanged']:,} unchanged"
-            )
-        return "\n".join(lines)
+    lines.append(
+        f"  {'total':<{width}}  {sum(summary['rows_landed'].values()):>9,}"
+        f"  {sum(summary['standardized'].values()):>12,}"
+        f"  {sum(summary['quarantined'].values()):>11,}"
+    )
+    if not quarantine.empty:
+        lines += ["", "  in quarantine by rule:"]
+        order = {name: n for n, name in enumerate(sources)}
+        ranked = quarantine.assign(order=quarantine["source"].map(order).fillna(len(order)))
+        for row in ranked.sort_values(["order", "rows"], ascending=[True, False]).itertuples():
+            lines.append(f"    {row.source:<{width}}  {row.rule:<28} {row.rows:>7,}")
+    if not summary.get("checks_passed", True):
+        lines += ["", "  validation: a batch-level expectation failed (see the Dagster run)"]
+    candidates = sum(p["new_pairs"] for p in summary["candidate_pairs"].values())
+    passes = len(summary["candidate_pairs"])
+    lines += [
+        "",
+        f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes)",
+        f"  links made          {summary['links']:>9,}",
+        f"  left for review     {summary['review_pairs']:>9,}",
+        f"  golden customers    {summary['golden_customers']:>9,}",
+    ]
+    return "\n".join(lines)
 
 
-def read_run_report(warehouse_url: str, run_id: str) -> RunReport:
-    """The report of run ``run_id`` from the warehouse at ``warehouse_url``."""
+def hub_report(
+    warehouse_url: str,
+    run_id: str,
+    *,
+    started_at: dt.datetime,
+    sources: Sequence[str],
+    failed_syncs: dict[str, str],
+    seconds: float,
+) -> str:
+    """The whole report of one `hub run`."""
     engine = connect(warehouse_url)
     try:
-        return RunReport(
-            run_id=run_id, warehouse_url=warehouse_url, summary=run_summary(engine, run_id)
-        )
+        syncs = syncs_since(engine, started_at)
+        summary = run_summary(engine, run_id)
+        quarantine = quarantine_counts(engine)
     finally:
         engine.dispose()
+    shown_url = make_url(warehouse_url).render_as_string(hide_password=True)
+    return "\n".join(
+        [
+            f"Synced {len(sources) - len(failed_syncs)} of {len(sources)} sources:",
+            render_syncs(syncs, sources, failed_syncs),
+            "",
+            f"Run {run_id} published in {seconds:.1f} s to {shown_url}",
+            "",
+            render_run(summary, quarantine),
+        ]
+    )

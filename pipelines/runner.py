@@ -1,16 +1,18 @@
-"""Running every asset of the hub once, in this process."""
+"""Running the hub's assets once, in this process: every source's sync, then the stages."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import dagster as dg
 
+from pipelines.assets import SOURCE_PREFIX, source_key
 from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
 from pipelines.errors import HUB_ERRORS
 
-#: Dagster's own log lines stay out of the terminal; failures are reported by `RunFailed`.
+#: Dagster's own log lines stay out of the terminal; failures are reported by the caller.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -18,38 +20,71 @@ class RunFailed(Exception):
     """A stage failed; the message has one line per failed step, naming the cause."""
 
 
-def run_hub(config: HubConfig) -> str:
-    """Materialize every asset for ``config`` and return the run id.
+@dataclass(frozen=True)
+class HubRun:
+    """What ``run_hub`` did: the run that published, and the syncs that failed."""
 
-    With ``DAGSTER_HOME`` set the run is recorded in that Dagster instance, so it
-    shows in the Dagster UI; otherwise a throwaway instance is used.
+    run_id: str
+    failed_syncs: dict[str, str]
+    """Source name → why its sync failed; its previously landed rows were used."""
+
+
+def run_hub(config: HubConfig) -> HubRun:
+    """Sync every source, then standardize, match and publish; return what happened.
+
+    A source whose sync fails does not stop the others: the stages run on what every
+    source has landed, the failed source's previous rows included.
+
+    With ``DAGSTER_HOME`` set the runs are recorded in that Dagster instance, so they
+    show in the Dagster UI; otherwise a throwaway instance is used.
 
     Raises:
-        RunFailed: when a step fails; each line names the step and the cause.
+        RunFailed: when a stage after the syncs fails; each line names the step and why.
     """
     defs = build_definitions(config)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(run_config=_QUIET, instance=instance, raise_on_error=False)
-    if not result.success:
-        raise RunFailed("\n".join(_failures(result)))
-    return result.run_id
+    sources = [source_key(name) for name in config.sources]
+    synced = job.execute_in_process(
+        run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=sources
+    )
+    failed_syncs = {
+        step.removeprefix(f"{SOURCE_PREFIX}__"): message
+        for step, message in _failures(synced).items()
+    }
+    stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
+    built = job.execute_in_process(
+        run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=stages
+    )
+    if not built.success:
+        lines = [f"  - step `{step}`: {message}" for step, message in _failures(built).items()]
+        raise RunFailed("\n".join(lines or ["  - the run did not succeed"]))
+    return HubRun(run_id=built.run_id, failed_syncs=failed_syncs)
 
 
-def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
-    """One line per failed step: the user-facing message for hub errors, else the error."""
-    lines = []
+def _failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    """Failed step → the user-facing message for hub errors, else the error itself."""
+    failures = {}
     for event in result.all_events:
         if not event.is_step_failure or event.step_failure_data is None:
             continue
         error = event.step_failure_data.error
         while error is not None and error.cause is not None and not _is_hub_error(error):
             error = error.cause
-        message = error.message.strip() if error is not None else "unknown error"
-        lines.append(f"  - step `{event.step_key}`: {message}")
-    return lines or ["  - the run did not succeed (see the Dagster logs)"]
+        failures[str(event.step_key)] = error.message.strip() if error else "unknown error"
+    return failures
 
 
 def _is_hub_error(error: dg.SerializableErrorInfo) -> bool:
-    names = {cls.__name__ for kind in HUB_ERRORS for cls in (kind, *kind.__subclasses__())}
-    return error.cls_name in names
+    return error.cls_name in {kind.__name__ for kind in _hub_error_classes()}
+
+
+def _hub_error_classes() -> set[type[Exception]]:
+    found: set[type[Exception]] = set()
+    pending = list(HUB_ERRORS)
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.add(kind)
+            pending += kind.__subclasses__()
+    return found

@@ -11,45 +11,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 
-from connectors import landing_rows, row_payloads
+from connectors import row_payloads
 from matching import CustomerLinks, survive
 from pipelines.config import HubConfig
-from quality import QUARANTINE_COLUMNS, RECORD_ID, standardize, validate_records
-from warehouse import Publication, golden_ids
+from quality import CANONICAL_FIELDS, RECORD_ID, standardize, validate_records
+from warehouse import LANDED_PREFIX, Publication, golden_ids, landed_rows
 
 
 @dataclass(frozen=True)
 class CustomerRecords:
-    """The standardized records of every source, and the rows each source quarantined."""
+    """The standardized records of every source, and the landed rows quality held back."""
 
     records: pd.DataFrame
     quarantine: pd.DataFrame
-    """QUARANTINE_COLUMNS plus ``payload``, the row as read."""
-    rows_read: dict[str, int]
+    """Held-back rows: source, source_key, location, rule, detail, payload (the row as read)."""
+    rows_landed: dict[str, int]
+    """Current landed rows per source, in config order."""
     checks: list[dict[str, Any]] = field(default_factory=list)
-    """One summary per expectation of the validation suite."""
+    """One summary per expectation of the validation suite and source."""
     checks_passed: bool = True
 
     def standardized_by_source(self) -> dict[str, int]:
         counts = self.records["source"].value_counts()
-        return {source: int(counts.get(source, 0)) for source in self.rows_read}
+        return {source: int(counts.get(source, 0)) for source in self.rows_landed}
 
     def quarantined_by_source(self) -> dict[str, int]:
         """Quarantined rows per source, each row counted once whatever rules it broke."""
-        rows = self.quarantine.drop_duplicates(["source", "position"])
+        rows = self.quarantine.drop_duplicates(["source", "location"])
         counts = rows["source"].value_counts()
-        return {source: int(counts.get(source, 0)) for source in self.rows_read}
-
-    def quarantined_by_rule(self) -> dict[str, dict[str, int]]:
-        """Quarantine rows per source (in config order) and rule, most frequent rule first."""
-        counts = self.quarantine.groupby(["source", "rule"]).size()
-        by_rule: dict[str, dict[str, int]] = {}
-        for source in self.rows_read:
-            if source in counts.index.get_level_values("source"):
-                rules = counts.loc[source].sort_values(ascending=False, kind="stable")
-                by_rule[source] = {str(rule): int(n) for rule, n in rules.items()}
-        return by_rule
+        return {source: int(counts.get(source, 0)) for source in self.rows_landed}
 
 
 @dataclass(frozen=True)
@@ -61,45 +53,58 @@ class GoldenCustomers:
     lineage: pd.DataFrame
 
 
-def standardize_sources(
-    raw_by_source: dict[str, pd.DataFrame], config: HubConfig
-) -> CustomerRecords:
-    """Standardize and validate every source's rows; the rest goes to quarantine."""
+def standardize_sources(engine: sa.Engine, config: HubConfig) -> CustomerRecords:
+    """Standardize and validate every source's landed rows; the rest goes to quarantine."""
     records, quarantines, checks = [], [], []
+    rows_landed = {}
     checks_passed = True
-    for name in config.sources:
-        raw = raw_by_source[name]
-        source = config.sources[name]
+    for name, source in config.sources.items():
+        rows = landed_rows(engine, name)
+        rows_landed[name] = len(rows)
+        if rows.empty:
+            continue
         batch = standardize(
-            raw, source=name, primary_key=source.primary_key, mapping=source.mapping
+            rows, source=name, primary_key=source.primary_key, mapping=source.mapping
         )
         report = validate_records(batch.records)
-        # Validation numbers rows within the records; quarantine names the raw row.
-        raw_positions = batch.records.index.to_numpy()[report.quarantine["position"] - 1] + 1
+        # Validation numbers rows within the records; map them back to the landed rows.
+        validated_rows = batch.records.index.to_numpy()[report.quarantine["position"] - 1]
+        held_back = pd.concat(
+            [batch.quarantine, report.quarantine.assign(position=validated_rows + 1)],
+            ignore_index=True,
+        )
         records.append(report.records)
-        quarantines += [batch.quarantine, report.quarantine.assign(position=raw_positions)]
+        quarantines.append(_located(held_back, rows))
         checks += [{"source": name, **summary.__dict__} for summary in report.expectations]
         checks_passed = checks_passed and report.success
-    quarantine = pd.concat(quarantines, ignore_index=True)
     return CustomerRecords(
-        records=pd.concat(records, ignore_index=True),
-        quarantine=_with_payloads(quarantine, raw_by_source),
-        rows_read={name: len(raw_by_source[name]) for name in config.sources},
+        records=pd.concat(records, ignore_index=True) if records else _no_records(),
+        quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
+        rows_landed=rows_landed,
         checks=checks,
         checks_passed=checks_passed,
     )
 
 
-def _with_payloads(
-    quarantine: pd.DataFrame, raw_by_source: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
-    """Attach each quarantined row as it was read, so nothing of it is lost."""
-    payloads = pd.Series(None, index=quarantine.index, dtype=object)
-    for source, rows in quarantine.groupby("source"):
-        raw = raw_by_source[str(source)]
-        positions = rows["position"].astype(int).to_numpy() - 1
-        payloads[rows.index] = row_payloads(raw.iloc[positions]).to_numpy()
-    return quarantine[list(QUARANTINE_COLUMNS)].assign(payload=payloads)
+def _located(held_back: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine rows with the location and payload of the landed row they hold back."""
+    at = held_back["position"].to_numpy() - 1
+    source_columns = [c for c in rows.columns if not c.startswith(LANDED_PREFIX)]
+    return held_back.assign(
+        location=rows[f"{LANDED_PREFIX}location"].to_numpy()[at],
+        payload=row_payloads(rows.iloc[at][source_columns]),
+    )[list(_QUARANTINE_COLUMNS)]
+
+
+_QUARANTINE_COLUMNS = ("source", "source_key", "location", "rule", "detail", "payload")
+
+
+def _no_records() -> pd.DataFrame:
+    return pd.DataFrame(columns=[*CANONICAL_FIELDS, RECORD_ID])
+
+
+def _no_quarantine() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(_QUARANTINE_COLUMNS))
 
 
 def golden_customers(
@@ -156,26 +161,18 @@ def publication(
     *,
     run_id: str,
     started_at: dt.datetime,
-    raw_by_source: dict[str, pd.DataFrame],
     customer_records: CustomerRecords,
     links: CustomerLinks,
     golden: GoldenCustomers,
-    config: HubConfig,
 ) -> Publication:
     """Everything the run publishes, with its summary."""
-    landed = pd.concat(
-        [
-            landing_rows(raw, source=name, primary_key=config.sources[name].primary_key)
-            for name, raw in raw_by_source.items()
-        ],
-        ignore_index=True,
-    )
     decisions = links.pairs["decision"].value_counts()
+    quarantine = customer_records.quarantine
     summary = {
-        "rows_read": customer_records.rows_read,
+        "rows_landed": customer_records.rows_landed,
         "standardized": customer_records.standardized_by_source(),
         "quarantined": customer_records.quarantined_by_source(),
-        "quarantined_by_rule": customer_records.quarantined_by_rule(),
+        "quarantined_by_rule": _by_source_and_rule(quarantine, list(customer_records.rows_landed)),
         "checks_passed": customer_records.checks_passed,
         "candidate_pairs": {
             name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
@@ -188,16 +185,26 @@ def publication(
     return Publication(
         run_id=run_id,
         started_at=started_at,
-        sources=tuple(raw_by_source),
-        landed=landed,
+        sources=tuple(customer_records.rows_landed),
         records=customer_records.records,
-        quarantine=customer_records.quarantine,
+        quarantine=quarantine,
         golden=golden.golden,
         xref=golden.xref,
         lineage=golden.lineage,
         pairs=_with_evidence(links.pairs),
         summary=summary,
     )
+
+
+def _by_source_and_rule(quarantine: pd.DataFrame, sources: list[str]) -> dict[str, dict[str, int]]:
+    """Quarantine rows per source (in ``sources`` order) and rule, most frequent rule first."""
+    counts = quarantine.groupby(["source", "rule"]).size()
+    by_rule: dict[str, dict[str, int]] = {}
+    for source in sources:
+        if source in counts.index.get_level_values("source"):
+            rules = counts.loc[source].sort_values(ascending=False, kind="stable")
+            by_rule[source] = {str(rule): int(n) for rule, n in rules.items()}
+    return by_rule
 
 
 def _with_evidence(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -3,17 +3,32 @@
 from warehouse.engine import connect
 from warehouse.exceptions import WarehouseError
 from warehouse.identity import golden_ids
-from warehouse.publish import LandingCounts, Publication, publish
-from warehouse.reads import run_summary
+from warehouse.landing import (
+    LANDED_PREFIX,
+    Landing,
+    SourceState,
+    SyncFigures,
+    landed_rows,
+    source_state,
+)
+from warehouse.publish import Publication, publish
+from warehouse.reads import quarantine_counts, run_summary, syncs_since
 from warehouse.schema import metadata
 
 __all__ = [
-    "LandingCounts",
+    "LANDED_PREFIX",
+    "Landing",
     "Publication",
+    "SourceState",
+    "SyncFigures",
     "WarehouseError",
     "connect",
     "golden_ids",
+    "landed_rows",
     "metadata",
     "publish",
+    "quarantine_counts",
     "run_summary",
+    "syncs_since",
+    "source_state",
 ]

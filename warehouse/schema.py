@@ -2,9 +2,14 @@
 
 - ``golden_customer``: one row per customer, the surviving value of each field.
 - ``customer_xref``: one row per source record, the golden customer it belongs to.
-- ``source_record``: every row as read from its source (raw landing).
+- ``source_record``: every row as read from its source (raw landing), with when it was
+  first and last seen and, for rows gone from a full-refresh source, when it disappeared.
+- ``source_state``: per source, the incremental cursor and the columns seen so far.
+- ``source_sync``: one row per sync with its figures (read, new, changed, deleted, …).
 - ``customer_record``: every source record after standardization (canonical shape).
-- ``quarantine``: rows that failed a quality rule, with the rule and the detail.
+- ``quarantine``: rows held back, with the stage that held them (``sync`` for rows that
+  could not be read or keyed, ``quality`` for rows that broke a quality rule), where
+  they were read, the rule and the detail.
 - ``golden_lineage``: for each golden value, the source record and the rule that chose it.
 - ``match_pair``: scored pairs the matcher linked or left for review.
 - ``hub_run``: one row per run with its summary.
@@ -48,9 +53,40 @@ source_record = sa.Table(
     sa.Column("source_key", sa.String(200), primary_key=True),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Column("location", sa.String(500), nullable=False),
     sa.Column("load_id", sa.String(64), nullable=False),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("deleted_at", sa.DateTime(timezone=True)),
+)
+
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("cursor", sa.String(200)),
+    sa.Column("columns", sa.JSON, nullable=False),
+    sa.Column("last_sync_id", sa.String(64), nullable=False),
+    sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+source_sync = sa.Table(
+    "source_sync",
+    metadata,
+    sa.Column("sync_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), nullable=False, index=True),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("cursor_before", sa.String(200)),
+    sa.Column("cursor_after", sa.String(200)),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("new", sa.Integer, nullable=False),
+    sa.Column("changed", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Integer, nullable=False),
+    sa.Column("quarantined", sa.Integer, nullable=False),
+    sa.Column("new_columns", sa.JSON, nullable=False),
 )
 
 customer_record = sa.Table(
@@ -111,9 +147,11 @@ quarantine = sa.Table(
     sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("source", sa.String(100), nullable=False, index=True),
     sa.Column("source_key", sa.String(200)),
-    sa.Column("position", sa.Integer),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("location", sa.String(500)),
     sa.Column("rule", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("payload", sa.JSON),
     sa.Column("run_id", sa.String(64), nullable=False, index=True),
 )
+"""``run_id`` is the sync (stage ``sync``) or the hub run (stage ``quality``) that held it."""

@@ -104,8 +104,8 @@ def test_hub_runs_any_declared_sources(
     # billing is the more trusted source; the phone only the app knows, in E.164
     assert (juergen["given_name"], juergen["family_name"]) == ("Jürgen", "Müller")
     assert juergen["phone"] == "+4915123456789"
-    assert quarantine[["source", "source_key", "rule", "position"]].values.tolist() == [
-        ["billing", "1003", "invalid_date", 3]
+    assert quarantine[["source", "source_key", "rule", "location"]].values.tolist() == [
+        ["billing", "1003", "invalid_date", "billing.csv line 4"]
     ]
     assert "31.02.1990" in quarantine["detail"].iloc[0]
     engine.dispose()

@@ -1,4 +1,4 @@
-"""Publishing a run: the contract tables, landing by row hash, and all-or-nothing writes."""
+"""Publishing a run: the contract tables, replaced as a whole, all or nothing."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors import landing_rows
 from warehouse import Publication, connect, publish, run_summary
 
 STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
 
 def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) -> Publication:
-    raw = pd.DataFrame({"CUST_NO": ["1", "2", None], "NAME": [*crm_names, "?"]}, dtype=object)
     records = pd.DataFrame(
         {
             "source": ["crm", "crm"],
@@ -42,16 +40,15 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
         run_id=run_id,
         started_at=STARTED,
         sources=("crm",),
-        landed=landing_rows(raw, source="crm", primary_key="CUST_NO"),
         records=records,
         quarantine=pd.DataFrame(
             {
                 "source": ["crm"],
-                "source_key": [None],
-                "position": [3],
-                "rule": ["missing_source_key"],
-                "detail": ["column `CUST_NO` is empty"],
-                "payload": [{"NAME": "?"}],
+                "source_key": ["3"],
+                "location": ["table `CUSTOMER` row 3"],
+                "rule": ["invalid_date"],
+                "detail": ['column `BIRTH_DT`: "31021990" is not a date in format DDMMYYYY'],
+                "payload": [{"CUST_NO": "3", "BIRTH_DT": "31021990"}],
             }
         ),
         golden=golden,
@@ -92,8 +89,7 @@ def _table(engine: sa.Engine, name: str) -> pd.DataFrame:
 
 def test_publish_writes_the_contract_tables(warehouse_url: str) -> None:
     engine = connect(warehouse_url)
-    counts = publish(engine, _publication("run-1"))
-    assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
+    publish(engine, _publication("run-1"))
     golden = _table(engine, "golden_customer").sort_values("golden_id")
     assert golden["golden_id"].tolist() == ["GC-A", "GC-B"]
     assert golden["birth_date"].astype(str).tolist()[0] == "1961-02-01"
@@ -103,31 +99,23 @@ def test_publish_writes_the_contract_tables(warehouse_url: str) -> None:
         ("2", "GC-B"),
     }
     quarantine = _table(engine, "quarantine")
-    assert quarantine[["rule", "position", "run_id"]].values.tolist() == [
-        ["missing_source_key", 3, "run-1"]
+    assert quarantine[["stage", "rule", "location", "run_id"]].values.tolist() == [
+        ["quality", "invalid_date", "table `CUSTOMER` row 3", "run-1"]
     ]
-    landed = _table(engine, "source_record").sort_values("source_key")
-    assert landed["source_key"].tolist() == ["1", "2"]
     assert run_summary(engine, "run-1")["golden_customers"] == 2
-    assert run_summary(engine, "run-1")["landing"] == {"new": 2, "changed": 0, "unchanged": 0}
 
 
-def test_republishing_replaces_results_and_compares_landed_rows(warehouse_url: str) -> None:
+def test_republishing_replaces_the_run_results(warehouse_url: str) -> None:
     engine = connect(warehouse_url)
     publish(engine, _publication("run-1"))
-    first_seen = _table(engine, "source_record").set_index("source_key")["first_seen"]
 
-    counts = publish(engine, _publication("run-2", crm_names=("Anna", "Johannes")))
+    publish(engine, _publication("run-2", crm_names=("Anna", "Johannes")))
 
-    assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 1)
-    landed = _table(engine, "source_record").set_index("source_key")
-    assert landed.loc["1", "load_id"] == "run-1"
-    assert landed.loc["2", "load_id"] == "run-2"
-    assert landed["first_seen"].sort_index().equals(first_seen.sort_index())
     golden = _table(engine, "golden_customer")
     assert sorted(golden["given_name"]) == ["Anna", "Johannes"]
     assert set(golden["run_id"]) == {"run-2"}
     assert len(_table(engine, "customer_record")) == 2
+    assert _table(engine, "quarantine")["run_id"].tolist() == ["run-2"]
 
 
 def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str) -> None:
@@ -143,8 +131,7 @@ def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str
     golden = _table(engine, "golden_customer")
     assert sorted(golden["given_name"]) == ["Anna", "Hans"]
     assert set(golden["run_id"]) == {"run-1"}
-    landed = _table(engine, "source_record")
-    assert set(landed["load_id"]) == {"run-1"}
+    assert set(_table(engine, "customer_record")["run_id"]) == {"run-1"}
     with engine.connect() as connection:
         runs = connection.execute(sa.text("SELECT run_id FROM hub_run")).scalars().all()
     assert runs == ["run-1"]

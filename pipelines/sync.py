@@ -1,0 +1,74 @@
+"""Syncing one source into the warehouse's landing: read, key, compare, land, keep the cursor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from connectors import BATCH_ROWS, SourceSchemaError, keyed_rows, read_batches
+from pipelines.config import SourceSettings
+from warehouse import Landing, SyncFigures, source_state
+
+#: Called after each batch with the figures so far, e.g. to move a progress bar.
+Progress = Callable[[SyncFigures], None]
+
+
+def sync_source(
+    engine: sa.Engine,
+    name: str,
+    source: SourceSettings,
+    *,
+    full_refresh: bool = False,
+    sync_id: str | None = None,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> SyncFigures:
+    """Read ``name`` (incrementally unless asked otherwise) and land it, in one transaction.
+
+    The cursor moves only when the rows read are committed with it, so a sync that
+    fails re-reads the same rows next time rather than skipping them.
+
+    Raises:
+        SourceSchemaError: a mapped column is not in the source (nothing is landed).
+        SourceNotFound, SourceUnavailable: the source cannot be read.
+    """
+    state = source_state(engine, name)
+    full = full_refresh or source.sync.mode == "full_refresh"
+    started_at = dt.datetime.now(dt.UTC)
+    columns: list[str] = []
+    seen_keys: set[str] = set()
+    cursor = None
+    with engine.begin() as connection:
+        landing = Landing(connection, name, sync_id or str(uuid.uuid4()), full_refresh=full)
+        landing.figures.cursor_before = state.cursor
+        since = None if full else state.cursor
+        for batch in read_batches(source.connector, name, since=since, batch_rows=batch_rows):
+            columns += [c for c in batch.rows.columns if c not in columns]
+            landed, held_back = keyed_rows(batch, source.primary_key, seen_keys)
+            landing.land(landed)
+            landing.quarantine(held_back)
+            landing.figures.rows_read += len(batch.rows) + len(batch.rejected)
+            cursor = batch.cursor or cursor
+            if progress is not None:
+                progress(landing.figures)
+        if landing.figures.rows_read:
+            _check_mapped_columns(name, source, columns)
+        if state.columns:
+            landing.figures.new_columns = [c for c in columns if c not in state.columns]
+        known = [*state.columns, *(c for c in columns if c not in state.columns)]
+        landing.finish(started_at=started_at, cursor=cursor, columns=known)
+    return landing.figures
+
+
+def _check_mapped_columns(name: str, source: SourceSettings, columns: list[str]) -> None:
+    wanted = [source.primary_key, *sorted(source.mapping.source_columns())]
+    missing = [column for column in wanted if column not in columns]
+    if missing:
+        listed = ", ".join(f"`{column}`" for column in missing)
+        raise SourceSchemaError(
+            f"source `{name}`: mapped column {listed} is not in the source "
+            f"(it has {', '.join(columns)}); fix the source or the config's `fields`"
+        )

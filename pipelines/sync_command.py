@@ -1,0 +1,44 @@
+"""`hub sync`: sync sources from the command line, with a progress bar on long reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from connectors import ConnectorError
+from pipelines.config import HubConfig
+from pipelines.sync import sync_source
+from warehouse import SyncFigures, connect, syncs_since
+
+
+def sync_sources(
+    config: HubConfig, names: list[str], *, full_refresh: bool = False
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Sync the named sources one after another; a failing source does not stop the rest.
+
+    Returns:
+        The syncs' figures as recorded in the warehouse, and source → why it failed.
+    """
+    engine = connect(config.warehouse.url)
+    started_at = dt.datetime.now(dt.UTC)
+    failed: dict[str, str] = {}
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as progress:
+        for name in names:
+            task = progress.add_task(f"{name}: reading")
+
+            def show(figures: SyncFigures, task: TaskID = task, name: str = name) -> None:
+                progress.update(task, description=f"{name}: {figures.rows_read:,} rows read")
+
+            try:
+                sync_source(
+                    engine, name, config.sources[name], full_refresh=full_refresh, progress=show
+                )
+            except ConnectorError as exc:
+                failed[name] = str(exc)
+            progress.remove_task(task)
+    syncs = syncs_since(engine, started_at)
+    engine.dispose()
+    return syncs, failed

@@ -1,0 +1,223 @@
+"""Landing a source's rows in the warehouse, one sync in one transaction.
+
+A sync compares each row read with what was landed before, by source key and content
+hash: new rows are inserted, changed rows updated, unchanged rows only marked as seen
+again. After a full refresh, rows no longer in the source are marked deleted, never
+removed. The cursor and the sync's figures are written in the same transaction as the
+rows, so a sync that dies half-way leaves the previous state and its cursor untouched,
+and the next sync reads the same rows again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from warehouse import schema
+from warehouse.rows import insert_frame
+
+#: Prefix of the columns `landed_rows` adds, to stay clear of the source's own columns.
+LANDED_PREFIX = "_landed_"
+
+_seen = sa.Table(
+    "hub_seen_keys",
+    sa.MetaData(),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("location", sa.String(500), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What earlier syncs left for the next one."""
+
+    cursor: str | None
+    columns: tuple[str, ...]
+
+
+@dataclass
+class SyncFigures:
+    """What one sync read and changed."""
+
+    rows_read: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    new_columns: list[str] = field(default_factory=list)
+    cursor_before: str | None = None
+    cursor_after: str | None = None
+
+
+def source_state(engine: sa.Engine, source: str) -> SourceState:
+    """The cursor and known columns of ``source`` (none before its first sync)."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(schema.source_state.c.cursor, schema.source_state.c.columns).where(
+                schema.source_state.c.source == source
+            )
+        ).first()
+    if row is None:
+        return SourceState(cursor=None, columns=())
+    return SourceState(cursor=row.cursor, columns=tuple(row.columns))
+
+
+class Landing:
+    """One sync of one source, inside an open transaction (see ``land_source``)."""
+
+    def __init__(
+        self, connection: sa.Connection, source: str, sync_id: str, *, full_refresh: bool
+    ) -> None:
+        self._connection = connection
+        self._source = source
+        self._sync_id = sync_id
+        self._full_refresh = full_refresh
+        self._now = dt.datetime.now(dt.UTC)
+        self.figures = SyncFigures()
+        table = schema.source_record
+        self._landed: dict[str, tuple[str, bool]] = {
+            key: (row_hash, deleted_at is not None)
+            for key, row_hash, deleted_at in connection.execute(
+                sa.select(table.c.source_key, table.c.row_hash, table.c.deleted_at).where(
+                    table.c.source == source
+                )
+            )
+        }
+        # A sync that died may have left its keys behind on this pooled connection.
+        _seen.create(connection, checkfirst=True)
+        connection.execute(sa.delete(_seen))
+        if full_refresh:
+            connection.execute(
+                sa.delete(schema.quarantine).where(
+                    schema.quarantine.c.source == source, schema.quarantine.c.stage == "sync"
+                )
+            )
+
+    def land(self, rows: pd.DataFrame) -> None:
+        """Land rows keyed by ``source_key`` with ``payload``, ``row_hash`` and ``location``.
+
+        Keys must be unique within the sync; the caller quarantines repeats.
+        """
+        previous = [self._landed.get(key) for key in rows["source_key"]]
+        is_new = pd.Series([p is None for p in previous], index=rows.index)
+        is_changed = pd.Series(
+            [
+                p is not None and (p[0] != h or p[1])
+                for p, h in zip(previous, rows["row_hash"], strict=True)
+            ],
+            index=rows.index,
+        )
+        table = schema.source_record
+        insert_frame(
+            self._connection,
+            table,
+            rows[is_new].assign(source=self._source),
+            load_id=self._sync_id,
+            first_seen=self._now,
+            last_seen=self._now,
+        )
+        changed = rows[is_changed]
+        if len(changed):
+            self._connection.execute(
+                sa.update(table)
+                .where(table.c.source == self._source)
+                .where(table.c.source_key == sa.bindparam("b_key"))
+                .values(
+                    payload=sa.bindparam("b_payload", type_=sa.JSON),
+                    row_hash=sa.bindparam("b_hash"),
+                    location=sa.bindparam("b_location"),
+                    load_id=self._sync_id,
+                    last_seen=self._now,
+                    deleted_at=None,
+                ),
+                [
+                    {"b_key": k, "b_payload": p, "b_hash": h, "b_location": loc}
+                    for k, p, h, loc in changed[
+                        ["source_key", "payload", "row_hash", "location"]
+                    ].itertuples(index=False)
+                ],
+            )
+        insert_frame(self._connection, _seen, rows[["source_key", "location"]])
+        for key, row_hash in zip(rows["source_key"], rows["row_hash"], strict=True):
+            self._landed[key] = (row_hash, False)
+        self.figures.new += int(is_new.sum())
+        self.figures.changed += int(is_changed.sum())
+        self.figures.unchanged += int((~is_new & ~is_changed).sum())
+
+    def quarantine(self, rows: pd.DataFrame) -> None:
+        """Hold back rows that could not be read or keyed: ``source_key``, ``location``,
+        ``rule``, ``detail``, ``payload``."""
+        insert_frame(
+            self._connection,
+            schema.quarantine,
+            rows.assign(source=self._source, stage="sync"),
+            run_id=self._sync_id,
+        )
+        self.figures.quarantined += len(rows)
+
+    def finish(self, *, started_at: dt.datetime, cursor: str | None, columns: list[str]) -> None:
+        """Mark rows seen (and, after a full refresh, rows gone), save cursor and figures."""
+        table = schema.source_record
+        self._connection.execute(
+            sa.update(table)
+            .where(table.c.source == self._source, table.c.source_key == _seen.c.source_key)
+            .values(last_seen=self._now, location=_seen.c.location)
+        )
+        if self._full_refresh:
+            gone = ~sa.exists().where(_seen.c.source_key == table.c.source_key)
+            deleted = self._connection.execute(
+                sa.update(table)
+                .where(table.c.source == self._source, table.c.deleted_at.is_(None), gone)
+                .values(deleted_at=self._now)
+            )
+            self.figures.deleted = deleted.rowcount
+        _seen.drop(self._connection)
+        self.figures.cursor_after = cursor if cursor is not None else self.figures.cursor_before
+        self._save_state(columns)
+        self._connection.execute(
+            sa.insert(schema.source_sync).values(
+                sync_id=self._sync_id,
+                source=self._source,
+                mode="full_refresh" if self._full_refresh else "incremental",
+                started_at=started_at,
+                finished_at=dt.datetime.now(dt.UTC),
+                **self.figures.__dict__,
+            )
+        )
+
+    def _save_state(self, columns: list[str]) -> None:
+        state = schema.source_state
+        values: dict[str, Any] = {
+            "cursor": self.figures.cursor_after,
+            "columns": columns,
+            "last_sync_id": self._sync_id,
+            "last_synced_at": self._now,
+        }
+        updated = self._connection.execute(
+            sa.update(state).where(state.c.source == self._source).values(**values)
+        )
+        if updated.rowcount == 0:
+            self._connection.execute(sa.insert(state).values(source=self._source, **values))
+
+
+def landed_rows(engine: sa.Engine, source: str) -> pd.DataFrame:
+    """The source's current landed rows (not deleted): their columns as read, in key order,
+    plus ``source_key`` and ``location`` prefixed with ``LANDED_PREFIX``."""
+    table = schema.source_record
+    with engine.connect() as connection:
+        result = connection.execute(
+            sa.select(table.c.source_key, table.c.location, table.c.payload)
+            .where(table.c.source == source, table.c.deleted_at.is_(None))
+            .order_by(table.c.source_key)
+        ).all()
+    rows = pd.DataFrame.from_records([payload for _, _, payload in result]).astype(object)
+    rows = rows.where(rows.notna(), None)
+    rows[f"{LANDED_PREFIX}source_key"] = [key for key, _, _ in result]
+    rows[f"{LANDED_PREFIX}location"] = [location for _, location, _ in result]
+    return rows
