@@ -22,7 +22,12 @@ import pandas as pd
 from matching import link_records, pairwise_scores
 from pipelines.config import load_config
 from pipelines.demo import generate_demo
-from pipelines.stages import golden_customers, publication, standardize_sources
+from pipelines.stages import (
+    golden_customers,
+    publication,
+    standardize_interaction_sources,
+    standardize_sources,
+)
 from pipelines.sync import sync_source
 from warehouse import connect, publish
 
@@ -50,12 +55,14 @@ def main() -> None:
     engine = connect(config.warehouse.url)
     timed("sync", lambda: [sync_source(engine, n, s) for n, s in config.sources.items()])
     records = timed("standardize+validate", lambda: standardize_sources(engine, config))
+    interactions = timed("interactions", lambda: standardize_interaction_sources(engine, config))
     links = timed("match", lambda: link_records(records.records, config.matching))
     golden = timed("golden", lambda: golden_customers(records, links, config))
     run = publication(
         run_id="bench",
         started_at=dt.datetime.now(dt.UTC),
         customer_records=records,
+        interactions=interactions,
         links=links,
         golden=golden,
     )

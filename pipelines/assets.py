@@ -9,13 +9,15 @@ import dagster as dg
 
 from connectors import SourceUnavailable
 from matching import CustomerLinks, link_records
-from pipelines.config import HubConfig, SourceSettings
+from pipelines.config import HubConfig, Source
 from pipelines.resources import WarehouseResource
 from pipelines.stages import (
+    CustomerInteractions,
     CustomerRecords,
     GoldenCustomers,
     golden_customers,
     publication,
+    standardize_interaction_sources,
     standardize_sources,
 )
 from pipelines.sync import sync_source
@@ -29,7 +31,7 @@ def source_key(name: str) -> dg.AssetKey:
     return dg.AssetKey([SOURCE_PREFIX, name])
 
 
-def source_asset(name: str, source: SourceSettings) -> dg.AssetsDefinition:
+def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
     """The landed rows of one source system, kept in sync with it."""
 
     @dg.asset(
@@ -70,7 +72,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     sources = [source_asset(name, source) for name, source in config.sources.items()]
 
     @dg.asset(
-        deps=[source_key(name) for name in config.sources],
+        deps=[source_key(name) for name in config.customer_sources],
         group_name="customers",
         automation_condition=dg.AutomationCondition.eager(),
     )
@@ -84,6 +86,24 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
                 "standardized": sum(result.standardized_by_source().values()),
                 "quarantined": sum(result.quarantined_by_source().values()),
                 "checks_passed": result.checks_passed,
+            }
+        )
+        return result
+
+    @dg.asset(
+        deps=[source_key(name) for name in config.interaction_sources],
+        group_name="customers",
+        automation_condition=dg.AutomationCondition.eager(),
+    )
+    def customer_interactions(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> CustomerInteractions:
+        """Orders, tickets, complaints and surveys of every interaction source, standardized."""
+        result = standardize_interaction_sources(warehouse.engine(), config)
+        context.add_output_metadata(
+            {
+                "interactions": len(result.interactions),
+                "quarantined": len(result.quarantine),
             }
         )
         return result
@@ -129,6 +149,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext,
         warehouse: WarehouseResource,
         customer_records: CustomerRecords,
+        customer_interactions: CustomerInteractions,
         customer_links: CustomerLinks,
         golden_customers: GoldenCustomers,
     ) -> dg.MaterializeResult:
@@ -137,6 +158,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
             run_id=context.run_id,
             started_at=_run_started_at(context),
             customer_records=customer_records,
+            interactions=customer_interactions,
             links=customer_links,
             golden=golden_customers,
         )
@@ -146,10 +168,18 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
                 "golden_customers": len(run.golden),
                 "source_records": len(run.records),
                 "quarantined_rows": len(run.quarantine),
+                "interactions": len(run.interactions),
             }
         )
 
-    return [*sources, customer_records, customer_links, golden_customers_asset, customer_warehouse]
+    return [
+        *sources,
+        customer_records,
+        customer_interactions,
+        customer_links,
+        golden_customers_asset,
+        customer_warehouse,
+    ]
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> dt.datetime:

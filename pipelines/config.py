@@ -15,8 +15,10 @@ import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -25,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
 from matching import MatchSettings
-from quality import SourceMapping, SourceMappingBase
+from quality import InteractionMapping, InteractionMappingBase, SourceMapping, SourceMappingBase
 
 #: Environment variable that overrides the config's warehouse URL.
 WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
@@ -83,31 +85,67 @@ class SyncSettings(BaseModel):
         return schedule
 
 
-class SourceSettings(BaseModel):
-    """One source system: how to read it and how its columns map to the canonical record."""
+class _Source(BaseModel):
+    """What every source declares: how to read it, its key, and how to sync it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     connector: ConnectorSpec
     primary_key: str = Field(min_length=1)
-    """Column holding the source's own key for a customer."""
-    trust_rank: int = Field(ge=1)
-    """1 is the most trusted source; survivorship prefers lower ranks."""
-    fields: SourceMapping  # type: ignore[valid-type]
+    """Column holding the source's own key for a row."""
     sync: SyncSettings = SyncSettings()
 
     @model_validator(mode="after")
-    def _incremental_needs_a_cursor(self) -> SourceSettings:
+    def _incremental_needs_a_cursor(self) -> _Source:
         if self.sync.mode == "incremental" and not self.connector.has_cursor:
             raise ValueError(
                 f"`sync.mode: incremental` needs a cursor: {self.connector.cursor_hint}"
             )
         return self
 
+
+class SourceSettings(_Source):
+    """A source of customers: its columns map onto the canonical customer record."""
+
+    content: Literal["customers"] = "customers"
+    trust_rank: int = Field(ge=1)
+    """1 is the most trusted source; survivorship prefers lower ranks."""
+    fields: SourceMapping  # type: ignore[valid-type]
+
     @property
     def mapping(self) -> SourceMappingBase:
         """The field mapping, typed for the quality stage."""
         return self.fields  # type: ignore[no-any-return]
+
+
+class InteractionSourceSettings(_Source):
+    """A source of interactions (orders, tickets, …) with customers of another source."""
+
+    content: Literal["interactions"]
+    customer_source: SourceName
+    """The customer source whose keys the interactions' ``customer_key`` holds."""
+    fields: InteractionMapping  # type: ignore[valid-type]
+
+    @property
+    def mapping(self) -> InteractionMappingBase:
+        """The field mapping, typed for the quality stage."""
+        return self.fields  # type: ignore[no-any-return]
+
+
+def _content(source: Any) -> str:
+    if isinstance(source, dict):
+        return str(source.get("content", "customers"))
+    return str(getattr(source, "content", "customers"))
+
+
+#: A source of either content, as the rest of the hub handles it.
+Source = SourceSettings | InteractionSourceSettings
+
+AnySource = Annotated[
+    Annotated[SourceSettings, Tag("customers")]
+    | Annotated[InteractionSourceSettings, Tag("interactions")],
+    Discriminator(_content),
+]
 
 
 class HubConfig(BaseModel):
@@ -116,13 +154,35 @@ class HubConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     warehouse: WarehouseSettings = WarehouseSettings()
-    sources: dict[SourceName, SourceSettings] = Field(min_length=1)
+    sources: dict[SourceName, AnySource] = Field(min_length=1)
     matching: MatchSettings = MatchSettings()
+
+    @model_validator(mode="after")
+    def _interactions_name_a_customer_source(self) -> HubConfig:
+        if not self.customer_sources:
+            raise ValueError("declare at least one source of customers")
+        for name, source in self.interaction_sources.items():
+            if source.customer_source not in self.customer_sources:
+                raise ValueError(
+                    f"source `{name}`: `customer_source` {source.customer_source!r} is not "
+                    f"a customer source (those are: {', '.join(self.customer_sources)})"
+                )
+        return self
+
+    @property
+    def customer_sources(self) -> dict[str, SourceSettings]:
+        """The sources of customers, in config order."""
+        return {n: s for n, s in self.sources.items() if isinstance(s, SourceSettings)}
+
+    @property
+    def interaction_sources(self) -> dict[str, InteractionSourceSettings]:
+        """The sources of interactions, in config order."""
+        return {n: s for n, s in self.sources.items() if isinstance(s, InteractionSourceSettings)}
 
     @property
     def trust_ranks(self) -> dict[str, int]:
-        """Source name → trust rank."""
-        return {name: source.trust_rank for name, source in self.sources.items()}
+        """Customer source name → trust rank."""
+        return {name: source.trust_rank for name, source in self.customer_sources.items()}
 
 
 def load_config(path: str | Path) -> HubConfig:
@@ -179,6 +239,8 @@ def _describe(path: Path, error: Any) -> str:
         source, field = location[1], location[2:]
         if field[:1] == ["[key]"]:
             return f"{path}: source `{source}`: the name must be lower_snake_case ({message})"
+        if field[:1] in (["customers"], ["interactions"]):
+            del field[0]  # the source's content, which pydantic adds to the location
         if field[:1] == ["connector"] and len(field) > 1:
             del field[1]  # the connector kind pydantic adds to the location
         if error["type"] == "extra_forbidden" and field[:1] == ["fields"]:

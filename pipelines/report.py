@@ -73,6 +73,12 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  left for review     {summary['review_pairs']:>9,}",
         f"  golden customers    {summary['golden_customers']:>9,}",
     ]
+    interactions = summary.get("interactions", {})
+    if interactions.get("landed"):
+        lines.append(
+            f"  interactions        {interactions['published']:>9,}"
+            f"  ({interactions['without_customer']:,} not yet with a golden customer)"
+        )
     return "\n".join(lines)
 
 

@@ -7,11 +7,11 @@ import os
 
 import dagster as dg
 
-from pipelines.config import SourceSettings
+from pipelines.config import Source
 
 
 def new_files_sensor(
-    name: str, source: SourceSettings, job: dg.UnresolvedAssetJobDefinition
+    name: str, source: Source, job: dg.UnresolvedAssetJobDefinition
 ) -> dg.SensorDefinition:
     """A sensor that requests a sync of ``name`` when a file matching its path appears or changes.
 
@@ -37,12 +37,12 @@ def new_files_sensor(
             return dg.SkipReason(f"no file matches {pattern}")
         if acted_on is not None and newest <= acted_on:
             return dg.SkipReason("no new or changed file")
-        changed = sorted(p for p, m in modified.items() if acted_on is None or m > acted_on)
-        return dg.SensorResult(
-            run_requests=[
-                dg.RunRequest(run_key=f"{name}:{newest}", tags={"files": ", ".join(changed)[:200]})
-            ],
-            cursor=str(newest),
+        changed = sorted(
+            os.path.basename(p) for p, m in modified.items() if acted_on is None or m > acted_on
         )
+        request = dg.RunRequest(
+            run_key=f"{name}:{newest}", tags={"hub/files": ", ".join(changed)[:200]}
+        )
+        return dg.SensorResult(run_requests=[request], cursor=str(newest))
 
     return _new_files

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from connectors import row_payloads
 from matching import CustomerLinks, survive
 from pipelines.config import HubConfig
-from quality import CANONICAL_FIELDS, RECORD_ID, standardize, validate_records
+from quality import (
+    CANONICAL_FIELDS,
+    INTERACTION_FIELDS,
+    RECORD_ID,
+    standardize,
+    standardize_interactions,
+    validate_records,
+)
 from warehouse import LANDED_PREFIX, Publication, golden_ids, landed_rows
 
 
@@ -58,7 +65,7 @@ def standardize_sources(engine: sa.Engine, config: HubConfig) -> CustomerRecords
     records, quarantines, checks = [], [], []
     rows_landed = {}
     checks_passed = True
-    for name, source in config.sources.items():
+    for name, source in config.customer_sources.items():
         rows = landed_rows(engine, name)
         rows_landed[name] = len(rows)
         if rows.empty:
@@ -83,6 +90,42 @@ def standardize_sources(engine: sa.Engine, config: HubConfig) -> CustomerRecords
         rows_landed=rows_landed,
         checks=checks,
         checks_passed=checks_passed,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerInteractions:
+    """The standardized interactions of every interaction source, and the rows held back."""
+
+    interactions: pd.DataFrame
+    """``source``, ``source_key``, ``customer_source`` and the interaction fields."""
+    quarantine: pd.DataFrame
+    rows_landed: dict[str, int]
+
+
+def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> CustomerInteractions:
+    """Standardize every interaction source's landed rows; the rest goes to quarantine."""
+    interactions, quarantines = [], []
+    rows_landed = {}
+    for name, source in config.interaction_sources.items():
+        rows = landed_rows(engine, name)
+        rows_landed[name] = len(rows)
+        if rows.empty:
+            continue
+        result = standardize_interactions(
+            rows, source=name, primary_key=source.primary_key, mapping=source.mapping
+        )
+        interactions.append(result.interactions.assign(customer_source=source.customer_source))
+        quarantines.append(_located(result.quarantine, rows))
+    columns = ["source", "source_key", "customer_source", *INTERACTION_FIELDS]
+    return CustomerInteractions(
+        interactions=(
+            pd.concat(interactions, ignore_index=True)[columns]
+            if interactions
+            else pd.DataFrame(columns=columns)
+        ),
+        quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
+        rows_landed=rows_landed,
     )
 
 
@@ -162,17 +205,23 @@ def publication(
     run_id: str,
     started_at: dt.datetime,
     customer_records: CustomerRecords,
+    interactions: CustomerInteractions,
     links: CustomerLinks,
     golden: GoldenCustomers,
 ) -> Publication:
     """Everything the run publishes, with its summary."""
     decisions = links.pairs["decision"].value_counts()
-    quarantine = customer_records.quarantine
+    quarantine = pd.concat(
+        [customer_records.quarantine, interactions.quarantine], ignore_index=True
+    )
+    attached = _with_golden_ids(interactions.interactions, golden.xref)
     summary = {
         "rows_landed": customer_records.rows_landed,
         "standardized": customer_records.standardized_by_source(),
         "quarantined": customer_records.quarantined_by_source(),
-        "quarantined_by_rule": _by_source_and_rule(quarantine, list(customer_records.rows_landed)),
+        "quarantined_by_rule": _by_source_and_rule(
+            quarantine, [*customer_records.rows_landed, *interactions.rows_landed]
+        ),
         "checks_passed": customer_records.checks_passed,
         "candidate_pairs": {
             name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
@@ -181,18 +230,34 @@ def publication(
         "links": int(decisions.get("link", 0)),
         "review_pairs": int(decisions.get("review", 0)),
         "golden_customers": len(golden.golden),
+        "interactions": {
+            "landed": interactions.rows_landed,
+            "published": len(attached),
+            "without_customer": int(attached["golden_id"].isna().sum()),
+        },
     }
     return Publication(
         run_id=run_id,
         started_at=started_at,
-        sources=tuple(customer_records.rows_landed),
+        sources=(*customer_records.rows_landed, *interactions.rows_landed),
         records=customer_records.records,
         quarantine=quarantine,
         golden=golden.golden,
         xref=golden.xref,
         lineage=golden.lineage,
         pairs=_with_evidence(links.pairs),
+        interactions=attached,
         summary=summary,
+    )
+
+
+def _with_golden_ids(interactions: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
+    """Interactions with the golden id of their customer (``None`` while it has none)."""
+    customers = xref[["source", "source_key", "golden_id"]].rename(
+        columns={"source": "customer_source", "source_key": "customer_key"}
+    )
+    return interactions.merge(
+        customers, on=["customer_source", "customer_key"], how="left", validate="many_to_one"
     )
 
 

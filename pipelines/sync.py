@@ -9,7 +9,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from connectors import BATCH_ROWS, SourceSchemaError, keyed_rows, read_batches
-from pipelines.config import SourceSettings
+from pipelines.config import Source
 from warehouse import Landing, SyncFigures, source_state
 
 #: Called after each batch with the figures so far, e.g. to move a progress bar.
@@ -19,7 +19,7 @@ Progress = Callable[[SyncFigures], None]
 def sync_source(
     engine: sa.Engine,
     name: str,
-    source: SourceSettings,
+    source: Source,
     *,
     full_refresh: bool = False,
     sync_id: str | None = None,
@@ -63,7 +63,7 @@ def sync_source(
     return landing.figures
 
 
-def _check_mapped_columns(name: str, source: SourceSettings, columns: list[str]) -> None:
+def _check_mapped_columns(name: str, source: Source, columns: list[str]) -> None:
     wanted = [source.primary_key, *sorted(source.mapping.source_columns())]
     missing = [column for column in wanted if column not in columns]
     if missing:

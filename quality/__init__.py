@@ -6,12 +6,26 @@ What this module imports is the package's public interface; everything else in
 
 from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID, record_id
 from quality.exceptions import MissingColumnError, QualityError, UnknownSuiteError
+from quality.interactions import (
+    INTERACTION_FIELDS,
+    INTERACTION_KINDS,
+    InteractionMapping,
+    InteractionMappingBase,
+    StandardizedInteractions,
+    standardize_interactions,
+)
 from quality.mapping import FieldMapping, SourceMapping, SourceMappingBase
 from quality.quarantine import QUARANTINE_COLUMNS
 from quality.standardize import StandardizedBatch, standardize
 from quality.validation import ValidationReport, validate_records
 
 __all__ = [
+    "INTERACTION_FIELDS",
+    "INTERACTION_KINDS",
+    "InteractionMapping",
+    "InteractionMappingBase",
+    "StandardizedInteractions",
+    "standardize_interactions",
     "CANONICAL_FIELDS",
     "MAPPABLE_FIELDS",
     "PERSON_FIELDS",

@@ -32,6 +32,8 @@ class Publication:
     xref: pd.DataFrame
     lineage: pd.DataFrame
     pairs: pd.DataFrame
+    interactions: pd.DataFrame
+    """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -55,6 +57,7 @@ def publish(engine: sa.Engine, publication: Publication) -> None:
             (schema.customer_xref, publication.xref),
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),
+            (schema.customer_interaction, publication.interactions),
         ):
             connection.execute(sa.delete(table))
             insert_frame(connection, table, frame, run_id=run_id)

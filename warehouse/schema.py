@@ -12,6 +12,7 @@
   they were read, the rule and the detail.
 - ``golden_lineage``: for each golden value, the source record and the rule that chose it.
 - ``match_pair``: scored pairs the matcher linked or left for review.
+- ``customer_interaction``: orders, tickets, complaints and surveys, by golden customer.
 - ``hub_run``: one row per run with its summary.
 """
 
@@ -140,6 +141,25 @@ match_pair = sa.Table(
     sa.Column("evidence", sa.JSON),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
+
+customer_interaction = sa.Table(
+    "customer_interaction",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("golden_id", sa.String(32), index=True),
+    sa.Column("customer_source", sa.String(100), nullable=False),
+    sa.Column("customer_key", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("channel", sa.String(50)),
+    sa.Column("status", sa.String(50)),
+    sa.Column("topic", sa.String(200)),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""One row per interaction; ``golden_id`` is empty while its customer has no golden record."""
 
 quarantine = sa.Table(
     "quarantine",

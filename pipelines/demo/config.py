@@ -59,6 +59,30 @@ sources:
       given_name: first_name
       email: email
       source_updated_at: subscribed_at
+  webshop_orders:
+    content: interactions
+    connector: {{kind: csv, path: webshop_orders.csv}}
+    primary_key: order_id
+    customer_source: webshop
+    fields:
+      customer_key: customer_id
+      kind: {{value: order}}
+      occurred_at: ordered_at
+      amount: amount
+      currency: currency
+      channel: {{value: web}}
+      topic: category
+  support_tickets:
+    content: interactions
+    connector: {{kind: jsonl, path: support_tickets.jsonl}}
+    primary_key: ticket_id
+    customer_source: support_desk
+    fields:
+      customer_key: contact_id
+      kind: kind
+      occurred_at: opened_at
+      channel: channel
+      topic: subject
 """
 
 

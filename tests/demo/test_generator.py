@@ -5,12 +5,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-import yaml
 
+import connectors
+from pipelines.config import load_config
 from pipelines.demo import DemoSources, generate_demo
 from pipelines.demo.nicknames import NICKNAMES
 from pipelines.demo.spelling import strip_diacritics
-from quality.mapping import SourceMapping
 
 PEOPLE = 400
 
@@ -172,14 +172,12 @@ def test_plainly_bad_rows_are_present(demo: DemoSources) -> None:
     assert any(e.count("@") != 1 or ".." in e or " " in e for e in emails if e)
 
 
-def test_config_maps_only_columns_the_files_have(demo: DemoSources) -> None:
-    config = yaml.safe_load(demo.config.read_text(encoding="utf-8"))
-    assert set(config["sources"]) == set(demo.sources)
-    for source, declared in config["sources"].items():
-        mapping = SourceMapping.model_validate(declared["fields"])
-        columns = set(read_source(demo, source)[0])
-        assert mapping.source_columns() <= columns, source
-        assert declared["primary_key"] == PRIMARY_KEYS[source]
-        connector = declared["connector"]
-        named = connector.get("path") or connector["url"].removeprefix("sqlite:///")
-        assert demo.config.parent / named == demo.sources[source]
+def test_config_loads_and_maps_only_columns_the_files_have(demo: DemoSources) -> None:
+    config = load_config(demo.config)
+    assert set(config.customer_sources) == set(demo.sources)
+    assert set(config.interaction_sources) == {"webshop_orders", "support_tickets"}
+    for name, source in config.sources.items():
+        columns = set(connectors.read_source(source.connector, name).columns)
+        assert source.mapping.source_columns() | {source.primary_key} <= columns, name
+    for name, source in config.customer_sources.items():
+        assert source.primary_key == PRIMARY_KEYS[name]

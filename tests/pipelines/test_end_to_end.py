@@ -85,6 +85,25 @@ def test_matching_agrees_with_the_truth(demo: DemoSources, warehouse: sa.Engine)
     assert scores.f1 >= F1_FLOOR, scores
 
 
+def test_interactions_are_attached_to_golden_customers(
+    demo: DemoSources, warehouse: sa.Engine
+) -> None:
+    interactions = _read(warehouse, "customer_interaction")
+    xref = _read(warehouse, "customer_xref")
+    orders = interactions[interactions["kind"] == "order"]
+    tickets = interactions[interactions["kind"].isin(["ticket", "complaint"])]
+    assert len(orders) > 0 and len(tickets) > 0
+    assert orders["amount"].notna().all() and orders["currency"].notna().all()
+    # every interaction whose customer record made it into the hub carries its golden id
+    placed = interactions.merge(
+        xref.rename(columns={"source": "customer_source", "source_key": "customer_key"}),
+        on=["customer_source", "customer_key"],
+        suffixes=("", "_of_customer"),
+    )
+    assert (placed["golden_id"] == placed["golden_id_of_customer"]).all()
+    assert interactions["golden_id"].notna().mean() > 0.98
+
+
 def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> None:
     golden = _read(warehouse, "golden_customer").set_index("golden_id")
     lineage = _read(warehouse, "golden_lineage")
@@ -118,7 +137,7 @@ def test_cli_prints_the_run_summary(demo: DemoSources, capsys: pytest.CaptureFix
     for name in demo.record_counts:
         assert name in out
     for label in (
-        "Synced 4 of 4 sources",
+        "Synced 6 of 6 sources",
         "unchanged",
         "in quarantine by rule",
         "links made",
@@ -159,8 +178,14 @@ def test_assets_are_one_per_source_then_the_shared_stages(demo: DemoSources) -> 
 
     defs = build_definitions(load_config(demo.config))
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    sources = {f"source/{name}" for name in demo.record_counts}
-    shared = {"customer_records", "customer_links", "golden_customers", "customer_warehouse"}
+    sources = {f"source/{name}" for name in (*demo.record_counts, *demo.interactions)}
+    shared = {
+        "customer_records",
+        "customer_interactions",
+        "customer_links",
+        "golden_customers",
+        "customer_warehouse",
+    }
     assert keys == sources | shared
 
 

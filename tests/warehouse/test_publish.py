@@ -78,6 +78,19 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
                 "decision": ["review"],
             }
         ),
+        interactions=pd.DataFrame(
+            {
+                "source": ["orders"],
+                "source_key": ["O-1"],
+                "golden_id": ["GC-A"],
+                "customer_source": ["crm"],
+                "customer_key": ["1"],
+                "kind": ["order"],
+                "occurred_at": pd.to_datetime(["2026-10-01T12:00:00Z"], utc=True),
+                "amount": [59.90],
+                "currency": ["EUR"],
+            }
+        ),
         summary={"golden_customers": 2},
     )
 
@@ -103,6 +116,9 @@ def test_publish_writes_the_contract_tables(warehouse_url: str) -> None:
         ["quality", "invalid_date", "table `CUSTOMER` row 3", "run-1"]
     ]
     assert run_summary(engine, "run-1")["golden_customers"] == 2
+    orders = _table(engine, "customer_interaction")
+    assert orders[["golden_id", "kind", "currency"]].values.tolist() == [["GC-A", "order", "EUR"]]
+    assert float(orders["amount"].iloc[0]) == 59.90
 
 
 def test_republishing_replaces_the_run_results(warehouse_url: str) -> None:

@@ -1,0 +1,170 @@
+"""Customer interactions (orders, tickets, complaints, survey responses) in one shape.
+
+A source that carries interactions maps its columns onto these fields; each interaction
+names the customer by the key it has in one of the hub's customer sources, so it can be
+attached to that customer's golden record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_validator
+
+from quality.dates import parse_timestamps
+from quality.exceptions import MissingColumnError
+from quality.mapping import FieldMapping
+from quality.quarantine import QuarantineLog, quoted
+from quality.text import clean_text
+
+#: What an interaction can be.
+INTERACTION_KINDS: Final = ("order", "ticket", "complaint", "survey")
+
+#: The interaction fields, with what each holds after standardization.
+INTERACTION_FIELDS: Final[dict[str, str]] = {
+    "customer_key": "the customer's key in the interaction source's customer source",
+    "kind": f"one of {', '.join(INTERACTION_KINDS)}",
+    "occurred_at": "when it happened (datetime64, UTC)",
+    "amount": "money involved, e.g. an order's total (float)",
+    "currency": "ISO 4217 code of the amount, upper case",
+    "channel": "where it happened: web, store, phone, email, chat, …",
+    "status": "open, closed, shipped, … as the source says, lower case",
+    "topic": "category, product group or subject",
+}
+
+
+class InteractionMappingBase(BaseModel):
+    """Interaction field → where it comes from in the source (fields built from the shape)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_column_name(cls, spec: object) -> object:
+        return {"column": spec} if isinstance(spec, str) else spec
+
+    @field_validator("*")
+    @classmethod
+    def _format_only_for_time(
+        cls, spec: FieldMapping | None, info: ValidationInfo
+    ) -> FieldMapping | None:
+        if spec is not None and spec.format is not None and info.field_name != "occurred_at":
+            raise ValueError("`format` applies only to `occurred_at`")
+        if spec is not None and spec.order is not None:
+            raise ValueError("`order` applies only to a customer's `full_name`")
+        return spec
+
+    @property
+    def fields(self) -> dict[str, FieldMapping]:
+        """The mapped fields only."""
+        return {name: spec for name, spec in self if spec is not None}
+
+    def source_columns(self) -> set[str]:
+        """The source columns this mapping reads."""
+        return {spec.column for spec in self.fields.values() if spec.column is not None}
+
+
+InteractionMapping: type[InteractionMappingBase] = create_model(
+    "InteractionMapping",
+    __base__=InteractionMappingBase,
+    customer_key=(FieldMapping, ...),
+    kind=(FieldMapping, ...),
+    occurred_at=(FieldMapping, ...),
+    **{  # type: ignore[call-overload]
+        name: (FieldMapping | None, None)
+        for name in INTERACTION_FIELDS
+        if name not in ("customer_key", "kind", "occurred_at")
+    },
+)
+
+
+@dataclass(frozen=True)
+class StandardizedInteractions:
+    """One source's interactions, and the rows held back with their reasons."""
+
+    interactions: pd.DataFrame
+    """``source``, ``source_key`` then INTERACTION_FIELDS, indexed by the raw row's position."""
+    quarantine: pd.DataFrame
+
+
+def standardize_interactions(
+    raw: pd.DataFrame, *, source: str, primary_key: str, mapping: InteractionMappingBase
+) -> StandardizedInteractions:
+    """Turn one source's raw rows into interactions; rows that cannot be read are held back.
+
+    Rules: ``missing_customer_key``, ``unknown_interaction_kind``, ``invalid_date``
+    (``occurred_at``) and ``invalid_amount``.
+
+    Raises:
+        MissingColumnError: the primary key or a mapped column is not in ``raw``.
+    """
+    fields = mapping.fields
+    for column in [primary_key, *(s.column for s in fields.values() if s.column)]:
+        if column not in raw.columns:
+            raise MissingColumnError(source, str(column), [str(c) for c in raw.columns])
+    rows = pd.RangeIndex(len(raw))
+
+    def values(name: str) -> pd.Series:
+        spec = fields.get(name)
+        if spec is None:
+            return pd.Series(None, index=rows, dtype=object)
+        if spec.column is not None:
+            return raw[spec.column].reset_index(drop=True).astype(object)
+        return pd.Series(spec.value, index=rows, dtype=object)
+
+    def label(name: str) -> str:
+        column = fields[name].column
+        return f"column `{column}`" if column else "mapped value"
+
+    keys = clean_text(raw[primary_key].reset_index(drop=True))
+    log = QuarantineLog(source, keys)
+    customer_keys = clean_text(values("customer_key"))
+    log.add(customer_keys.isna(), "missing_customer_key", f"{label('customer_key')} is empty")
+
+    kinds = clean_text(values("kind")).str.lower()
+    log.add(
+        ~kinds.isin(INTERACTION_KINDS),
+        "unknown_interaction_kind",
+        f"{label('kind')}: " + quoted(values("kind")) + f" is not one of {INTERACTION_KINDS}",
+    )
+    occurred_raw = values("occurred_at")
+    occurred = parse_timestamps(occurred_raw, fields["occurred_at"].format)
+    log.add(
+        occurred.isna(),
+        "invalid_date",
+        f"{label('occurred_at')}: " + quoted(occurred_raw) + " is not a date and time",
+    )
+    amount_raw = clean_text(values("amount"))
+    amounts = pd.to_numeric(amount_raw.str.replace(",", ".", regex=False), errors="coerce")
+    log.add(
+        amount_raw.notna() & amounts.isna(),
+        "invalid_amount",
+        f"{label('amount') if 'amount' in fields else 'amount'}: "
+        + quoted(amount_raw)
+        + " is not a number",
+    )
+    kept = ~log.held_back()
+    frame = pd.DataFrame(
+        {
+            "source": source,
+            "source_key": keys,
+            "customer_key": customer_keys,
+            "kind": kinds,
+            "occurred_at": occurred,
+            "amount": amounts.astype(float),
+            "currency": clean_text(values("currency")).str.upper(),
+            "channel": clean_text(values("channel")).str.lower(),
+            "status": clean_text(values("status")).str.lower(),
+            "topic": clean_text(values("topic")),
+        }
+    )[kept]
+    frame.index = pd.Index(np.flatnonzero(kept), name="position")
+    text = [c for c in frame.columns if c not in ("occurred_at", "amount")]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    return StandardizedInteractions(
+        interactions=frame,
+        quarantine=log.frame(),
+    )
