@@ -8,9 +8,11 @@ from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.exceptions import (
     ConnectorError,
     SourceNotFound,
+    SourceRefused,
     SourceSchemaError,
     SourceUnavailable,
 )
+from connectors.files.selection import source_files
 from connectors.landing import HELD_BACK_COLUMNS, LANDING_COLUMNS, keyed_rows, row_payloads
 from connectors.read import ConnectorSpec, read_batches, read_source
 from connectors.rest_spec import RestConnector
@@ -36,6 +38,7 @@ __all__ = [
     "RestConnector",
     "RowBatch",
     "SourceNotFound",
+    "SourceRefused",
     "SourceSchemaError",
     "SourceUnavailable",
     "SqlConnector",
@@ -43,4 +46,5 @@ __all__ = [
     "read_batches",
     "read_source",
     "row_payloads",
+    "source_files",
 ]

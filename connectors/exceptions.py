@@ -15,3 +15,8 @@ class SourceSchemaError(ConnectorError):
 
 class SourceNotFound(ConnectorError):
     """The source's file or table does not exist; retrying will not help until someone acts."""
+
+
+class SourceRefused(ConnectorError):
+    """The source answered but refuses the read (credentials, permissions, a wrong URL);
+    retrying will not help until someone acts."""

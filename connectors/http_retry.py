@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from connectors.exceptions import SourceUnavailable
+from connectors.exceptions import SourceRefused, SourceUnavailable
 
 log = logging.getLogger("connectors.rest")
 
@@ -76,7 +76,8 @@ def get_with_retries(
         scrub: Removes secrets from error texts that come from the HTTP library.
 
     Raises:
-        SourceUnavailable: A 4xx other than 429, or still failing after every retry.
+        SourceRefused: A 4xx other than 429, or a request the HTTP library will not send.
+        SourceUnavailable: Still failing after every retry.
     """
     attempts = 0
     while True:
@@ -86,13 +87,18 @@ def get_with_retries(
             response = session.get(url, params=params, headers=headers, timeout=timeout)
         except _TRANSIENT_ERRORS as exc:
             problem = scrub(f"{type(exc).__name__}: {exc}")
+        except requests.RequestException as exc:
+            raise SourceRefused(
+                f"source `{source}`: GET {shown_url} cannot be sent: "
+                + scrub(f"{type(exc).__name__}: {exc}")
+            ) from None
         else:
             status = response.status_code
             if status < 400:
                 return response
             problem = f"HTTP {status} {response.reason}".rstrip()
             if status != 429 and status < 500:
-                raise SourceUnavailable(
+                raise SourceRefused(
                     f"source `{source}`: GET {shown_url} answered {problem}; "
                     "check the URL and the credentials"
                 )

@@ -24,7 +24,7 @@ import pandas as pd
 import requests
 
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
-from connectors.exceptions import SourceSchemaError, SourceUnavailable
+from connectors.exceptions import SourceRefused, SourceSchemaError
 from connectors.http_retry import RetryPolicy, get_with_retries
 from connectors.rest_spec import (
     ApiKeyAuth,
@@ -66,8 +66,9 @@ def read_rest_batches(
         Batches whose ``cursor`` is the ``cursor_field`` high-water mark so far.
 
     Raises:
-        SourceUnavailable: A secret's environment variable is not set, the API refuses
-            the request (4xx), or it keeps failing after ``max_retries``.
+        SourceRefused: A secret's environment variable is not set or not usable, or the
+            API refuses the request (4xx other than 429).
+        SourceUnavailable: The API keeps failing after ``max_retries``.
         SourceSchemaError: The API sends the reader back to a page it already read.
     """
     if batch_rows < 1:
@@ -113,11 +114,16 @@ def _credentials(spec: RestConnector, source: str) -> _Credentials:
         if isinstance(auth, BearerAuth)
         else (auth.key_env, "API key")
     )
-    secret = os.environ.get(variable, "")
-    if not secret.strip():
-        raise SourceUnavailable(
+    secret = os.environ.get(variable, "").strip()
+    if not secret:
+        raise SourceRefused(
             f"source `{source}`: environment variable `{variable}` is not set; "
             f"it must hold the {secret_name} for {spec.url}"
+        )
+    if not secret.isprintable() or " " in secret:
+        raise SourceRefused(
+            f"source `{source}`: environment variable `{variable}` holds spaces or control "
+            f"characters; it must hold only the {secret_name}"
         )
     if isinstance(auth, BearerAuth):
         return _Credentials(headers={"Authorization": f"Bearer {secret}"}, secret=secret)
@@ -220,11 +226,14 @@ def _read(
         high_water.add(since)
     batch = _BatchBuilder()
     batches = 0
+    complete = True
     with requests.Session() as session:
         client = _PageClient(spec, source, session, credentials)
         for page in _pages(spec, source, client, since):
             if page.rejected is not None:
                 batch.rejected.append(page.rejected)
+                # Later pages were not read: the next sync must start where this one did.
+                complete = False
             for item_number, record in enumerate(page.records, start=1):
                 location = f"{page.label} item {item_number} (GET {page.shown_url})"
                 if not isinstance(record, dict):
@@ -245,7 +254,7 @@ def _read(
                     yield batch.take(high_water.mark)
                     batches += 1
         if batch.rows or batch.rejected or batches == 0:
-            yield batch.take(high_water.mark)
+            yield batch.take(high_water.mark if complete else since)
 
 
 def _pages(

@@ -182,3 +182,7 @@ class RestConnector(_Connector):
     @property
     def cursor_hint(self) -> str:
         return "set `connector.cursor_field` and `connector.since_param`"
+
+    @property
+    def has_fixed_columns(self) -> bool:
+        return False

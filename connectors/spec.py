@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +27,12 @@ class _Connector(BaseModel):
     def cursor_hint(self) -> str:
         """How to give the connector a cursor, for error messages."""
         return "this kind of connector cannot read incrementally"
+
+    @property
+    def has_fixed_columns(self) -> bool:
+        """Whether every row has every column (a table, a header), so a column that is
+        not there is missing rather than empty in the rows read so far."""
+        return True
 
 
 class _FileConnector(_Connector):
@@ -102,6 +109,10 @@ class JsonLinesConnector(_TextFileConnector):
 
     kind: Literal["jsonl"]
 
+    @property
+    def has_fixed_columns(self) -> bool:
+        return False
+
 
 class JsonArrayConnector(_TextFileConnector):
     """A JSON file holding an array of objects, at the top or under ``records_path``."""
@@ -116,6 +127,10 @@ class JsonArrayConnector(_TextFileConnector):
         if records_path is not None and not all(records_path.split(".")):
             raise ValueError(f"`records_path` {records_path!r} has an empty name between dots")
         return records_path
+
+    @property
+    def has_fixed_columns(self) -> bool:
+        return False
 
 
 class ParquetConnector(_FileConnector):
@@ -142,7 +157,8 @@ class SqlConnector(_Connector):
         try:
             make_url(self.url)
         except Exception as exc:  # sqlalchemy raises ArgumentError with a terse text
-            raise ValueError(f"`url` {self.url!r} is not a SQLAlchemy URL: {exc}") from None
+            shown = re.sub(r":[^:@/]*@", ":***@", self.url)
+            raise ValueError(f"`url` {shown!r} is not a SQLAlchemy URL: {exc}") from None
         return self
 
     @property

@@ -86,6 +86,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
                 "standardized": sum(result.standardized_by_source().values()),
                 "quarantined": sum(result.quarantined_by_source().values()),
                 "checks_passed": result.checks_passed,
+                "expectations": dg.MetadataValue.json(result.checks),
             }
         )
         return result

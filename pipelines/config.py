@@ -35,11 +35,47 @@ WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
 #: The names a source may map in `fields:`.
 MAPPABLE_NAMES = tuple(SourceMapping.model_fields)
 
-# Five cron fields: numbers, names (MON, JAN), ranges, lists and steps; or a macro.
-_CRON_FIELD = (
-    r"(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?)*"
+# Cron: five fields of numbers, names (MON, JAN), ranges, lists and steps; or a macro.
+_CRON_FIELDS = (
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day", 1, 31),
+    ("month", 1, 12),
+    ("weekday", 0, 7),
 )
-_CRON = re.compile(rf"({_CRON_FIELD})(\s+{_CRON_FIELD}){{4}}|@(hourly|daily|weekly|monthly)")
+_CRON_NAMES = {
+    **{day: n for n, day in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"))},
+    **{
+        month: n
+        for n, month in enumerate(
+            ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+            start=1,
+        )
+    },
+}
+_CRON_ITEM = re.compile(r"(\*|(\w+)(-(\w+))?)(/(\d+))?")
+
+
+def _cron_problem(expression: str) -> str | None:
+    """What is wrong with a cron expression, or ``None`` when it is fine."""
+    if expression in ("@hourly", "@daily", "@weekly", "@monthly"):
+        return None
+    parts = expression.split()
+    if len(parts) != len(_CRON_FIELDS):
+        return f"a cron expression has 5 fields (minute hour day month weekday), not {len(parts)}"
+    for part, (field, low, high) in zip(parts, _CRON_FIELDS, strict=True):
+        for item in part.split(","):
+            match = _CRON_ITEM.fullmatch(item)
+            if match is None:
+                return f"{field} {item!r} is not a value, range or step"
+            for value in (match.group(2), match.group(4)):
+                if value is None:
+                    continue
+                number = int(value) if value.isdigit() else _CRON_NAMES.get(value.upper())
+                if number is None or not low <= number <= high:
+                    return f"{field} {value!r} is outside {low}-{high}"
+    return None
+
 
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
@@ -80,8 +116,9 @@ class SyncSettings(BaseModel):
     @field_validator("schedule")
     @classmethod
     def _valid_cron(cls, schedule: str | None) -> str | None:
-        if schedule is not None and not _CRON.fullmatch(schedule.strip()):
-            raise ValueError(f"{schedule!r} is not a cron expression like '0 * * * *'")
+        problem = None if schedule is None else _cron_problem(schedule.strip())
+        if problem is not None:
+            raise ValueError(f"{schedule!r}: {problem}")
         return schedule
 
 

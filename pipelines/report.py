@@ -57,11 +57,12 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  {sum(summary['quarantined'].values()):>11,}"
     )
     if not quarantine.empty:
-        lines += ["", "  in quarantine by rule:"]
+        lines += ["", "  in quarantine, by stage and rule:"]
         order = {name: n for n, name in enumerate(sources)}
         ranked = quarantine.assign(order=quarantine["source"].map(order).fillna(len(order)))
-        for row in ranked.sort_values(["order", "rows"], ascending=[True, False]).itertuples():
-            lines.append(f"    {row.source:<{width}}  {row.rule:<28} {row.rows:>7,}")
+        ordered = ranked.sort_values(["order", "stage", "rows"], ascending=[True, False, False])
+        for row in ordered.itertuples():
+            lines.append(f"    {row.source:<{width}}  {row.stage:<8} {row.rule:<28} {row.rows:>7,}")
     if not summary.get("checks_passed", True):
         lines += ["", "  validation: a batch-level expectation failed (see the Dagster run)"]
     candidates = sum(p["new_pairs"] for p in summary["candidate_pairs"].values())

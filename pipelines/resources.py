@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import dagster as dg
 import sqlalchemy as sa
+from pydantic import PrivateAttr
 
 from warehouse import connect
 
 
 class WarehouseResource(dg.ConfigurableResource):  # type: ignore[misc]
-    """The warehouse database, reached through one SQLAlchemy URL."""
+    """The warehouse database, reached through one SQLAlchemy URL; one engine per step."""
 
     url: str
+    _engine: sa.Engine | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._engine = None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
     def engine(self) -> sa.Engine:
-        """An engine with the warehouse schema in place."""
-        return connect(self.url)
+        """The step's engine, with the warehouse schema in place."""
+        if self._engine is None:
+            self._engine = connect(self.url)
+        return self._engine

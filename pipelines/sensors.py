@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import glob
-import os
-
 import dagster as dg
 
+from connectors import ConnectorError, source_files
 from pipelines.config import Source
 
 
@@ -15,8 +13,8 @@ def new_files_sensor(
 ) -> dg.SensorDefinition:
     """A sensor that requests a sync of ``name`` when a file matching its path appears or changes.
 
-    The sensor's cursor is the newest modification time it has acted on, so each file
-    version triggers one sync.
+    It selects files exactly as the connector does, and its cursor is the newest
+    modification time it has acted on, so each new file version triggers one sync.
     """
     pattern = str(source.connector.path)  # type: ignore[union-attr]
 
@@ -28,21 +26,15 @@ def new_files_sensor(
         description=f"Syncs `{name}` when a file matching {pattern} appears or changes.",
     )
     def _new_files(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        modified = {
-            path: os.stat(path).st_mtime for path in glob.glob(pattern) if os.path.isfile(path)
-        }
-        newest = max(modified.values(), default=None)
-        acted_on = float(context.cursor) if context.cursor else None
-        if newest is None:
-            return dg.SkipReason(f"no file matches {pattern}")
-        if acted_on is not None and newest <= acted_on:
-            return dg.SkipReason("no new or changed file")
-        changed = sorted(
-            os.path.basename(p) for p, m in modified.items() if acted_on is None or m > acted_on
-        )
-        request = dg.RunRequest(
-            run_key=f"{name}:{newest}", tags={"hub/files": ", ".join(changed)[:200]}
-        )
-        return dg.SensorResult(run_requests=[request], cursor=str(newest))
+        try:
+            changed = source_files(pattern, name, since=context.cursor or None)
+        except ConnectorError as exc:
+            return dg.SkipReason(str(exc))
+        if not changed:
+            return dg.SkipReason(f"no new or changed file matches {pattern}")
+        newest = max(file.modified for file in changed)
+        files = ", ".join(file.name for file in changed)
+        request = dg.RunRequest(run_key=f"{name}:{newest}", tags={"hub/files": files[:200]})
+        return dg.SensorResult(run_requests=[request], cursor=newest)
 
     return _new_files

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from connectors import row_payloads
 from matching import CustomerLinks, survive
-from pipelines.config import HubConfig
+from pipelines.config import HubConfig, Source
 from quality import (
     CANONICAL_FIELDS,
     INTERACTION_FIELDS,
@@ -46,7 +46,7 @@ class CustomerRecords:
 
     def quarantined_by_source(self) -> dict[str, int]:
         """Quarantined rows per source, each row counted once whatever rules it broke."""
-        rows = self.quarantine.drop_duplicates(["source", "location"])
+        rows = self.quarantine.drop_duplicates(["source", "source_key"])
         counts = rows["source"].value_counts()
         return {source: int(counts.get(source, 0)) for source in self.rows_landed}
 
@@ -66,7 +66,7 @@ def standardize_sources(engine: sa.Engine, config: HubConfig) -> CustomerRecords
     rows_landed = {}
     checks_passed = True
     for name, source in config.customer_sources.items():
-        rows = landed_rows(engine, name)
+        rows = _with_mapped_columns(landed_rows(engine, name), source)
         rows_landed[name] = len(rows)
         if rows.empty:
             continue
@@ -108,7 +108,7 @@ def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> Cus
     interactions, quarantines = [], []
     rows_landed = {}
     for name, source in config.interaction_sources.items():
-        rows = landed_rows(engine, name)
+        rows = _with_mapped_columns(landed_rows(engine, name), source)
         rows_landed[name] = len(rows)
         if rows.empty:
             continue
@@ -127,6 +127,18 @@ def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> Cus
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
         rows_landed=rows_landed,
     )
+
+
+def _with_mapped_columns(rows: pd.DataFrame, source: Source) -> pd.DataFrame:
+    """Landed rows with every mapped column; records that never had a key hold it empty.
+
+    Syncs of sources whose rows all share their columns already refuse a missing column,
+    so only sources of JSON records get here without one.
+    """
+    if rows.empty:
+        return rows
+    missing = sorted(source.mapping.source_columns() - set(rows.columns))
+    return rows.assign(**{column: None for column in missing}) if missing else rows
 
 
 def _located(held_back: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
@@ -219,9 +231,6 @@ def publication(
         "rows_landed": customer_records.rows_landed,
         "standardized": customer_records.standardized_by_source(),
         "quarantined": customer_records.quarantined_by_source(),
-        "quarantined_by_rule": _by_source_and_rule(
-            quarantine, [*customer_records.rows_landed, *interactions.rows_landed]
-        ),
         "checks_passed": customer_records.checks_passed,
         "candidate_pairs": {
             name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
@@ -259,17 +268,6 @@ def _with_golden_ids(interactions: pd.DataFrame, xref: pd.DataFrame) -> pd.DataF
     return interactions.merge(
         customers, on=["customer_source", "customer_key"], how="left", validate="many_to_one"
     )
-
-
-def _by_source_and_rule(quarantine: pd.DataFrame, sources: list[str]) -> dict[str, dict[str, int]]:
-    """Quarantine rows per source (in ``sources`` order) and rule, most frequent rule first."""
-    counts = quarantine.groupby(["source", "rule"]).size()
-    by_rule: dict[str, dict[str, int]] = {}
-    for source in sources:
-        if source in counts.index.get_level_values("source"):
-            rules = counts.loc[source].sort_values(ascending=False, kind="stable")
-            by_rule[source] = {str(rule): int(n) for rule, n in rules.items()}
-    return by_rule
 
 
 def _with_evidence(pairs: pd.DataFrame) -> pd.DataFrame:

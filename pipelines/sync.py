@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from connectors import BATCH_ROWS, SourceSchemaError, keyed_rows, read_batches
+from connectors import BATCH_ROWS, SourceNotFound, SourceSchemaError, keyed_rows, read_batches
 from pipelines.config import Source
-from warehouse import Landing, SyncFigures, source_state
+from warehouse import Landing, SyncFigures, live_row_count, source_state
 
 #: Called after each batch with the figures so far, e.g. to move a progress bar.
 Progress = Callable[[SyncFigures], None]
@@ -32,11 +32,15 @@ def sync_source(
     fails re-reads the same rows next time rather than skipping them.
 
     Raises:
-        SourceSchemaError: a mapped column is not in the source (nothing is landed).
-        SourceNotFound, SourceUnavailable: the source cannot be read.
+        SourceSchemaError: a mapped column is not in a source whose rows all have the
+            same columns (nothing is landed).
+        SourceNotFound: the source cannot be found, or a full refresh found it empty
+            where rows were landed before (nothing is marked deleted).
+        SourceUnavailable, SourceRefused: the source cannot be read.
     """
     state = source_state(engine, name)
     full = full_refresh or source.sync.mode == "full_refresh"
+    live_rows = live_row_count(engine, name) if full else 0
     started_at = dt.datetime.now(dt.UTC)
     columns: list[str] = []
     seen_keys: set[str] = set()
@@ -51,11 +55,17 @@ def sync_source(
             landing.land(landed)
             landing.quarantine(held_back)
             landing.figures.rows_read += len(batch.rows) + len(batch.rejected)
-            cursor = batch.cursor or cursor
+            cursor = batch.cursor  # the last batch's mark covers the whole read
             if progress is not None:
                 progress(landing.figures)
-        if landing.figures.rows_read:
+        if landing.figures.rows_read and source.connector.has_fixed_columns:
             _check_mapped_columns(name, source, columns)
+        if full and not landing.figures.rows_read and live_rows:
+            raise SourceNotFound(
+                f"source `{name}`: a full refresh read no rows, but {live_rows:,} rows were "
+                "landed before; nothing is marked deleted. If the source really is empty "
+                "now, check its location in the config"
+            )
         if state.columns:
             landing.figures.new_columns = [c for c in columns if c not in state.columns]
         known = [*state.columns, *(c for c in columns if c not in state.columns)]

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import sqlalchemy as sa
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from connectors import ConnectorError
 from pipelines.config import HubConfig
+from pipelines.errors import HUB_ERRORS
 from pipelines.sync import sync_source
 from warehouse import SyncFigures, connect, syncs_since
+
+#: What stops one source's sync without stopping the others.
+_SOURCE_FAILURES: tuple[type[Exception], ...] = (*HUB_ERRORS, sa.exc.DBAPIError)
 
 
 def sync_sources(
@@ -36,8 +40,8 @@ def sync_sources(
                 sync_source(
                     engine, name, config.sources[name], full_refresh=full_refresh, progress=show
                 )
-            except ConnectorError as exc:
-                failed[name] = str(exc)
+            except _SOURCE_FAILURES as exc:
+                failed[name] = str(exc).splitlines()[0]
             progress.remove_task(task)
     syncs = syncs_since(engine, started_at)
     engine.dispose()

@@ -4,7 +4,7 @@ What this module imports is the package's public interface; everything else in
 ``quality`` may change without notice.
 """
 
-from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID, record_id
+from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID
 from quality.exceptions import MissingColumnError, QualityError, UnknownSuiteError
 from quality.interactions import (
     INTERACTION_FIELDS,
@@ -39,7 +39,6 @@ __all__ = [
     "StandardizedBatch",
     "UnknownSuiteError",
     "ValidationReport",
-    "record_id",
     "standardize",
     "validate_records",
 ]

@@ -43,8 +43,3 @@ PERSON_FIELDS: Final = (
     "city",
     "country",
 )
-
-
-def record_id(source: str, source_key: str) -> str:
-    """The hub-wide id of one source record."""
-    return f"{source}:{source_key}"

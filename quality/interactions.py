@@ -96,7 +96,7 @@ def standardize_interactions(
     """Turn one source's raw rows into interactions; rows that cannot be read are held back.
 
     Rules: ``missing_customer_key``, ``unknown_interaction_kind``, ``invalid_date``
-    (``occurred_at``) and ``invalid_amount``.
+    (``occurred_at``), ``invalid_amount`` and ``invalid_currency``.
 
     Raises:
         MissingColumnError: the primary key or a mapped column is not in ``raw``.
@@ -146,6 +146,14 @@ def standardize_interactions(
         + quoted(amount_raw)
         + " is not a number",
     )
+    currencies = clean_text(values("currency")).str.upper()
+    log.add(
+        currencies.notna() & ~currencies.str.fullmatch("[A-Z]{3}", na=False),
+        "invalid_currency",
+        f"{label('currency') if 'currency' in fields else 'currency'}: "
+        + quoted(values("currency"))
+        + " is not an ISO 4217 code like EUR",
+    )
     kept = ~log.held_back()
     frame = pd.DataFrame(
         {
@@ -155,7 +163,7 @@ def standardize_interactions(
             "kind": kinds,
             "occurred_at": occurred,
             "amount": amounts.astype(float),
-            "currency": clean_text(values("currency")).str.upper(),
+            "currency": currencies,
             "channel": clean_text(values("channel")).str.lower(),
             "status": clean_text(values("status")).str.lower(),
             "topic": clean_text(values("topic")),

@@ -25,7 +25,12 @@ import pandas as pd
 from quality import quarantine as rules
 from quality.canonical import CANONICAL_FIELDS, RECORD_ID
 from quality.countries import to_alpha2
-from quality.dates import EARLIEST_BIRTH_DATE, parse_dates, parse_timestamps
+from quality.dates import (
+    EARLIEST_BIRTH_DATE,
+    parse_dates,
+    parse_timestamps,
+    plausible_birth_date_mask,
+)
 from quality.emails import normalize_emails, valid_email_mask
 from quality.exceptions import MissingColumnError
 from quality.mapping import FULL_NAME, FieldMapping, SourceMappingBase
@@ -208,13 +213,12 @@ def _birth_dates(columns: _Columns, log: QuarantineLog) -> pd.Series | None:
     if read is None:
         return None
     raw_values, birth_dates = read
-    today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    implausible = ~plausible_birth_date_mask(birth_dates).to_numpy()
     too_early = (birth_dates < EARLIEST_BIRTH_DATE).to_numpy()
-    in_future = (birth_dates > today).to_numpy()
     label = columns.label("birth_date")
     reason = np.where(too_early, f"is before {EARLIEST_BIRTH_DATE:%Y-%m-%d}", "is in the future")
     log.add(
-        too_early | in_future,
+        implausible,
         rules.IMPLAUSIBLE_BIRTH_DATE,
         f"{label}: " + quoted(raw_values) + " " + reason,
     )

@@ -12,7 +12,7 @@ from warehouse.landing import (
     source_state,
 )
 from warehouse.publish import Publication, publish
-from warehouse.reads import quarantine_counts, run_summary, syncs_since
+from warehouse.reads import live_row_count, quarantine_counts, run_summary, syncs_since
 from warehouse.schema import metadata
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "connect",
     "golden_ids",
     "landed_rows",
+    "live_row_count",
     "metadata",
     "publish",
     "quarantine_counts",

@@ -43,3 +43,16 @@ def quarantine_counts(engine: sa.Engine) -> pd.DataFrame:
             .order_by(table.c.source, sa.desc("rows"), table.c.rule),
             connection,
         )
+
+
+def live_row_count(engine: sa.Engine, source: str) -> int:
+    """Rows of ``source`` in the landing that are not marked deleted."""
+    table = schema.source_record
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count()).where(
+                    table.c.source == source, table.c.deleted_at.is_(None)
+                )
+            ).scalar_one()
+        )

@@ -33,9 +33,7 @@ _PERSON_FIELD_TYPES: dict[str, sa.types.TypeEngine] = {
 
 def _person_columns() -> list[sa.Column]:
     """One column per canonical person field, so a new canonical field lands by itself."""
-    return [
-        sa.Column(name, _PERSON_FIELD_TYPES.get(name, sa.String(200))) for name in PERSON_FIELDS
-    ]
+    return [sa.Column(name, _PERSON_FIELD_TYPES.get(name, sa.Text())) for name in PERSON_FIELDS]
 
 
 hub_run = sa.Table(
@@ -54,7 +52,7 @@ source_record = sa.Table(
     sa.Column("source_key", sa.String(200), primary_key=True),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("row_hash", sa.String(64), nullable=False),
-    sa.Column("location", sa.String(500), nullable=False),
+    sa.Column("location", sa.Text, nullable=False),
     sa.Column("load_id", sa.String(64), nullable=False),
     sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
@@ -65,7 +63,7 @@ source_state = sa.Table(
     "source_state",
     metadata,
     sa.Column("source", sa.String(100), primary_key=True),
-    sa.Column("cursor", sa.String(200)),
+    sa.Column("cursor", sa.Text),
     sa.Column("columns", sa.JSON, nullable=False),
     sa.Column("last_sync_id", sa.String(64), nullable=False),
     sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=False),
@@ -79,8 +77,8 @@ source_sync = sa.Table(
     sa.Column("mode", sa.String(16), nullable=False),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("cursor_before", sa.String(200)),
-    sa.Column("cursor_after", sa.String(200)),
+    sa.Column("cursor_before", sa.Text),
+    sa.Column("cursor_after", sa.Text),
     sa.Column("rows_read", sa.Integer, nullable=False),
     sa.Column("new", sa.Integer, nullable=False),
     sa.Column("changed", sa.Integer, nullable=False),
@@ -106,7 +104,7 @@ golden_customer = sa.Table(
     sa.Column("golden_id", sa.String(32), primary_key=True),
     *_person_columns(),
     sa.Column("record_count", sa.Integer, nullable=False),
-    sa.Column("sources", sa.String(500), nullable=False),
+    sa.Column("sources", sa.Text, nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 
@@ -154,9 +152,9 @@ customer_interaction = sa.Table(
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("amount", sa.Numeric(14, 2)),
     sa.Column("currency", sa.String(3)),
-    sa.Column("channel", sa.String(50)),
-    sa.Column("status", sa.String(50)),
-    sa.Column("topic", sa.String(200)),
+    sa.Column("channel", sa.Text),
+    sa.Column("status", sa.Text),
+    sa.Column("topic", sa.Text),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 """One row per interaction; ``golden_id`` is empty while its customer has no golden record."""
@@ -168,7 +166,7 @@ quarantine = sa.Table(
     sa.Column("source", sa.String(100), nullable=False, index=True),
     sa.Column("source_key", sa.String(200)),
     sa.Column("stage", sa.String(16), nullable=False),
-    sa.Column("location", sa.String(500)),
+    sa.Column("location", sa.Text),
     sa.Column("rule", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("payload", sa.JSON),

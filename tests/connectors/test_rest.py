@@ -22,7 +22,7 @@ import pytest
 from pydantic import ValidationError
 
 from connectors.batch import RowBatch
-from connectors.exceptions import SourceSchemaError, SourceUnavailable
+from connectors.exceptions import SourceRefused, SourceSchemaError, SourceUnavailable
 from connectors.rest import read_rest_batches
 from connectors.rest_spec import RestConnector
 
@@ -356,7 +356,7 @@ def test_a_refused_secret_fails_at_once_without_retries(
     api.require = (where, name, "the-right-one")
     monkeypatch.setenv("CRM_TOKEN", SECRET)
 
-    with pytest.raises(SourceUnavailable) as raised:
+    with pytest.raises(SourceRefused) as raised:
         list(read_rest_batches(_spec(api.base_url + "/all", auth=auth), "crm_api"))
 
     message = str(raised.value)
@@ -368,7 +368,7 @@ def test_a_refused_secret_fails_at_once_without_retries(
 
 
 def test_a_missing_endpoint_fails_at_once_with_its_status(api: CustomerApi) -> None:
-    with pytest.raises(SourceUnavailable, match="HTTP 404") as raised:
+    with pytest.raises(SourceRefused, match="HTTP 404") as raised:
         list(read_rest_batches(_spec(api.base_url + "/nowhere"), "crm_api"))
 
     assert f"GET {api.base_url}/nowhere" in str(raised.value)
@@ -381,7 +381,7 @@ def test_a_missing_secret_variable_is_named_before_any_request(
     monkeypatch.delenv("CRM_TOKEN_UNSET", raising=False)
     spec = _spec(api.base_url + "/all", auth={"kind": "bearer", "token_env": "CRM_TOKEN_UNSET"})
 
-    with pytest.raises(SourceUnavailable, match="`CRM_TOKEN_UNSET`") as raised:
+    with pytest.raises(SourceRefused, match="`CRM_TOKEN_UNSET`") as raised:
         read_rest_batches(spec, "crm_api")
 
     assert "crm_api" in str(raised.value)
@@ -439,14 +439,11 @@ def test_a_server_that_keeps_failing_is_unavailable_after_max_retries(
     assert len(api.seen) == 4
 
 
-@pytest.mark.parametrize(
-    "retry_after",
-    ["120", formatdate(time.time() + 120, usegmt=True)],
-    ids=["seconds", "http_date"],
-)
+@pytest.mark.parametrize("as_date", [False, True], ids=["seconds", "http_date"])
 def test_a_retry_after_beyond_the_longest_wait_fails_at_once(
-    api: CustomerApi, retry_after: str
+    api: CustomerApi, as_date: bool
 ) -> None:
+    retry_after = formatdate(time.time() + 120, usegmt=True) if as_date else "120"
     api.faults.append(f"429 {retry_after}")
     spec = _spec(api.base_url + "/all", max_backoff_seconds=2)
 
@@ -512,6 +509,21 @@ def test_a_page_that_is_not_json_is_rejected_and_earlier_rows_stay(
     assert page.reason.startswith("page is not JSON: ")
     assert page.raw == body.decode()[:500]
     assert len(api.seen) == 2  # no page after it
+
+
+def test_a_read_that_stops_at_a_bad_page_keeps_the_cursor_where_it_started(
+    api: CustomerApi,
+) -> None:
+    api.page_bodies[2] = HTML
+    spec = _spec(
+        api.base_url + "/pages",
+        records_path="data",
+        pagination={"style": "page_number"},
+        cursor_field="id",
+    )
+    batches = list(read_rest_batches(spec, "crm_api", since="0", batch_rows=2))
+    assert batches[0].cursor == "2", "batches before the bad page carry their mark"
+    assert batches[-1].cursor == "0", "the read is incomplete: the next one starts over"
 
 
 @pytest.mark.parametrize(

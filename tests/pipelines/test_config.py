@@ -97,3 +97,24 @@ def test_unusable_files_say_why(tmp_path: Path, text: str, message: str) -> None
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the config"):
         load_config(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ("99 * * * *", "minute '99' is outside 0-59"),
+        ("0 * * *", "has 5 fields"),
+        ("every hour", "has 5 fields"),
+    ],
+    ids=["out-of-range", "four-fields", "words"],
+)
+def test_a_schedule_must_be_a_cron_expression(tmp_path: Path, schedule: str, message: str) -> None:
+    config = GOOD.replace(
+        "    trust_rank: 2\n", f"    trust_rank: 2\n    sync: {{schedule: '{schedule}'}}\n"
+    )
+    (tmp_path / "hub.yaml").write_text(config, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "hub.yaml")
+    (problem,) = caught.value.problems
+    assert "source `webshop`: field `sync.schedule`" in problem
+    assert message in problem

@@ -49,12 +49,18 @@ def test_every_source_row_is_standardized_or_quarantined(
     demo: DemoSources, warehouse: sa.Engine
 ) -> None:
     records = _read(warehouse, "customer_record")
-    quarantined = _read(warehouse, "quarantine").drop_duplicates(["source", "location"])
+    quarantine = _read(warehouse, "quarantine")
+    # a sync holds a row back once; quality may name several rules for one landed row
+    at_sync = quarantine[quarantine["stage"] == "sync"]
+    at_quality = quarantine[quarantine["stage"] == "quality"].drop_duplicates(
+        ["source", "source_key"]
+    )
+    quarantined = pd.concat([at_sync, at_quality])
     for source, read in demo.record_counts.items():
         kept = int((records["source"] == source).sum())
         held = int((quarantined["source"] == source).sum())
         assert kept + held == read, f"{source}: {kept} standardized + {held} quarantined != {read}"
-    assert set(quarantined["stage"]) == {"sync", "quality"}
+    assert len(at_sync) > 0 and len(at_quality) > 0
     assert quarantined["detail"].str.len().min() > 0
     assert quarantined["location"].notna().all()
 
@@ -139,7 +145,7 @@ def test_cli_prints_the_run_summary(demo: DemoSources, capsys: pytest.CaptureFix
     for label in (
         "Synced 6 of 6 sources",
         "unchanged",
-        "in quarantine by rule",
+        "in quarantine, by stage and rule",
         "links made",
         "left for review",
         "golden customers",

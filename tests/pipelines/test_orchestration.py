@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -67,8 +68,8 @@ def test_new_files_sensor_requests_one_sync_per_new_file(config: HubConfig) -> N
     assert not quiet.run_requests
     drop = Path(config.sources["shop"].connector.path).parent / "customers_02.csv"  # type: ignore[union-attr]
     drop.write_text("id,first,mail\n4,Dee,d@x.de\n")
-    stamp = float(first.cursor or 0) + 60
-    os.utime(drop, (stamp, stamp))
+    later = dt.datetime.fromisoformat(first.cursor or "").timestamp() + 60
+    os.utime(drop, (later, later))
     second = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
     (request,) = second.run_requests or []
     assert request.tags["hub/files"] == "customers_02.csv"

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from connectors import SourceSchemaError
-from pipelines.config import SourceSettings
+from connectors import SourceNotFound, SourceSchemaError
+from pipelines.config import HubConfig, SourceSettings
+from pipelines.stages import standardize_sources
 from pipelines.sync import sync_source
 from warehouse import SyncFigures, connect, landed_rows, source_state
 
@@ -216,3 +217,39 @@ def test_a_sync_that_dies_half_way_keeps_the_cursor_and_rereads(
     assert landed_rows(warehouse, "crm").empty
     assert _figures(sync_source(warehouse, "crm", source, batch_rows=2)) == (5, 5, 0, 0, 0, 0)
     crm.dispose()
+
+
+def test_a_full_refresh_that_finds_nothing_marks_nothing_deleted(
+    tmp_path: Path, warehouse: sa.Engine
+) -> None:
+    drops = tmp_path / "drops"
+    drops.mkdir()
+    (drops / "shop_1.csv").write_text("id,first,mail\n1,Anna,a@x.de\n2,Bob,b@x.de\n")
+    source = _csv_source(drops / "shop_*.csv")
+    sync_source(warehouse, "shop", source)
+    (drops / "shop_1.csv").rename(tmp_path / "archived.csv")
+
+    with pytest.raises(SourceNotFound, match="nothing is marked deleted"):
+        sync_source(warehouse, "shop", source)
+
+    assert landed_rows(warehouse, "shop")["id"].tolist() == ["1", "2"]
+
+
+def test_records_without_an_optional_key_are_not_schema_drift(
+    tmp_path: Path, warehouse: sa.Engine
+) -> None:
+    path = tmp_path / "desk.jsonl"
+    path.write_text('{"id": "SD-1", "name": "Anna Berg"}\n{"id": "SD-2", "name": "Bo Lund"}\n')
+    source = SourceSettings.model_validate(
+        {
+            "connector": {"kind": "jsonl", "path": str(path)},
+            "primary_key": "id",
+            "trust_rank": 1,
+            "fields": {"full_name": "name", "phone": "phone"},
+        }
+    )
+    assert sync_source(warehouse, "desk", source).new == 2
+    config = HubConfig.model_validate({"sources": {"desk": source}})
+    records = standardize_sources(warehouse, config).records
+    assert records["family_name"].tolist() == ["Berg", "Lund"]
+    assert records["phone"].isna().all()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from warehouse import Publication, connect, publish, run_summary
+from warehouse import Publication, WarehouseError, connect, publish, run_summary
 
 STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
@@ -151,3 +152,13 @@ def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str
     with engine.connect() as connection:
         runs = connection.execute(sa.text("SELECT run_id FROM hub_run")).scalars().all()
     assert runs == ["run-1"]
+
+
+def test_a_warehouse_from_an_earlier_version_is_refused_with_the_reason(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = sa.create_engine(url)
+    with old.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE quarantine (source TEXT, position INTEGER)"))
+    old.dispose()
+    with pytest.raises(WarehouseError, match=r"`quarantine` lacks .*stage"):
+        connect(url)
