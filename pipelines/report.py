@@ -16,7 +16,8 @@ def render_syncs(syncs: pd.DataFrame, sources: Sequence[str], failed: dict[str, 
     """One line per source with its sync's figures, or why the sync failed."""
     width = max(len("source"), *(len(name) for name in sources))
     columns = ("read", "new", "changed", "unchanged", "deleted", "held back")
-    lines = [f"  {'source':<{width}}" + "".join(f"  {c:>9}" for c in columns) + "  cursor"]
+    header = "".join(f"  {c:>9}" for c in columns)
+    lines = [f"  {'source':<{width}}{header}  cursor (incremental syncs)"]
     latest = syncs.drop_duplicates("source", keep="last").set_index("source")
     for name in sources:
         if name in failed:
@@ -34,7 +35,8 @@ def render_syncs(syncs: pd.DataFrame, sources: Sequence[str], failed: dict[str, 
             sync["quarantined"],
         )
         line = f"  {name:<{width}}" + "".join(f"  {int(n):>9,}" for n in figures)
-        line += f"  {sync['cursor_after'] or '-'}"
+        incremental = sync["mode"] == "incremental"
+        line += f"  {sync['cursor_after'] if incremental and sync['cursor_after'] else '-'}"
         if sync["new_columns"]:
             line += f"  (new columns: {', '.join(sync['new_columns'])})"
         lines.append(line)
