@@ -13,7 +13,7 @@ from sqlalchemy.exc import NoSuchTableError, OperationalError, ProgrammingError
 from connectors.batch import BATCH_ROWS, RowBatch
 from connectors.exceptions import SourceNotFound, SourceSchemaError, SourceUnavailable
 from connectors.spec import SqlConnector
-from connectors.text import as_text
+from connectors.text import as_text, as_texts
 
 
 def read_sql_batches(
@@ -46,16 +46,18 @@ def read_sql_batches(
             high_water: Any = None
             read = 0
             for chunk in rows.partitions(batch_rows):
+                # Column by column, as one column's values share a type; keyed by position,
+                # since a query may name two columns alike.
+                values = list(zip(*chunk, strict=True)) or [() for _ in columns]
                 if cursor_at is not None:
-                    values = [row[cursor_at] for row in chunk if row[cursor_at] is not None]
-                    if values:
-                        latest = max(values)
+                    cursors = [value for value in values[cursor_at] if value is not None]
+                    if cursors:
+                        latest = max(cursors)
                         high_water = latest if high_water is None else max(high_water, latest)
                 frame = pd.DataFrame(
-                    [[as_text(value) for value in row] for row in chunk],
-                    columns=columns,
-                    dtype=object,
+                    {n: as_texts(column) for n, column in enumerate(values)}, dtype=object
                 )
+                frame.columns = pd.Index(columns, dtype=object)
                 locations = pd.Series(
                     [f"{what} row {read + n}" for n in range(1, len(frame) + 1)], dtype=object
                 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -30,3 +31,17 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def as_texts(values: Sequence[Any]) -> list[str | None]:
+    """``as_text`` of each value; a column of one plain type skips the checks per value."""
+    kinds = {type(value) for value in values}
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        # `isspace` is true exactly when `strip` leaves nothing of a non-empty string.
+        return [value if value and not value.isspace() else None for value in values]
+    if kinds == {int}:
+        return [None if value is None else str(value) for value in values]
+    if kinds == {dt.datetime} or kinds == {dt.date}:
+        return [None if value is None else value.isoformat() for value in values]
+    return [as_text(value) for value in values]

@@ -18,15 +18,32 @@ import pandas as pd
 import sqlalchemy as sa
 
 from warehouse import schema
-from warehouse.rows import insert_frame
+from warehouse.rows import insert_frame, insert_rows, json_text
 
 #: Prefix of the columns `landed_rows` adds, to stay clear of the source's own columns.
 LANDED_PREFIX = "_landed_"
 
+#: Rows of previous syncs fetched from the warehouse at a time.
+_FETCH_ROWS = 50_000
+
+_scratch = sa.MetaData()
+
+#: Keys read again unchanged in this sync, and where: ``finish`` marks them seen.
 _seen = sa.Table(
     "hub_seen_keys",
-    sa.MetaData(),
+    _scratch,
     sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("location", sa.String(500), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+#: One batch's changed rows, written into ``source_record`` by one UPDATE.
+_changed = sa.Table(
+    "hub_changed_rows",
+    _scratch,
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
     sa.Column("location", sa.String(500), nullable=False),
     prefixes=["TEMPORARY"],
 )
@@ -81,17 +98,22 @@ class Landing:
         self._now = dt.datetime.now(dt.UTC)
         self.figures = SyncFigures()
         table = schema.source_record
-        self._landed: dict[str, tuple[str, bool]] = {
-            key: (row_hash, deleted_at is not None)
-            for key, row_hash, deleted_at in connection.execute(
-                sa.select(table.c.source_key, table.c.row_hash, table.c.deleted_at).where(
-                    table.c.source == source
-                )
-            )
-        }
-        # A sync that died may have left its keys behind on this pooled connection.
-        _seen.create(connection, checkfirst=True)
-        connection.execute(sa.delete(_seen))
+        # Only key and hash of what was landed before, so memory grows by one small entry
+        # per row of the source, never by its payloads.
+        self._landed: dict[str, str] = {}
+        self._deleted: set[str] = set()
+        result = connection.execute(
+            sa.select(table.c.source_key, table.c.row_hash, table.c.deleted_at.is_not(None))
+            .where(table.c.source == source)
+            .execution_options(yield_per=_FETCH_ROWS)
+        )
+        for rows in result.partitions():
+            self._landed.update((key, row_hash) for key, row_hash, _ in rows)
+            self._deleted.update(key for key, _, deleted in rows if deleted)
+        # A sync that died may have left its rows behind on this pooled connection.
+        for scratch in (_seen, _changed):
+            scratch.create(connection, checkfirst=True)
+            connection.execute(sa.delete(scratch))
         if full_refresh:
             connection.execute(
                 sa.delete(schema.quarantine).where(
@@ -100,55 +122,68 @@ class Landing:
             )
 
     def land(self, rows: pd.DataFrame) -> None:
-        """Land rows keyed by ``source_key`` with ``payload``, ``row_hash`` and ``location``.
+        """Land rows keyed by ``source_key`` with ``row_hash``, ``location`` and the row's
+        values: ``payload_json`` (a JSON object as text) or ``payload`` (a dict).
 
         Keys must be unique within the sync; the caller quarantines repeats.
         """
-        previous = [self._landed.get(key) for key in rows["source_key"]]
-        is_new = pd.Series([p is None for p in previous], index=rows.index)
-        is_changed = pd.Series(
-            [
-                p is not None and (p[0] != h or p[1])
-                for p, h in zip(previous, rows["row_hash"], strict=True)
-            ],
-            index=rows.index,
-        )
+        if "payload_json" in rows.columns:
+            payloads = rows["payload_json"].tolist()
+        else:
+            payloads = [json_text(payload) for payload in rows["payload"].tolist()]
+        new: list[tuple[str, str, str, str]] = []
+        changed: list[tuple[str, str, str, str]] = []
+        unchanged: list[tuple[str, str]] = []
+        landed, deleted = self._landed, self._deleted
+        for row in zip(
+            rows["source_key"].tolist(),
+            payloads,
+            rows["row_hash"].tolist(),
+            rows["location"].tolist(),
+            strict=True,
+        ):
+            key, _, row_hash, location = row
+            previous = landed.get(key)
+            if previous is None:
+                new.append(row)
+            elif previous != row_hash or key in deleted:
+                changed.append(row)
+            else:
+                unchanged.append((key, location))
         table = schema.source_record
-        insert_frame(
+        constants = (self._source, self._sync_id, self._now, self._now)
+        insert_rows(
             self._connection,
             table,
-            rows[is_new].assign(source=self._source),
-            load_id=self._sync_id,
-            first_seen=self._now,
-            last_seen=self._now,
+            ("source_key", "payload", "row_hash", "location", "source", "load_id")
+            + ("first_seen", "last_seen"),
+            (row + constants for row in new),
         )
-        changed = rows[is_changed]
-        if len(changed):
+        if changed:
+            insert_rows(
+                self._connection,
+                _changed,
+                ("source_key", "payload", "row_hash", "location"),
+                changed,
+            )
             self._connection.execute(
                 sa.update(table)
-                .where(table.c.source == self._source)
-                .where(table.c.source_key == sa.bindparam("b_key"))
+                .where(table.c.source == self._source, table.c.source_key == _changed.c.source_key)
                 .values(
-                    payload=sa.bindparam("b_payload", type_=sa.JSON),
-                    row_hash=sa.bindparam("b_hash"),
-                    location=sa.bindparam("b_location"),
+                    payload=_changed.c.payload,
+                    row_hash=_changed.c.row_hash,
+                    location=_changed.c.location,
                     load_id=self._sync_id,
                     last_seen=self._now,
                     deleted_at=None,
-                ),
-                [
-                    {"b_key": k, "b_payload": p, "b_hash": h, "b_location": loc}
-                    for k, p, h, loc in changed[
-                        ["source_key", "payload", "row_hash", "location"]
-                    ].itertuples(index=False)
-                ],
+                )
             )
-        insert_frame(self._connection, _seen, rows[["source_key", "location"]])
-        for key, row_hash in zip(rows["source_key"], rows["row_hash"], strict=True):
-            self._landed[key] = (row_hash, False)
-        self.figures.new += int(is_new.sum())
-        self.figures.changed += int(is_changed.sum())
-        self.figures.unchanged += int((~is_new & ~is_changed).sum())
+            self._connection.execute(sa.delete(_changed))
+            deleted.difference_update(key for key, _, _, _ in changed)
+        insert_rows(self._connection, _seen, ("source_key", "location"), unchanged)
+        self.figures.new += len(new)
+        self.figures.changed += len(changed)
+        self.figures.unchanged += len(unchanged)
 
     def quarantine(self, rows: pd.DataFrame) -> None:
         """Hold back rows that could not be read or keyed: ``source_key``, ``location``,
@@ -170,14 +205,21 @@ class Landing:
             .values(last_seen=self._now, location=_seen.c.location)
         )
         if self._full_refresh:
+            # Rows read in this sync are either unchanged (in `_seen`) or were written by it.
             gone = ~sa.exists().where(_seen.c.source_key == table.c.source_key)
             deleted = self._connection.execute(
                 sa.update(table)
-                .where(table.c.source == self._source, table.c.deleted_at.is_(None), gone)
+                .where(
+                    table.c.source == self._source,
+                    table.c.deleted_at.is_(None),
+                    table.c.load_id != self._sync_id,
+                    gone,
+                )
                 .values(deleted_at=self._now)
             )
             self.figures.deleted = deleted.rowcount
         _seen.drop(self._connection)
+        _changed.drop(self._connection)
         self.figures.cursor_after = cursor if cursor is not None else self.figures.cursor_before
         self._save_state(columns)
         self._connection.execute(
