@@ -41,11 +41,17 @@ def build_definitions(config: HubConfig) -> dg.Definitions:
         for name, source in config.sources.items()
         if getattr(source.connector, "path", None) is not None
     ]
+    # The stages after the syncs follow new data on their own (eager automation).
+    stages = dg.AutomationConditionSensorDefinition(
+        "customer_stages_follow_syncs",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
     return dg.Definitions(
         assets=build_assets(config),
         jobs=list(sync_jobs.values()),
         schedules=schedules,
-        sensors=sensors,
+        sensors=[*sensors, stages],
         resources={"warehouse": WarehouseResource(url=config.warehouse.url)},
     )
 

@@ -13,6 +13,7 @@ sources:
     connector: {{kind: sql, url: "sqlite:///crm_legacy.sqlite", table: CUSTOMER}}
     primary_key: CUST_NO
     trust_rank: 1            # 1 is the most trusted
+    sync: {{schedule: "0 * * * *"}}   # hourly; the file sources sync when a file changes
     fields:
       full_name: {{column: NAME, order: family_given}}
       birth_date: {{column: BIRTH_DT, format: DDMMYYYY}}
