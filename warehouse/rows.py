@@ -164,10 +164,3 @@ def _python_values(column: pd.Series, name: str) -> list[Any]:
         None if gone else value
         for value, gone in zip(column.astype(object).tolist(), missing, strict=True)
     ]
-
-
-def python_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Frame rows as plain Python values: missing → None, timestamps → datetime/date."""
-    columns = list(frame.columns)
-    values = [_python_values(frame[name], str(name)) for name in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]

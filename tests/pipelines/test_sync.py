@@ -133,6 +133,24 @@ def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue(f"{request.param}_url"))
 
 
+DAY = dt.datetime(2026, 11, 1, 9, 0)
+
+
+def _crm_with_five_customers(url: str) -> sa.Engine:
+    """The CRM database at ``url`` with customers 1-5, changed an hour apart from DAY."""
+    crm = sa.create_engine(url)
+    with crm.begin() as connection:
+        CUSTOMERS.create(connection)
+        connection.execute(
+            CUSTOMERS.insert(),
+            [
+                {"CUST_NO": n, "NAME": f"NAME{n}, GIVEN", "CHANGED_AT": DAY + dt.timedelta(hours=n)}
+                for n in range(1, 6)
+            ],
+        )
+    return crm
+
+
 def _crm_source(url: str) -> SourceSettings:
     return SourceSettings.model_validate(
         {
@@ -153,17 +171,8 @@ def _crm_source(url: str) -> SourceSettings:
 def test_incremental_sync_reads_only_rows_after_the_cursor(
     crm_url: str, warehouse: sa.Engine
 ) -> None:
-    crm = sa.create_engine(crm_url)
-    day = dt.datetime(2026, 11, 1, 9, 0)
-    with crm.begin() as connection:
-        CUSTOMERS.create(connection)
-        connection.execute(
-            CUSTOMERS.insert(),
-            [
-                {"CUST_NO": n, "NAME": f"NAME{n}, GIVEN", "CHANGED_AT": day + dt.timedelta(hours=n)}
-                for n in range(1, 6)
-            ],
-        )
+    crm = _crm_with_five_customers(crm_url)
+    day = DAY
     source = _crm_source(crm_url)
 
     first = sync_source(warehouse, "crm", source, batch_rows=2)
@@ -194,17 +203,7 @@ def test_a_sync_that_dies_half_way_keeps_the_cursor_and_rereads(
     tmp_path: Path, warehouse: sa.Engine
 ) -> None:
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
-    crm = sa.create_engine(url)
-    day = dt.datetime(2026, 11, 1, 9, 0)
-    with crm.begin() as connection:
-        CUSTOMERS.create(connection)
-        connection.execute(
-            CUSTOMERS.insert(),
-            [
-                {"CUST_NO": n, "NAME": f"NAME{n}, GIVEN", "CHANGED_AT": day + dt.timedelta(hours=n)}
-                for n in range(1, 6)
-            ],
-        )
+    crm = _crm_with_five_customers(url)
     source = _crm_source(url)
 
     def die_after_first_batch(figures: SyncFigures) -> None:
