@@ -11,8 +11,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from matching.names import fold_series, metaphone_series, nickname_group_ids, soundex_series
+from matching.names import metaphone_series, nickname_group_ids, soundex_series
 from quality.canonical import PERSON_FIELDS, RECORD_ID
+from quality.names import fold_names
 
 #: Blocking key (see `settings.BlockingKey`) → match field holding it.
 BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
@@ -54,7 +55,7 @@ def prepare_match_fields(records: pd.DataFrame) -> pd.DataFrame:
     fields[RECORD_ID] = records[RECORD_ID].to_numpy(dtype=object)
 
     for name, column in (("given", "given_name"), ("family", "family_name")):
-        folded = fold_series(columns[column])
+        folded = fold_names(columns[column])
         fields[name] = folded
         fields[f"{name}_initial"] = folded.str[:1]
         fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
@@ -87,10 +88,10 @@ def prepare_match_fields(records: pd.DataFrame) -> pd.DataFrame:
     fields["phone"] = phone_digits
     fields["phone_last7"] = phone_digits.where(phone_digits.str.len() >= 7).str[-7:]
 
-    fields["street"] = fold_series(columns["street"])
+    fields["street"] = fold_names(columns["street"])
     postcode = _clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
     fields["postcode"] = postcode.where(postcode.str.len() > 0)
-    fields["city"] = fold_series(columns["city"])
+    fields["city"] = fold_names(columns["city"])
 
     # One missing marker (None) in every text field, whatever the input used.
     text = fields.columns.difference(["nickname_group", "birth_year", "birth_month", "birth_day"])

@@ -1,9 +1,8 @@
-"""Name knowledge for matching: accent folding, phonetic codes and nickname groups."""
+"""Name knowledge for matching: phonetic codes and nickname groups of folded names."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 
 import jellyfish
@@ -12,29 +11,12 @@ import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import extractOne
 
-# Letters that Unicode does not decompose into a base letter plus an accent.
-_UNDECOMPOSABLE = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "o",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "ae",
-        "œ": "oe",
-        "Œ": "oe",
-        "đ": "d",
-        "Đ": "d",
-        "ł": "l",
-        "Ł": "l",
-        "þ": "th",
-        "Þ": "th",
-        "ı": "i",
-    }
-)
+from quality.names import fold_name
+from quality.text import map_values
 
 _MIN_FUZZY_NICKNAME_LENGTH = 5
 
-#: Groups of given names that people use for one another. Names are folded (see `fold_text`).
+#: Groups of given names that people use for one another, folded by `fold_name`.
 NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
     ("william", "bill", "billy", "will", "willy", "liam", "wilhelm", "willem"),
     ("robert", "bob", "bobby", "rob", "robbie", "bert"),
@@ -95,36 +77,14 @@ NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def fold_text(value: str) -> str:
-    """Lower-case `value` and fold accents away (``Ærø Núñez`` → ``aero nunez``).
-
-    Args:
-        value: Any text.
-
-    Returns:
-        The text in lower case with diacritics removed and whitespace collapsed.
-    """
-    decomposed = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSABLE))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.lower().replace("-", " ").replace(".", " ").split())
-
-
-def fold_series(values: pd.Series) -> pd.Series:
-    """`fold_text` over a column; missing and blank values become ``None``.
-
-    Work is done once per distinct value, so repeated names cost nothing.
-    """
-    return _map_distinct(values, _fold_or_none)
-
-
 def metaphone_series(folded: pd.Series) -> pd.Series:
     """Metaphone code of each folded value's letters (``None`` when missing)."""
-    return _map_distinct(folded, _metaphone_or_none)
+    return map_values(folded, _metaphone_or_none)
 
 
 def soundex_series(folded: pd.Series) -> pd.Series:
     """Soundex code of each folded value's letters (``None`` when missing)."""
-    return _map_distinct(folded, _soundex_or_none)
+    return map_values(folded, _soundex_or_none)
 
 
 def nickname_group_ids(folded_given: pd.Series) -> np.ndarray:
@@ -134,23 +94,8 @@ def nickname_group_ids(folded_given: pd.Series) -> np.ndarray:
     that is close enough (Jaro–Winkler ≥ 0.92, five letters or more).
     """
     first_word = folded_given.str.split(" ", n=1).str[0]
-    groups = _map_distinct(first_word, _nickname_group).astype(np.float64)
+    groups = map_values(first_word, _nickname_group).astype(np.float64)
     return groups.fillna(-1).to_numpy(dtype=np.int32)
-
-
-def _map_distinct(values: pd.Series, function: Callable[[object], object]) -> pd.Series:
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.empty(len(distinct) + 1, dtype=object)
-    mapped[:] = [function(v) for v in distinct] + [None]
-    # Code -1 (missing) picks the trailing None.
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
-
-
-def _fold_or_none(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    folded = fold_text(value)
-    return folded or None
 
 
 def _letters(value: object) -> str | None:
@@ -202,7 +147,7 @@ def _union_groups(groups: Iterable[Iterable[str]]) -> dict[str, int]:
     for group_id, names in enumerate(groups):
         parent.append(group_id)
         for name in names:
-            folded = fold_text(name)
+            folded = fold_name(name)
             if folded in index:
                 parent[root(group_id)] = root(index[folded])
             else:

@@ -4,6 +4,8 @@ No postponed annotations here: Dagster reads the context and input types at defi
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -21,6 +23,7 @@ from pipelines.stages import (
     standardize_sources,
 )
 from pipelines.sync import sync_source
+from quality import QualityVerdict
 from warehouse import publish
 
 SOURCE_PREFIX = "source"
@@ -75,21 +78,31 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         deps=[source_key(name) for name in config.customer_sources],
         group_name="customers",
         automation_condition=dg.AutomationCondition.eager(),
+        check_specs=[
+            dg.AssetCheckSpec(
+                quality_check_name(name),
+                asset="customer_records",
+                blocking=True,
+                description=f"The expectation suite of `{name}`; a broken blocking "
+                "expectation stops publishing.",
+            )
+            for name in config.customer_sources
+        ],
     )
     def customer_records(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
-    ) -> CustomerRecords:
+    ) -> Iterator[dg.Output[CustomerRecords] | dg.AssetCheckResult]:
         """Every source's landed rows standardized to the canonical record and validated."""
-        result = standardize_sources(warehouse.engine(), config)
-        context.add_output_metadata(
-            {
+        result = standardize_sources(warehouse.engine(), config, run_name=context.run_id)
+        yield dg.Output(
+            result,
+            metadata={
                 "standardized": sum(result.standardized_by_source().values()),
                 "quarantined": sum(result.quarantined_by_source().values()),
-                "checks_passed": result.checks_passed,
-                "expectations": dg.MetadataValue.json(result.checks),
-            }
+            },
         )
-        return result
+        for name in config.customer_sources:
+            yield quality_check_result(name, result.verdicts.get(name))
 
     @dg.asset(
         deps=[source_key(name) for name in config.interaction_sources],
@@ -181,6 +194,52 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         golden_customers_asset,
         customer_warehouse,
     ]
+
+
+def quality_check_name(source: str) -> str:
+    """The Dagster asset check that shows a source's expectation suite."""
+    return f"{source}_quality"
+
+
+def quality_check_result(source: str, verdict: QualityVerdict | None) -> dg.AssetCheckResult:
+    """The outcome of a source's suite as a Dagster check: ERROR if a blocking part broke."""
+    check_name = quality_check_name(source)
+    if verdict is None:
+        return dg.AssetCheckResult(
+            check_name=check_name, passed=True, metadata={"rows": 0, "note": "no rows landed"}
+        )
+    metadata: dict[str, Any] = {
+        "rows": verdict.rows_read,
+        "passed": verdict.rows_passed,
+        "quarantined": verdict.rows_quarantined,
+        "failed": ", ".join(summary.rule for summary in verdict.failures) or "none",
+        "expectations": dg.MetadataValue.md(_expectation_table(verdict)),
+    }
+    if verdict.data_docs is not None:
+        metadata["data_docs"] = dg.MetadataValue.path(str(verdict.data_docs))
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=not verdict.failures,
+        severity=(
+            dg.AssetCheckSeverity.ERROR if verdict.blocking_failures else dg.AssetCheckSeverity.WARN
+        ),
+        metadata=metadata,
+    )
+
+
+def _expectation_table(verdict: QualityVerdict) -> str:
+    lines = [
+        "| rule | column | result | unexpected | must pass | blocking | sample |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in verdict.expectations:
+        sample = ", ".join(f"`{value}`" for value in s.sample)
+        lines.append(
+            f"| {s.rule} | {s.column or ''} | {'passed' if s.success else '**failed**'} "
+            f"| {s.unexpected_count:,} ({s.unexpected_share:.1%}) | {s.mostly:.0%} "
+            f"| {'yes' if s.blocking else 'no'} | {sample} |"
+        )
+    return "\n".join(lines)
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> dt.datetime:

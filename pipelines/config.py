@@ -27,7 +27,14 @@ from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
 from matching import MatchSettings
-from quality import InteractionMapping, InteractionMappingBase, SourceMapping, SourceMappingBase
+from quality import (
+    InteractionMapping,
+    InteractionMappingBase,
+    QualitySettings,
+    SourceMapping,
+    SourceMappingBase,
+    expectation,
+)
 
 #: Environment variable that overrides the config's warehouse URL.
 WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
@@ -148,6 +155,8 @@ class SourceSettings(_Source):
     trust_rank: int = Field(ge=1)
     """1 is the most trusted source; survivorship prefers lower ranks."""
     fields: SourceMapping  # type: ignore[valid-type]
+    quality: QualitySettings = QualitySettings()
+    """The source's expectation suite: the default one, tuned and extended."""
 
     @property
     def mapping(self) -> SourceMappingBase:
@@ -193,6 +202,9 @@ class HubConfig(BaseModel):
     warehouse: WarehouseSettings = WarehouseSettings()
     sources: dict[SourceName, AnySource] = Field(min_length=1)
     matching: MatchSettings = MatchSettings()
+    data_docs: Path | None = Path("data_docs")
+    """Folder for the Great Expectations Data Docs of each run, relative to the config
+    file; ``null`` writes none."""
 
     @model_validator(mode="after")
     def _interactions_name_a_customer_source(self) -> HubConfig:
@@ -247,7 +259,25 @@ def load_config(path: str | Path) -> HubConfig:
         config = HubConfig.model_validate(document)
     except ValidationError as exc:
         raise ConfigError(path, [_describe(path, error) for error in exc.errors()]) from None
+    problems = _expectation_problems(path, config)
+    if problems:
+        raise ConfigError(path, problems)
     return _resolved(config, path.resolve().parent)
+
+
+def _expectation_problems(path: Path, config: HubConfig) -> list[str]:
+    """Declared expectations that Great Expectations would refuse, one line each."""
+    problems = []
+    for name, source in config.customer_sources.items():
+        for n, check in enumerate(source.quality.expectations):
+            try:
+                expectation(check)
+            except ValueError as exc:
+                problems.append(
+                    f"{path}: source `{name}`: field `quality.expectations.{n}` "
+                    f"(rule `{check.rule}`): {exc}"
+                )
+    return problems
 
 
 def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
@@ -261,7 +291,10 @@ def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
         name: source.model_copy(update={"connector": source.connector.resolved(base_dir)})
         for name, source in config.sources.items()
     }
-    return config.model_copy(update={"warehouse": WarehouseSettings(url=url), "sources": sources})
+    data_docs = None if config.data_docs is None else base_dir / config.data_docs.expanduser()
+    return config.model_copy(
+        update={"warehouse": WarehouseSettings(url=url), "sources": sources, "data_docs": data_docs}
+    )
 
 
 def _describe(path: Path, error: Any) -> str:

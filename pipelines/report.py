@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -65,8 +66,7 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         ordered = ranked.sort_values(["order", "stage", "rows"], ascending=[True, False, False])
         for row in ordered.itertuples():
             lines.append(f"    {row.source:<{width}}  {row.stage:<8} {row.rule:<28} {row.rows:>7,}")
-    if not summary.get("checks_passed", True):
-        lines += ["", "  validation: a batch-level expectation failed (see the Dagster run)"]
+    lines += render_quality(summary.get("quality", {}), summary.get("data_docs"))
     candidates = sum(p["new_pairs"] for p in summary["candidate_pairs"].values())
     passes = len(summary["candidate_pairs"])
     lines += [
@@ -83,6 +83,24 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
             f"  ({interactions['without_customer']:,} not yet with a golden customer)"
         )
     return "\n".join(lines)
+
+
+def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -> list[str]:
+    """Lines on the broken expectations of each source, and where the Data Docs are."""
+    lines = []
+    for source, verdict in verdicts.items():
+        for failure in verdict["failed"]:
+            share = failure["unexpected"] / failure["checked"] if failure["checked"] else 0.0
+            lines.append(
+                f"    {source}: {failure['rule']} failed for {failure['unexpected']:,} of "
+                f"{failure['checked']:,} rows ({share:.1%}; at most {1 - failure['mostly']:.0%}"
+                f" allowed){' and blocks publishing' if failure['blocking'] else ''}"
+            )
+    heading = "  quality checks: every expectation held" if not lines else "  quality checks:"
+    lines = ["", heading, *lines]
+    if data_docs:
+        lines.append(f"  Data Docs: {Path(data_docs).as_uri()}")
+    return lines
 
 
 def hub_report(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -20,25 +21,26 @@ from quality import (
     CANONICAL_FIELDS,
     INTERACTION_FIELDS,
     RECORD_ID,
-    standardize,
+    QualityVerdict,
+    quality_gate,
     standardize_interactions,
-    validate_records,
 )
 from warehouse import LANDED_PREFIX, Publication, golden_ids, landed_rows
 
 
 @dataclass(frozen=True)
 class CustomerRecords:
-    """The standardized records of every source, and the landed rows quality held back."""
+    """The clean records of every customer source, and the landed rows quality held back."""
 
     records: pd.DataFrame
     quarantine: pd.DataFrame
     """Held-back rows: source, source_key, location, rule, detail, payload (the row as read)."""
     rows_landed: dict[str, int]
     """Current landed rows per source, in config order."""
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    """One summary per expectation of the validation suite and source."""
-    checks_passed: bool = True
+    verdicts: dict[str, QualityVerdict] = field(default_factory=dict)
+    """How each source that had rows fared at its quality gate."""
+    data_docs: Path | None = None
+    """The Data Docs site's index page, when Data Docs are written."""
 
     def standardized_by_source(self) -> dict[str, int]:
         counts = self.records["source"].value_counts()
@@ -46,9 +48,10 @@ class CustomerRecords:
 
     def quarantined_by_source(self) -> dict[str, int]:
         """Quarantined rows per source, each row counted once whatever rules it broke."""
-        rows = self.quarantine.drop_duplicates(["source", "source_key"])
-        counts = rows["source"].value_counts()
-        return {source: int(counts.get(source, 0)) for source in self.rows_landed}
+        return {
+            source: self.verdicts[source].rows_quarantined if source in self.verdicts else 0
+            for source in self.rows_landed
+        }
 
 
 @dataclass(frozen=True)
@@ -60,36 +63,41 @@ class GoldenCustomers:
     lineage: pd.DataFrame
 
 
-def standardize_sources(engine: sa.Engine, config: HubConfig) -> CustomerRecords:
-    """Standardize and validate every source's landed rows; the rest goes to quarantine."""
-    records, quarantines, checks = [], [], []
+def standardize_sources(
+    engine: sa.Engine, config: HubConfig, *, run_name: str | None = None
+) -> CustomerRecords:
+    """Put every source's landed rows through its quality gate; the rest goes to quarantine.
+
+    Args:
+        engine: The warehouse holding the landed rows.
+        config: The hub config (sources, their suites, the Data Docs folder).
+        run_name: The hub run, as the Data Docs list it.
+    """
+    records, quarantines, verdicts = [], [], {}
     rows_landed = {}
-    checks_passed = True
     for name, source in config.customer_sources.items():
         rows = _with_mapped_columns(landed_rows(engine, name), source)
         rows_landed[name] = len(rows)
         if rows.empty:
             continue
-        batch = standardize(
-            rows, source=name, primary_key=source.primary_key, mapping=source.mapping
+        result = quality_gate(
+            rows,
+            source=name,
+            primary_key=source.primary_key,
+            mapping=source.mapping,
+            checks=source.quality.checks(),
+            data_docs=config.data_docs,
+            run_name=run_name,
         )
-        report = validate_records(batch.records)
-        # Validation numbers rows within the records; map them back to the landed rows.
-        validated_rows = batch.records.index.to_numpy()[report.quarantine["position"] - 1]
-        held_back = pd.concat(
-            [batch.quarantine, report.quarantine.assign(position=validated_rows + 1)],
-            ignore_index=True,
-        )
-        records.append(report.records)
-        quarantines.append(_located(held_back, rows))
-        checks += [{"source": name, **summary.__dict__} for summary in report.expectations]
-        checks_passed = checks_passed and report.success
+        records.append(result.records)
+        quarantines.append(_located(result.quarantine, rows))
+        verdicts[name] = result.verdict
     return CustomerRecords(
         records=pd.concat(records, ignore_index=True) if records else _no_records(),
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
         rows_landed=rows_landed,
-        checks=checks,
-        checks_passed=checks_passed,
+        verdicts=verdicts,
+        data_docs=None if config.data_docs is None else config.data_docs / "index.html",
     )
 
 
@@ -231,7 +239,10 @@ def publication(
         "rows_landed": customer_records.rows_landed,
         "standardized": customer_records.standardized_by_source(),
         "quarantined": customer_records.quarantined_by_source(),
-        "checks_passed": customer_records.checks_passed,
+        "quality": {
+            name: _verdict_summary(verdict) for name, verdict in customer_records.verdicts.items()
+        },
+        "data_docs": str(customer_records.data_docs) if customer_records.data_docs else None,
         "candidate_pairs": {
             name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
             for name, report in links.candidate_pairs_by_pass.items()
@@ -258,6 +269,23 @@ def publication(
         interactions=attached,
         summary=summary,
     )
+
+
+def _verdict_summary(verdict: QualityVerdict) -> dict[str, Any]:
+    """A source's quality verdict for the run summary: what failed, and where to read more."""
+    return {
+        "failed": [
+            {
+                "rule": summary.rule,
+                "blocking": summary.blocking,
+                "unexpected": summary.unexpected_count,
+                "checked": summary.element_count,
+                "mostly": summary.mostly,
+            }
+            for summary in verdict.failures
+        ],
+        "data_docs": str(verdict.data_docs) if verdict.data_docs else None,
+    }
 
 
 def _with_golden_ids(interactions: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:

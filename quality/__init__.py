@@ -5,7 +5,8 @@ What this module imports is the package's public interface; everything else in
 """
 
 from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID
-from quality.exceptions import MissingColumnError, QualityError, UnknownSuiteError
+from quality.exceptions import MissingColumnError, QualityError
+from quality.gate import QualityVerdict, SourceQuality, quality_gate
 from quality.interactions import (
     INTERACTION_FIELDS,
     INTERACTION_KINDS,
@@ -17,7 +18,8 @@ from quality.interactions import (
 from quality.mapping import FieldMapping, SourceMapping, SourceMappingBase
 from quality.quarantine import QUARANTINE_COLUMNS
 from quality.standardize import StandardizedBatch, standardize
-from quality.validation import ValidationReport, validate_records
+from quality.suites import Check, QualitySettings
+from quality.validation import ExpectationSummary, ValidationReport, expectation, validate_records
 
 __all__ = [
     "INTERACTION_FIELDS",
@@ -27,6 +29,13 @@ __all__ = [
     "StandardizedInteractions",
     "standardize_interactions",
     "CANONICAL_FIELDS",
+    "Check",
+    "ExpectationSummary",
+    "QualitySettings",
+    "QualityVerdict",
+    "SourceQuality",
+    "expectation",
+    "quality_gate",
     "MAPPABLE_FIELDS",
     "PERSON_FIELDS",
     "QUARANTINE_COLUMNS",
@@ -37,7 +46,6 @@ __all__ = [
     "SourceMapping",
     "SourceMappingBase",
     "StandardizedBatch",
-    "UnknownSuiteError",
     "ValidationReport",
     "standardize",
     "validate_records",

@@ -15,7 +15,7 @@ from functools import cache
 import pandas as pd
 import pycountry
 
-from quality.text import clean_text, map_distinct
+from quality.text import map_values
 
 COUNTRY_ALIASES: dict[str, str] = {
     # United Kingdom
@@ -149,12 +149,10 @@ def to_alpha2(countries: pd.Series) -> pd.Series:
         countries: Raw country values (codes or names, any case).
 
     Returns:
-        Alpha-2 codes, object dtype; NaN where the value is missing or unknown. Compare
+        Alpha-2 codes, object dtype; ``None`` where the value is missing or unknown. Compare
         with the input's presence to tell unknown values from missing ones.
     """
     by_key = _alpha2_by_key()
-
-    def lookup(distinct: pd.Series) -> pd.Series:
-        return distinct.map(lambda name: by_key.get(_fold(name)))
-
-    return map_distinct(clean_text(countries), lookup)
+    return map_values(
+        countries, lambda value: by_key.get(_fold(value)) if isinstance(value, str) else None
+    )

@@ -13,7 +13,7 @@ from quality.mapping import strftime_format
 from quality.text import clean_text
 
 EARLIEST_BIRTH_DATE = pd.Timestamp("1900-01-01")
-"""Birth dates before this are taken as placeholders or typos, not as real people."""
+"""Birth dates before this are taken as placeholders or typos (the default suite checks)."""
 
 
 def _fit_format(text: pd.Series, date_format: str) -> tuple[pd.Series, str]:
@@ -72,21 +72,3 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
         parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce")
     dates = pd.Series(parsed, index=values.index)
     return dates.dt.normalize().astype("datetime64[ns]")
-
-
-def plausible_birth_date_mask(
-    birth_dates: pd.Series, today: pd.Timestamp | None = None
-) -> pd.Series:
-    """Which birth dates are plausible: from 1900-01-01 up to today; missing counts as plausible.
-
-    Args:
-        birth_dates: Parsed birth dates (``datetime64[ns]``).
-        today: The reference day; defaults to the current UTC day.
-
-    Returns:
-        A boolean Series aligned with ``birth_dates``.
-    """
-    if today is None:
-        today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
-    in_range = (birth_dates >= EARLIEST_BIRTH_DATE) & (birth_dates <= today)
-    return birth_dates.isna() | in_range

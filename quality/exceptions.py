@@ -25,13 +25,3 @@ class MissingColumnError(QualityError):
             f"source `{source}`: mapped column `{column}` is not in the source rows "
             f"(columns read: {shown or 'none'}{more}); fix the column name in the mapping"
         )
-
-
-class UnknownSuiteError(QualityError):
-    """No expectation suite is registered under the requested name."""
-
-    def __init__(self, suite_name: str, known: list[str]) -> None:
-        self.suite_name = suite_name
-        super().__init__(
-            f"no expectation suite named `{suite_name}`; known suites: {', '.join(known)}"
-        )

@@ -16,16 +16,21 @@ Rules:
   (``MÜLLER-LÜDENSCHEIDT`` → ``Müller-Lüdenscheidt``, ``O'NEILL`` → ``O'Neill``,
   ``MCDONALD`` → ``McDonald``, ``VAN DER BERG`` → ``van der Berg``); mixed-case values
   are kept as written, since ``DeAndre`` or ``LeBlanc`` would not survive re-casing.
+- For matching, :func:`fold_name` gives a lower-case form without diacritics
+  (``Müller`` → ``muller``, ``Søren`` → ``soren``, ``Strauß`` → ``strauss``) and, with
+  ``transliterate``, the German and Nordic spelling of the same letters (``Müller`` →
+  ``mueller``, ``Åse`` → ``aase``), so ``Müller``, ``Mueller`` and ``Muller`` meet.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 import pandas as pd
 
-from quality.text import clean_text, map_distinct
+from quality.text import clean_value, map_values
 
 NameOrder = Literal["given_family", "family_given"]
 
@@ -43,32 +48,52 @@ _MC_PREFIX = re.compile(r"\bMc(\w)")
 # A particle is lower-case only when another word follows it: "De" alone is a surname.
 _CAPITALIZED_PARTICLE = re.compile(rf"\b({_PARTICLES})\b(?=\s+\S)", re.IGNORECASE)
 
-
-def display_case(names: pd.Series) -> pd.Series:
-    """Proper-case names written all upper or all lower; keep mixed case as written.
-
-    Args:
-        names: Cleaned name values (object dtype, NaN for missing).
-
-    Returns:
-        The names in display case.
-    """
-    single_case = names.str.isupper() | names.str.islower()
-    recased = (
-        names.str.title()
-        .str.replace(_MC_PREFIX, lambda m: "Mc" + m.group(1).upper(), regex=True)
-        .str.replace(_CAPITALIZED_PARTICLE, lambda m: m.group(1).lower(), regex=True)
-    )
-    return recased.where(single_case.eq(True), names)
+# Letters that Unicode does not decompose into a base letter plus an accent.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d"}
+    | {"Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th", "ı": "i"}
+)
+# How German and the Nordic languages spell these letters without diacritics.
+_TRANSLITERATED = str.maketrans(
+    {"ä": "ae", "Ä": "ae", "ö": "oe", "Ö": "oe", "ü": "ue", "Ü": "ue", "ø": "oe", "Ø": "oe"}
+    | {"å": "aa", "Å": "aa"}
+)
 
 
-def strip_titles(names: pd.Series) -> pd.Series:
-    """Remove leading titles and trailing generational suffixes from cleaned names."""
-    stripped = names.str.replace(_LEADING_TITLES, "", regex=True).str.replace(
-        _TRAILING_SUFFIX, "", regex=True
-    )
-    stripped = stripped.str.strip(" ,")
-    return stripped.where(stripped.str.len() > 0)
+def _display_case(name: str) -> str:
+    if not (name.isupper() or name.islower()):
+        return name
+    recased = _MC_PREFIX.sub(lambda m: "Mc" + m.group(1).upper(), name.title())
+    return _CAPITALIZED_PARTICLE.sub(lambda m: m.group(1).lower(), recased)
+
+
+def _without_titles(name: str) -> str | None:
+    stripped = _TRAILING_SUFFIX.sub("", _LEADING_TITLES.sub("", name)).strip(" ,")
+    return stripped or None
+
+
+def _name_part(part: str | None) -> str | None:
+    bare = _without_titles(part) if part else None
+    return _display_case(bare) if bare else None
+
+
+def _clean_name(value: object) -> str | None:
+    cleaned = clean_value(value)
+    return _name_part(cleaned) if cleaned else None
+
+
+def _split(value: object, order: NameOrder) -> tuple[str | None, str | None]:
+    cleaned = clean_value(value)
+    bare = _without_titles(cleaned) if cleaned else None
+    if bare is None:
+        return None, None
+    if "," in bare:
+        parts = _COMMA_SPLIT.match(bare)
+    else:
+        parts = (_FAMILY_FIRST if order == "family_given" else _FAMILY_LAST).match(bare)
+    if parts is None:
+        return None, None
+    return _name_part(parts["given"]), _name_part(parts["family"])
 
 
 def clean_name(names: pd.Series) -> pd.Series:
@@ -78,9 +103,9 @@ def clean_name(names: pd.Series) -> pd.Series:
         names: Raw name values from one source column.
 
     Returns:
-        Display-ready names, NaN where nothing is left.
+        Display-ready names, ``None`` where nothing is left.
     """
-    return map_distinct(names, lambda unique: display_case(strip_titles(clean_text(unique))))
+    return map_values(names, _clean_name)
 
 
 def split_full_name(full_names: pd.Series, order: NameOrder = "given_family") -> pd.DataFrame:
@@ -93,20 +118,43 @@ def split_full_name(full_names: pd.Series, order: NameOrder = "given_family") ->
     Returns:
         A frame with ``given_name`` and ``family_name``, aligned with ``full_names``.
     """
-    distinct = pd.Series(pd.unique(full_names.dropna()), dtype="object")
-    cleaned = strip_titles(clean_text(distinct))
-    no_comma = cleaned.str.extract(_FAMILY_FIRST if order == "family_given" else _FAMILY_LAST)
-    with_comma = cleaned.str.extract(_COMMA_SPLIT)
-    has_comma = cleaned.str.contains(",", regex=False, na=False).astype(bool)
-    parts = no_comma.where(~has_comma, with_comma)
-    given = display_case(strip_titles(parts["given"]))
-    family = display_case(strip_titles(parts["family"]))
-    given_by_full = pd.Series(given.to_numpy(), index=distinct.to_numpy())
-    family_by_full = pd.Series(family.to_numpy(), index=distinct.to_numpy())
+    split = map_values(full_names, lambda value: _split(value, order))
+    missing = (None, None)
+    parts = [missing if pair is None else pair for pair in split]
     return pd.DataFrame(
         {
-            "given_name": full_names.map(given_by_full).astype("object"),
-            "family_name": full_names.map(family_by_full).astype("object"),
-        },
-        index=full_names.index,
+            "given_name": pd.Series([p[0] for p in parts], index=full_names.index, dtype=object),
+            "family_name": pd.Series([p[1] for p in parts], index=full_names.index, dtype=object),
+        }
+    )
+
+
+def fold_name(value: str, *, transliterate: bool = False) -> str:
+    """Lower-case ``value`` and fold diacritics away, for comparing names.
+
+    Args:
+        value: Any text.
+        transliterate: Spell ä, ö, ü, ø and å as ae, oe, ue, oe and aa instead of
+            dropping their marks.
+
+    Returns:
+        The text in lower case without diacritics; hyphens and dots become spaces and
+        whitespace is collapsed (``José-María`` → ``jose maria``).
+    """
+    if transliterate:
+        value = value.translate(_TRANSLITERATED)
+    decomposed = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSABLE))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().replace("-", " ").replace(".", " ").split())
+
+
+def fold_names(names: pd.Series, *, transliterate: bool = False) -> pd.Series:
+    """:func:`fold_name` over a column; missing and blank values become ``None``."""
+    return map_values(
+        names,
+        lambda value: (
+            (fold_name(value, transliterate=transliterate) or None)
+            if isinstance(value, str)
+            else None
+        ),
     )

@@ -9,48 +9,63 @@ compares it as text.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import pandas as pd
 
-from quality.text import clean_text
+from quality.text import clean_value, map_pairs
 
-_UK_COMPACT = r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$"
-_US_ZIP = r"^(\d{5})(?:-?(\d{4}))?$"
+_UK = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
+_US_ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
+_COUNTRY_PREFIX = re.compile(r"^[A-Z]{1,2}-")  # "D-10115"
 
 
-def _padded_digits(codes: pd.Series, width: int, shortest: int) -> pd.Series:
+def _padded_digits(width: int, shortest: int) -> Callable[[str], str]:
     """Digit-only codes of ``shortest``..``width`` digits, zero-padded; others unchanged."""
-    compact = codes.str.replace(r"^[A-Z]{1,2}-", "", regex=True).str.replace(" ", "")
-    fits = compact.str.fullmatch(rf"\d{{{shortest},{width}}}", na=False).astype(bool)
-    return compact.str.zfill(width).where(fits, codes)
+
+    def normalize(code: str) -> str:
+        compact = _COUNTRY_PREFIX.sub("", code).replace(" ", "")
+        fits = compact.isascii() and compact.isdigit() and shortest <= len(compact) <= width
+        return compact.zfill(width) if fits else code
+
+    return normalize
 
 
-def _uk(codes: pd.Series) -> pd.Series:
-    compact = codes.str.replace(" ", "")
-    return compact.str.replace(_UK_COMPACT, r"\1 \2", regex=True).where(
-        compact.str.fullmatch(_UK_COMPACT, na=False).astype(bool), codes
-    )
+def _uk(code: str) -> str:
+    parts = _UK.fullmatch(code.replace(" ", ""))
+    return f"{parts[1]} {parts[2]}" if parts else code
 
 
-def _us(codes: pd.Series) -> pd.Series:
-    compact = codes.str.replace(" ", "")
-    lost_zero = compact.str.fullmatch(r"\d{4}", na=False).astype(bool)
-    compact = compact.where(~lost_zero, "0" + compact)
-    parts = compact.str.extract(_US_ZIP)
-    zip_plus4 = parts[0] + "-" + parts[1]
-    formatted = zip_plus4.where(parts[1].notna(), parts[0])
-    return formatted.where(parts[0].notna(), codes)
+def _us(code: str) -> str:
+    compact = code.replace(" ", "")
+    if len(compact) == 4 and compact.isascii() and compact.isdigit():
+        compact = "0" + compact  # a ZIP that lost its leading zero
+    parts = _US_ZIP.fullmatch(compact)
+    if parts is None:
+        return code
+    return f"{parts[1]}-{parts[2]}" if parts[2] else parts[1]
 
 
-_BY_COUNTRY = {
+_BY_COUNTRY: dict[str, Callable[[str], str]] = {
     "GB": _uk,
     "US": _us,
-    "DE": lambda codes: _padded_digits(codes, 5, 4),
-    "ES": lambda codes: _padded_digits(codes, 5, 4),
-    "NO": lambda codes: _padded_digits(codes, 4, 3),
+    "DE": _padded_digits(5, 4),
+    "ES": _padded_digits(5, 4),
+    "NO": _padded_digits(4, 3),
 }
 
 
-def normalize_postcodes(postcodes: pd.Series, countries: pd.Series) -> pd.Series:
+def _normalize(postcode: str, country: str | None) -> str | None:
+    code = clean_value(postcode)
+    if code is None:
+        return None
+    code = code.upper()
+    normalize = _BY_COUNTRY.get(country) if country else None
+    return normalize(code) if normalize else code
+
+
+def normalize_postcodes(postcodes: pd.Series, countries: pd.Series | None) -> pd.Series:
     """Normalize postal codes for their countries.
 
     Args:
@@ -58,12 +73,8 @@ def normalize_postcodes(postcodes: pd.Series, countries: pd.Series) -> pd.Series
         countries: ISO alpha-2 country per row (missing: only trimmed and upper-cased).
 
     Returns:
-        Normalized postcodes, object dtype, NaN where missing.
+        Normalized postcodes, object dtype, ``None`` where missing.
     """
-    codes = clean_text(postcodes).str.upper()
-    result = codes.copy()
-    for country, normalize in _BY_COUNTRY.items():
-        in_country = (countries == country) & codes.notna()
-        if in_country.any():
-            result[in_country] = normalize(codes[in_country])
-    return result.astype("object")
+    if countries is None:
+        countries = pd.Series(None, index=postcodes.index, dtype="object")
+    return map_pairs(postcodes, countries, _normalize)

@@ -7,7 +7,8 @@ distinct ``(source, position)`` pairs, which :func:`rows_held_back` does.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,29 @@ QUARANTINE_COLUMNS: Final = ("source", "source_key", "position", "rule", "detail
 - ``rule``: short name of the broken rule, e.g. ``invalid_email``.
 - ``detail``: the column and the offending value, in the user's terms.
 """
+
+
+Details: TypeAlias = str | pd.Series | Callable[[np.ndarray], pd.Series]
+"""What a quarantine row says: see :meth:`QuarantineLog.add`."""
+
+
+def offending(
+    label: str, values: pd.Series, reason: str | pd.Series
+) -> Callable[[np.ndarray], pd.Series]:
+    """Details naming the column and each failing row's value: ``column `EMAIL`: "x" is not ...``.
+
+    Args:
+        label: How the column is named, e.g. ``column `EMAIL```.
+        values: The offending values, positionally aligned with the checked frame.
+        reason: What is wrong with a value, for all rows or per row (aligned likewise).
+    """
+
+    def describe(positions: np.ndarray) -> pd.Series:
+        shown = quoted(values.iloc[positions].reset_index(drop=True))
+        why = reason if isinstance(reason, str) else reason.iloc[positions].reset_index(drop=True)
+        return f"{label}: " + shown + " " + why
+
+    return describe
 
 
 class QuarantineLog:
@@ -42,13 +66,15 @@ class QuarantineLog:
             self._sources = source.reset_index(drop=True).astype("object")
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, failing: pd.Series | np.ndarray, rule: str, details: pd.Series | str) -> None:
+    def add(self, failing: pd.Series | np.ndarray, rule: str, details: Details) -> None:
         """Quarantine the failing rows under ``rule``.
 
         Args:
             failing: Boolean mask over the frame's rows (positional).
             rule: Short rule name.
-            details: One detail per row of the frame (positional), or one for all.
+            details: One detail for all failing rows, one per row of the frame
+                (positional), or a function that describes the rows at the failing
+                positions (see :func:`offending`), so only failing rows are described.
         """
         mask = np.asarray(failing, dtype=bool)
         if not mask.any():
@@ -56,6 +82,8 @@ class QuarantineLog:
         positions = np.flatnonzero(mask)
         if isinstance(details, str):
             detail_values: object = details
+        elif callable(details):
+            detail_values = np.asarray(details(positions), dtype=object)
         else:
             detail_values = np.asarray(details, dtype=object)[positions]
         self._parts.append(
@@ -110,10 +138,5 @@ def quoted(values: pd.Series) -> pd.Series:
     return text.where(values.notna(), "missing")
 
 
-# Rules applied by ``standardize``; ``validate_records`` adds the rules of its suite.
-MISSING_SOURCE_KEY: Final = "missing_source_key"
-DUPLICATE_SOURCE_KEY: Final = "duplicate_source_key"
-INVALID_EMAIL: Final = "invalid_email"
-UNKNOWN_COUNTRY: Final = "unknown_country"
+#: The rule ``standardize`` applies; ``validate_records`` adds the rules of its suite.
 INVALID_DATE: Final = "invalid_date"
-IMPLAUSIBLE_BIRTH_DATE: Final = "implausible_birth_date"

@@ -1,113 +1,32 @@
 """Validate canonical records with a Great Expectations suite, in process.
 
-Each expectation carries a short rule name and a batch-level threshold (``mostly``).
-Rows that break an expectation go to quarantine under its rule whether or not the
-threshold holds; the batch as a whole fails (``ValidationReport.success`` is False)
-when any threshold is broken. Structural invariants (keys present and unique) have a
-threshold of 1: one failure means the stage upstream is broken, not that the data is
-dirty.
+A suite is a list of :class:`~quality.suites.Check`: each is one expectation with a
+rule name, a batch-level threshold (``mostly``) and how the hub handles it. Rows that
+break a check go to quarantine under its rule (unless the check says otherwise)
+whether or not the threshold holds; the batch fails when any threshold is broken, and
+the failure is *blocking* when that check is.
 
+Great Expectations runs in an ephemeral context. Given a folder, each validation is
+also kept there and rendered as Data Docs (``index.html`` lists every run).
 Great Expectations takes seconds to import, so it is imported on first validation.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from quality.canonical import CANONICAL_FIELDS, RECORD_ID
-from quality.countries import ISO_ALPHA2_CODES
-from quality.dates import EARLIEST_BIRTH_DATE
-from quality.emails import EMAIL_PATTERN
-from quality.exceptions import UnknownSuiteError
-from quality.quarantine import QuarantineLog, quoted, rows_held_back
+from quality.quarantine import QuarantineLog, offending, rows_held_back
+from quality.suites import Check, canonical_customer_checks
 
 DEFAULT_SUITE = "canonical_customer"
-_E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One expectation of a suite, described without importing Great Expectations.
-
-    Attributes:
-        rule: Short rule name used in quarantine and reports.
-        expectation: Name of the ``great_expectations.expectations`` class.
-        column: The column checked, or ``None`` for a table-level expectation.
-        reason: How a failing value is described in quarantine details.
-        options: Further keyword arguments of the expectation (``mostly``, ``regex``...).
-    """
-
-    rule: str
-    expectation: str
-    column: str | None
-    reason: str = "breaks the rule"
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-def canonical_customer_checks(today: dt.date | None = None) -> list[Check]:
-    """The default suite for canonical customer records.
-
-    Args:
-        today: The latest plausible birth date; defaults to the current UTC day.
-    """
-    today = today or dt.datetime.now(dt.UTC).date()
-    return [
-        Check(
-            "canonical_columns",
-            "ExpectTableColumnsToMatchOrderedList",
-            None,
-            options={"column_list": [*CANONICAL_FIELDS, RECORD_ID]},
-        ),
-        Check("missing_source", "ExpectColumnValuesToNotBeNull", "source", "is missing"),
-        Check("missing_source_key", "ExpectColumnValuesToNotBeNull", "source_key", "is missing"),
-        Check(
-            "duplicate_record_id",
-            "ExpectColumnValuesToBeUnique",
-            RECORD_ID,
-            "occurs more than once",
-        ),
-        Check(
-            "invalid_email",
-            "ExpectColumnValuesToMatchRegex",
-            "email",
-            "is not a valid e-mail address",
-            {"regex": f"^(?:{EMAIL_PATTERN.pattern})$", "mostly": 0.95},
-        ),
-        Check(
-            "invalid_phone",
-            "ExpectColumnValuesToMatchRegex",
-            "phone",
-            "is not an E.164 phone number",
-            {"regex": _E164_PATTERN, "mostly": 0.95},
-        ),
-        Check(
-            "unknown_country",
-            "ExpectColumnValuesToBeInSet",
-            "country",
-            "is not an ISO 3166-1 alpha-2 code",
-            {"value_set": sorted(ISO_ALPHA2_CODES), "mostly": 0.99},
-        ),
-        Check(
-            "implausible_birth_date",
-            "ExpectColumnValuesToBeBetween",
-            "birth_date",
-            f"is not between {EARLIEST_BIRTH_DATE:%Y-%m-%d} and {today:%Y-%m-%d}",
-            {
-                "min_value": EARLIEST_BIRTH_DATE.to_pydatetime(),
-                "max_value": dt.datetime.combine(today, dt.time()),
-                "mostly": 0.99,
-            },
-        ),
-    ]
-
-
-SUITES = {DEFAULT_SUITE: canonical_customer_checks}
-"""Suites by name: each builds its checks when a validation runs."""
+_DOCS_SITE = "hub"
+_SAMPLE_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -121,6 +40,9 @@ class ExpectationSummary:
         success: Whether the expectation's threshold held.
         unexpected_count: Rows that broke it (0 for table-level expectations).
         element_count: Rows checked.
+        mostly: The share of rows that had to pass.
+        blocking: Whether a failure stops publishing.
+        sample: A few offending values, as text.
         error: Why the expectation could not run, if it could not.
     """
 
@@ -130,7 +52,15 @@ class ExpectationSummary:
     success: bool
     unexpected_count: int
     element_count: int
+    mostly: float = 1.0
+    blocking: bool = True
+    sample: tuple[str, ...] = ()
     error: str | None = None
+
+    @property
+    def unexpected_share(self) -> float:
+        """Share of the checked rows that broke the expectation."""
+        return self.unexpected_count / self.element_count if self.element_count else 0.0
 
 
 @dataclass(frozen=True)
@@ -142,15 +72,20 @@ class ValidationReport:
         quarantine: Rows held back (``QUARANTINE_COLUMNS``); ``position`` is the 1-based
             row in the validated frame.
         expectations: One summary per expectation of the suite.
-        success: False when any expectation's batch-level threshold was broken.
         rows_checked: Rows in the validated frame.
+        data_docs: The Data Docs page of this validation, when Data Docs were written.
     """
 
     records: pd.DataFrame
     quarantine: pd.DataFrame
     expectations: tuple[ExpectationSummary, ...]
-    success: bool
     rows_checked: int
+    data_docs: Path | None = None
+
+    @property
+    def success(self) -> bool:
+        """False when any expectation's batch-level threshold was broken."""
+        return all(summary.success for summary in self.expectations)
 
     @property
     def rows_quarantined(self) -> int:
@@ -158,26 +93,30 @@ class ValidationReport:
         return rows_held_back(self.quarantine)
 
 
-def validate_records(records: pd.DataFrame, *, suite_name: str = DEFAULT_SUITE) -> ValidationReport:
+def validate_records(
+    records: pd.DataFrame,
+    *,
+    checks: Sequence[Check] | None = None,
+    suite_name: str = DEFAULT_SUITE,
+    data_docs: Path | None = None,
+    run_name: str | None = None,
+) -> ValidationReport:
     """Run an expectation suite over canonical records and quarantine the rows that fail.
 
     Args:
-        records: Canonical records, as from ``standardize`` (several sources may be
-            concatenated).
-        suite_name: Which registered suite to run.
+        records: Canonical records, as from ``standardize``.
+        checks: The suite; the default suite of canonical customer records if ``None``.
+        suite_name: The suite's name in Great Expectations and Data Docs (the source).
+        data_docs: Folder to keep validations in and render Data Docs into.
+        run_name: The run the validation belongs to, as Data Docs list it.
 
     Returns:
-        The passing records, the quarantine, a summary per expectation and the
-        batch-level verdict.
-
-    Raises:
-        UnknownSuiteError: No suite is registered under ``suite_name``.
+        The passing records, the quarantine, a summary per expectation and where the
+        Data Docs page is.
     """
-    if suite_name not in SUITES:
-        raise UnknownSuiteError(suite_name, sorted(SUITES))
-    checks = SUITES[suite_name]()
+    checks = list(canonical_customer_checks() if checks is None else checks)
     frame = records.reset_index(drop=True)
-    results = _run_suite(frame, suite_name, checks)
+    results, page = _run_suite(frame, suite_name, checks, data_docs, run_name)
 
     log = QuarantineLog(
         _column_or_missing(frame, "source"), _column_or_missing(frame, "source_key")
@@ -185,36 +124,74 @@ def validate_records(records: pd.DataFrame, *, suite_name: str = DEFAULT_SUITE) 
     summaries = []
     for check, result in zip(checks, results, strict=True):
         outcome = result.result or {}
-        error = _error_of(result)
         failing_positions = outcome.get("unexpected_index_list") or []
-        if check.column is not None and failing_positions:
+        if check.quarantine and check.column is not None and failing_positions:
             failing = np.zeros(len(frame), dtype=bool)
             failing[np.asarray(failing_positions, dtype=np.int64)] = True
-            values = _shown(frame[check.column])
-            log.add(failing, check.rule, f"column `{check.column}`: " + values + f" {check.reason}")
+            log.add(
+                failing,
+                check.rule,
+                offending(f"column `{check.column}`", _shown(frame[check.column]), check.reason),
+            )
         summaries.append(
             ExpectationSummary(
                 rule=check.rule,
-                expectation=result.expectation_config.type,
+                expectation=check.expectation,
                 column=check.column,
                 success=bool(result.success),
                 unexpected_count=int(outcome.get("unexpected_count") or 0),
                 element_count=int(outcome.get("element_count") or len(frame)),
-                error=error,
+                mostly=check.mostly,
+                blocking=check.blocking,
+                sample=tuple(
+                    str(value) for value in (outcome.get("partial_unexpected_list") or [])
+                )[:_SAMPLE_SIZE],
+                error=_error_of(result),
             )
         )
-    passed = records.loc[~log.held_back()]
     return ValidationReport(
-        records=passed,
+        records=records.loc[~log.held_back()],
         quarantine=log.frame(),
         expectations=tuple(summaries),
-        success=all(summary.success for summary in summaries),
         rows_checked=len(frame),
+        data_docs=page,
     )
 
 
-def _run_suite(frame: pd.DataFrame, suite_name: str, checks: list[Check]) -> list[Any]:
-    """Validate ``frame`` in a fresh ephemeral context; one result per check, in order."""
+def expectation(check: Check) -> Any:
+    """The Great Expectations expectation that ``check`` declares.
+
+    Raises:
+        ValueError: The expectation does not exist, or its arguments do not fit it.
+    """
+    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.expectations.expectation import ColumnMapExpectation
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    try:
+        expectation_class = get_expectation_impl(check.expectation)
+    except ExpectationNotFoundError:
+        raise ValueError(f"`{check.expectation}` is not a Great Expectations expectation") from None
+    arguments: dict[str, Any] = {**check.options, "meta": {"rule": check.rule}}
+    if check.column is not None:
+        arguments["column"] = check.column
+    if issubclass(expectation_class, ColumnMapExpectation):
+        arguments["mostly"] = check.mostly
+    elif check.mostly != 1.0:
+        raise ValueError(f"`{check.expectation}` judges the batch as a whole: it takes no `mostly`")
+    try:
+        return expectation_class(**arguments)
+    except Exception as exc:  # Great Expectations' pydantic (v1) ValidationError, and others
+        errors = exc.errors() if hasattr(exc, "errors") else [{"loc": (), "msg": str(exc)}]
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
+            for error in errors
+        )
+        raise ValueError(f"`{check.expectation}`: {problems}") from None
+
+
+def _context(data_docs: Path | None) -> Any:
+    """An ephemeral context; with ``data_docs``, validations are kept there and rendered."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -222,14 +199,46 @@ def _run_suite(frame: pd.DataFrame, suite_name: str, checks: list[Check]) -> lis
         ProgressBarsConfig,
     )
 
-    context = gx.get_context(
-        mode="ephemeral",
-        project_config=DataContextConfig(
-            store_backend_defaults=InMemoryStoreBackendDefaults(),
-            analytics_enabled=False,
-            progress_bars=ProgressBarsConfig(globally=False),
-        ),
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        data_docs_sites={},
     )
+    if data_docs is not None:
+        data_docs = data_docs.resolve()
+        config.data_docs_sites = {
+            _DOCS_SITE: {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(data_docs),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        }
+        config.stores[config.validation_results_store_name] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs / "results"),
+            },
+        }
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _run_suite(
+    frame: pd.DataFrame,
+    suite_name: str,
+    checks: list[Check],
+    data_docs: Path | None,
+    run_name: str | None,
+) -> tuple[list[Any], Path | None]:
+    """Validate ``frame``; one result per check, in order, and the Data Docs page if any."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _context(data_docs)
     batch_definition = (
         context.data_sources.add_pandas(suite_name)
         .add_dataframe_asset(suite_name)
@@ -237,17 +246,29 @@ def _run_suite(frame: pd.DataFrame, suite_name: str, checks: list[Check]) -> lis
     )
     suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
     for check in checks:
-        expectation_class = getattr(gx.expectations, check.expectation)
-        column = {} if check.column is None else {"column": check.column}
-        suite.add_expectation(
-            expectation_class(**column, **check.options, meta={"rule": check.rule})
-        )
+        suite.add_expectation(expectation(check))
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
     )
-    outcome = validation.run(batch_parameters={"dataframe": frame}, result_format="COMPLETE")
+    page = None
+    if data_docs is None:
+        outcome = validation.run(batch_parameters={"dataframe": frame}, result_format="COMPLETE")
+    else:
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[validation],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[_DOCS_SITE])],
+                result_format="COMPLETE",
+            )
+        )
+        run = checkpoint.run(
+            batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+        )
+        ((identifier, outcome),) = run.run_results.items()
+        page = data_docs / "validations" / Path(*identifier.to_tuple()).with_suffix(".html")
     by_rule = {_rule_of(result): result for result in outcome.results}
-    return [by_rule[check.rule] for check in checks]
+    return [by_rule[check.rule] for check in checks], page
 
 
 def _rule_of(result: Any) -> str:
@@ -272,5 +293,5 @@ def _column_or_missing(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _shown(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
-        return quoted(values.dt.strftime("%Y-%m-%d"))
-    return quoted(values)
+        return values.dt.strftime("%Y-%m-%d")
+    return values

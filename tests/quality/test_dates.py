@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from quality.dates import parse_dates, parse_timestamps, plausible_birth_date_mask
+from quality.dates import parse_dates, parse_timestamps
 
 DATES = [
     ("28021990", "DDMMYYYY", "1990-02-28"),
@@ -47,11 +47,3 @@ def test_parse_timestamps_to_utc(raw: str, expected: str) -> None:
 
     assert str(parsed.dtype) == "datetime64[ns, UTC]"
     assert parsed[0] == pd.Timestamp(expected)
-
-
-def test_plausible_birth_date_mask() -> None:
-    birth_dates = pd.Series(pd.to_datetime(["1899-12-31", "1900-01-01", "2030-01-01", None]))
-
-    plausible = plausible_birth_date_mask(birth_dates, today=pd.Timestamp("2025-06-01"))
-
-    assert plausible.tolist() == [False, True, False, True]

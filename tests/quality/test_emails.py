@@ -1,8 +1,10 @@
+import re
+
 import pandas as pd
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from quality.emails import normalize_emails, valid_email_mask
+from quality.emails import EMAIL_REGEX, normalize_emails
 
 ADDRESSES = [
     "john.smith@example.com",
@@ -29,14 +31,15 @@ ADDRESSES = [
 
 
 @pytest.mark.parametrize("address", ADDRESSES, ids=ADDRESSES)
-def test_valid_email_mask_agrees_with_email_validator(address: str) -> None:
+def test_the_email_rule_agrees_with_email_validator(address: str) -> None:
     try:
         validate_email(address, check_deliverability=False)
         expected = True
     except EmailNotValidError:
         expected = False
 
-    assert valid_email_mask(normalize_emails(pd.Series([address]))).tolist() == [expected]
+    normalized = normalize_emails(pd.Series([address]))[0]
+    assert (re.search(EMAIL_REGEX, normalized) is not None) == expected
 
 
 def test_normalize_emails_trims_and_lowercases() -> None:
@@ -46,9 +49,6 @@ def test_normalize_emails_trims_and_lowercases() -> None:
     assert emails[1:].isna().all()
 
 
-def test_missing_email_is_not_invalid() -> None:
-    assert valid_email_mask(normalize_emails(pd.Series([None, "  "]))).all()
-
-
 def test_overlong_local_part_is_invalid() -> None:
-    assert not valid_email_mask(pd.Series(["a" * 65 + "@example.com"]))[0]
+    assert re.search(EMAIL_REGEX, "a" * 65 + "@example.com") is None
+    assert re.search(EMAIL_REGEX, "a" * 64 + "@example.com") is not None

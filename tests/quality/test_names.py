@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from quality.names import clean_name, split_full_name
+from quality.names import clean_name, fold_name, fold_names, split_full_name
 
 SPLITS = [
     ("MÜLLER, HANS", "family_given", "Hans", "Müller"),
@@ -67,3 +67,32 @@ def test_clean_name(raw: str, expected: str) -> None:
 
 def test_clean_name_blank_is_missing() -> None:
     assert clean_name(pd.Series(["   ", None])).isna().all()
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded", "transliterated"),
+    [
+        ("Müller", "muller", "mueller"),
+        ("Mueller", "mueller", "mueller"),
+        ("Søren", "soren", "soeren"),
+        ("Åse", "ase", "aase"),
+        ("Núñez", "nunez", "nunez"),
+        ("Strauß", "strauss", "strauss"),
+        ("José-María", "jose maria", "jose maria"),
+        ("  Ærø  ", "aero", "aeroe"),
+    ],
+    ids=["umlaut", "written-out", "o-slash", "a-ring", "tilde", "eszett", "hyphen", "ae"],
+)
+def test_fold_name(raw: str, folded: str, transliterated: str) -> None:
+    assert fold_name(raw) == folded
+    assert fold_name(raw, transliterate=True) == transliterated
+
+
+def test_muller_mueller_and_muller_meet_in_one_of_the_folds() -> None:
+    names = pd.Series(["Müller", "Mueller", "Muller", None])
+
+    plain, spelled = fold_names(names), fold_names(names, transliterate=True)
+
+    assert plain[0] == plain[2] == "muller"
+    assert spelled[0] == spelled[1] == "mueller"
+    assert plain[3] is None and spelled[3] is None

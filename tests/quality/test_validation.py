@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from quality import QUARANTINE_COLUMNS, UnknownSuiteError, validate_records
+from quality import QUARANTINE_COLUMNS, Check, QualitySettings, expectation, validate_records
 from quality.canonical import CANONICAL_FIELDS, RECORD_ID
 
 
@@ -40,7 +42,7 @@ def test_clean_records_pass() -> None:
     assert {summary.rule for summary in report.expectations} >= {
         "invalid_email",
         "unknown_country",
-        "duplicate_record_id",
+        "duplicate_source_key",
         "implausible_birth_date",
     }
 
@@ -81,9 +83,9 @@ def test_too_many_bad_emails_fail_the_batch() -> None:
     assert report.rows_quarantined == 4
 
 
-def test_duplicate_record_ids_and_old_birth_dates_are_quarantined() -> None:
+def test_duplicate_keys_and_old_birth_dates_are_quarantined() -> None:
     records = canonical_records([None] * 5)
-    records.loc[3, RECORD_ID] = records.loc[2, RECORD_ID]
+    records.loc[3, "source_key"] = records.loc[2, "source_key"]
     records.loc[0, "birth_date"] = pd.Timestamp("1850-01-01")
 
     report = validate_records(records)
@@ -92,12 +94,100 @@ def test_duplicate_record_ids_and_old_birth_dates_are_quarantined() -> None:
     found = zip(report.quarantine["position"], report.quarantine["rule"], strict=True)
     assert sorted(found) == [
         (1, "implausible_birth_date"),
-        (3, "duplicate_record_id"),
-        (4, "duplicate_record_id"),
+        (3, "duplicate_source_key"),
+        (4, "duplicate_source_key"),
     ]
     assert report.records[RECORD_ID].tolist() == ["shop:2", "shop:5"]
+    assert report.quarantine.loc[0, "detail"] == (
+        'column `birth_date`: "1850-01-01" is not between 1900-01-01 and today'
+    )
 
 
-def test_unknown_suite_is_an_error() -> None:
-    with pytest.raises(UnknownSuiteError, match="`nope`"):
-        validate_records(canonical_records(["a@example.no"]), suite_name="nope")
+def test_a_birth_date_in_the_future_is_implausible() -> None:
+    records = canonical_records(["kari@example.no"] * 1)
+    records.loc[0, "birth_date"] = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+
+    report = validate_records(records)
+
+    assert report.quarantine["rule"].tolist() == ["implausible_birth_date"]
+
+
+def test_a_source_tunes_thresholds_and_adds_expectations() -> None:
+    emails = [f"kari{i}@example.no" if i % 10 else None for i in range(40)]
+    emails[1] = "not-an-address"
+    settings = QualitySettings.model_validate(
+        {
+            "rules": {"invalid_email": {"mostly": 0.99, "blocking": False}},
+            "expectations": [
+                {
+                    "rule": "missing_email",
+                    "expectation": "expect_column_values_to_not_be_null",
+                    "column": "email",
+                    "mostly": 0.95,
+                    "quarantine": False,
+                },
+                {
+                    "rule": "too_few_rows",
+                    "expectation": "expect_table_row_count_to_be_between",
+                    "options": {"min_value": 100},
+                    "blocking": False,
+                },
+            ],
+        }
+    )
+
+    report = validate_records(canonical_records(emails), checks=settings.checks())
+
+    by_rule = {summary.rule: summary for summary in report.expectations}
+    # 1 of 36 addresses is invalid: under the default 5% but over the tuned 1%.
+    assert not by_rule["invalid_email"].success and not by_rule["invalid_email"].blocking
+    assert by_rule["invalid_email"].sample == ("not-an-address",)
+    # 4 of 40 without e-mail: the batch fails, but rows are not held back for it.
+    assert not by_rule["missing_email"].success and by_rule["missing_email"].blocking
+    assert by_rule["missing_email"].unexpected_count == 4
+    assert not by_rule["too_few_rows"].success
+    assert report.quarantine["rule"].tolist() == ["invalid_email"]
+    assert [s.rule for s in report.expectations if not s.success and s.blocking] == [
+        "missing_email"
+    ]
+
+
+def test_data_docs_are_written_for_each_run(tmp_path: Path) -> None:
+    records = canonical_records(["kari@example.no", "bad@"])
+
+    first = validate_records(records, suite_name="shop", data_docs=tmp_path, run_name="run-1")
+    second = validate_records(records, suite_name="shop", data_docs=tmp_path, run_name="run-2")
+
+    assert first.data_docs is not None and first.data_docs.is_file()
+    assert second.data_docs is not None and second.data_docs.is_file()
+    assert first.data_docs != second.data_docs
+    page = second.data_docs.read_text(encoding="utf-8")
+    assert "expect_column_values_to_match_regex" in page or "match this regular" in page
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "run-1" in index and "run-2" in index
+
+
+@pytest.mark.parametrize(
+    ("declared", "problem"),
+    [
+        ({"expectation": "expect_the_impossible"}, "is not a Great Expectations expectation"),
+        (
+            {
+                "expectation": "expect_column_values_to_match_regex",
+                "column": "email",
+                "options": {"pattern": "@"},
+            },
+            "pattern: extra fields not permitted",
+        ),
+        (
+            {"expectation": "expect_table_row_count_to_be_between", "mostly": 0.5},
+            "takes no `mostly`",
+        ),
+    ],
+    ids=["unknown", "unknown-argument", "mostly-on-a-table"],
+)
+def test_a_bad_expectation_is_refused_with_its_reason(
+    declared: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        expectation(Check.model_validate({"rule": "mine", **declared}))
