@@ -13,6 +13,7 @@ from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.errors import HUB_ERRORS
 from pipelines.report import hub_report, render_syncs
 from pipelines.runner import RunFailed, run_hub
+from warehouse import QuarantineFilter, connect
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +58,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.set_defaults(command=_sync)
 
+    quarantine = commands.add_parser(
+        "quarantine", help="list the rows held back and why, or show one as it was read"
+    )
+    actions = quarantine.add_subparsers(required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "list", parents=[config], help="quarantined rows, filtered by source, rule, stage, run"
+    )
+    listing.add_argument("--source", action="append", default=[], help="only this source")
+    listing.add_argument("--rule", action="append", default=[], help="only this rule")
+    listing.add_argument("--stage", choices=("sync", "quality"), help="only this stage")
+    listing.add_argument("--run", help="only rows held by this run or sync (an id prefix)")
+    listing.add_argument("--limit", type=int, default=50, help="rows to show (50)")
+    listing.set_defaults(command=_quarantine_list)
+    show = actions.add_parser("show", parents=[config], help="one quarantined row, as read")
+    show.add_argument("id", type=int, help="the row's id, from `hub quarantine list`")
+    show.set_defaults(command=_quarantine_show)
+
     demo = commands.add_parser("demo", help="generate demo sources and run the hub on them")
     demo.add_argument("--out", type=Path, default=Path(".demo"), help="folder for demo sources")
     demo.add_argument("--people", type=int, default=2000, help="people in the customer base")
@@ -87,6 +105,32 @@ def _sync(args: argparse.Namespace) -> int:
     syncs, failed = sync_sources(config, names, full_refresh=args.full_refresh)
     print(render_syncs(syncs, names, failed))
     return 1 if failed else 0
+
+
+def _quarantine_list(args: argparse.Namespace) -> int:
+    from pipelines.quarantine_command import render_list
+
+    config = load_config(args.config)
+    which = QuarantineFilter(
+        sources=tuple(args.source), rules=tuple(args.rule), stage=args.stage, run=args.run
+    )
+    engine = connect(config.warehouse.url)
+    try:
+        print(render_list(engine, which, limit=args.limit))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _quarantine_show(args: argparse.Namespace) -> int:
+    from pipelines.quarantine_command import render_row
+
+    engine = connect(load_config(args.config).warehouse.url)
+    try:
+        print(render_row(engine, args.id))
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

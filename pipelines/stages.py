@@ -6,7 +6,11 @@ stage's package, and shapes the result for the next stage and for the warehouse.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,16 +20,17 @@ import sqlalchemy as sa
 
 from connectors import row_payloads
 from matching import CustomerLinks, survive
-from pipelines.config import HubConfig, Source
+from pipelines.config import HubConfig, Source, SourceSettings
 from quality import (
     CANONICAL_FIELDS,
     INTERACTION_FIELDS,
     RECORD_ID,
     QualityVerdict,
+    SourceQuality,
     quality_gate,
     standardize_interactions,
 )
-from warehouse import LANDED_PREFIX, Publication, golden_ids, landed_rows
+from warehouse import LANDED_PREFIX, Publication, connect, golden_ids, landed_rows, live_row_count
 
 
 @dataclass(frozen=True)
@@ -63,42 +68,76 @@ class GoldenCustomers:
     lineage: pd.DataFrame
 
 
+#: Landed rows from which the quality stage spreads sources over the machine's cores.
+PARALLEL_ROWS = 200_000
+
+
 def standardize_sources(
     engine: sa.Engine, config: HubConfig, *, run_name: str | None = None
 ) -> CustomerRecords:
     """Put every source's landed rows through its quality gate; the rest goes to quarantine.
+
+    Sources are independent, so with many rows they are gated in parallel processes,
+    one per core, each reading its own rows from the warehouse.
 
     Args:
         engine: The warehouse holding the landed rows.
         config: The hub config (sources, their suites, the Data Docs folder).
         run_name: The hub run, as the Data Docs list it.
     """
-    records, quarantines, verdicts = [], [], {}
-    rows_landed = {}
-    for name, source in config.customer_sources.items():
-        rows = _with_mapped_columns(landed_rows(engine, name), source)
-        rows_landed[name] = len(rows)
-        if rows.empty:
-            continue
-        result = quality_gate(
-            rows,
-            source=name,
-            primary_key=source.primary_key,
-            mapping=source.mapping,
-            checks=source.quality.checks(),
-            data_docs=config.data_docs,
-            run_name=run_name,
+    landed = {name: live_row_count(engine, name) for name in config.customer_sources}
+    url = engine.url.render_as_string(hide_password=False)
+    jobs = [
+        (url, name, source, config.data_docs, run_name)
+        for name, source in sorted(
+            config.customer_sources.items(), key=lambda item: -landed[item[0]]
         )
-        records.append(result.records)
-        quarantines.append(_located(result.quarantine, rows))
-        verdicts[name] = result.verdict
+        if landed[name]
+    ]
+    workers = min(len(jobs), os.cpu_count() or 1)
+    in_memory = engine.url.database in (None, "", ":memory:")
+    if workers > 1 and sum(landed.values()) >= PARALLEL_ROWS and not in_memory:
+        spawn = multiprocessing.get_context("spawn")  # no forking of Dagster's threads
+        with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+            futures = {job[1]: pool.submit(_gate, *job) for job in jobs}
+            gated = {name: future.result() for name, future in futures.items()}
+    else:
+        gated = {job[1]: _gate(*job, engine=engine) for job in jobs}
+    order = [name for name in config.customer_sources if name in gated]
+    records = [gated[name].records for name in order]
+    quarantines = [gated[name].quarantine for name in order]
     return CustomerRecords(
         records=pd.concat(records, ignore_index=True) if records else _no_records(),
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
-        rows_landed=rows_landed,
-        verdicts=verdicts,
+        rows_landed={
+            name: gated[name].verdict.rows_read if name in gated else 0 for name in landed
+        },
+        verdicts={name: gated[name].verdict for name in order},
         data_docs=None if config.data_docs is None else config.data_docs / "index.html",
     )
+
+
+def _gate(
+    url: str,
+    name: str,
+    source: SourceSettings,
+    data_docs: Path | None,
+    run_name: str | None,
+    *,
+    engine: sa.Engine | None = None,
+) -> SourceQuality:
+    """One source's landed rows through its quality gate; the quarantine located."""
+    rows = _with_mapped_columns(landed_rows(engine or connect(url), name), source)
+    result = quality_gate(
+        rows,
+        source=name,
+        primary_key=source.primary_key,
+        mapping=source.mapping,
+        checks=source.quality.checks(),
+        data_docs=data_docs,
+        run_name=run_name,
+    )
+    return dataclasses.replace(result, quarantine=_located(result.quarantine, rows))
 
 
 @dataclass(frozen=True)

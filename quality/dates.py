@@ -7,6 +7,9 @@ one are converted to UTC. Birth dates keep the day only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from quality.mapping import strftime_format
@@ -28,6 +31,17 @@ def _fit_format(text: pd.Series, date_format: str) -> tuple[pd.Series, str]:
     return text.where(text.str.len() == len(date_format)), strftime
 
 
+def _on_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series], dtype: str) -> pd.Series:
+    """``parse`` applied to the distinct values only: birth dates repeat a lot."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=True)
+    parsed = pd.Series(parse(pd.Series(distinct, dtype="object")), dtype=dtype)
+    if parsed.dt.tz is not None:  # work on plain UTC instants: no Timestamp objects
+        parsed = parsed.dt.tz_convert(None)
+    instants = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    result = pd.Series(instants[codes], index=text.index)
+    return result.dt.tz_localize("UTC") if dtype.endswith("UTC]") else result
+
+
 def parse_timestamps(values: pd.Series, date_format: str | None = None) -> pd.Series:
     """Parse text into UTC timestamps.
 
@@ -41,13 +55,14 @@ def parse_timestamps(values: pd.Series, date_format: str | None = None) -> pd.Se
         ``datetime64[ns, UTC]`` values, NaT where the input is missing or unreadable.
         Compare with the input's presence to tell invalid values from missing ones.
     """
-    text = clean_text(values)
-    if date_format is None:
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    else:
+
+    def parse(text: pd.Series) -> pd.Series:
+        if date_format is None:
+            return pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
         text, strftime = _fit_format(text, date_format)
-        parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce", utc=True)
-    return pd.Series(parsed, index=values.index).astype("datetime64[ns, UTC]")
+        return pd.to_datetime(text, format=strftime, exact=True, errors="coerce", utc=True)
+
+    return _on_distinct(clean_text(values), parse, "datetime64[ns, UTC]")
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
@@ -62,13 +77,15 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
         Naive midnight timestamps, NaT where the input is missing or unreadable. An
         ISO timestamp with an offset keeps the calendar day written in it.
     """
-    text = clean_text(values)
-    if date_format is None:
-        # The date as written, before any offset: "1990-02-28T23:00:00-05:00" is Feb 28.
-        text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", regex=True)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    else:
-        text, strftime = _fit_format(text, date_format)
-        parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce")
-    dates = pd.Series(parsed, index=values.index)
-    return dates.dt.normalize().astype("datetime64[ns]")
+
+    def parse(text: pd.Series) -> pd.Series:
+        if date_format is None:
+            # The date as written, before any offset: "1990-02-28T23:00:00-05:00" is Feb 28.
+            text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", regex=True)
+            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        else:
+            text, strftime = _fit_format(text, date_format)
+            parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce")
+        return pd.Series(parsed).dt.normalize()
+
+    return _on_distinct(clean_text(values), parse, "datetime64[ns]")

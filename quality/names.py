@@ -34,13 +34,16 @@ from quality.text import clean_value, map_values
 
 NameOrder = Literal["given_family", "family_given"]
 
-_TITLES = r"dr|mr|mrs|ms|miss|mx|prof|herr|frau|sr|sra|srta|don|doña"
+_TITLE_WORDS = frozenset(
+    ("dr", "mr", "mrs", "ms", "miss", "mx", "prof", "herr", "frau", "sr", "sra", "srta", "don")
+) | {"doña"}
+_SUFFIX_WORDS = frozenset(("jr", "sr", "ii", "iii", "iv"))
+_TITLES = "|".join(sorted(_TITLE_WORDS, key=lambda word: (-len(word), word)))
 _LEADING_TITLES = re.compile(rf"^(?:(?:{_TITLES})\.?(?:\s+|$))+", re.IGNORECASE)
 _TRAILING_SUFFIX = re.compile(r"(?:\s*,)?\s+(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
 
 _PARTICLES = r"van|von|der|den|de|del|della|la|las|los|di|da|dos|das|du|ten|ter|zu|af|y"
 _PARTICLE_RUN = rf"(?:(?:{_PARTICLES})\s+)*"
-_COMMA_SPLIT = re.compile(r"^(?P<family>[^,]*),\s*(?P<given>.*)$")
 _FAMILY_FIRST = re.compile(rf"^(?P<family>{_PARTICLE_RUN}\S+)\s*(?P<given>.*)$", re.IGNORECASE)
 _FAMILY_LAST = re.compile(rf"^(?P<given>.*?)\s*(?P<family>{_PARTICLE_RUN}\S+)$", re.IGNORECASE)
 
@@ -60,21 +63,40 @@ _TRANSLITERATED = str.maketrans(
 )
 
 
+# The regular expressions below run only where a cheap test says they may apply:
+# names are standardized by the million.
+
+
 def _display_case(name: str) -> str:
     if not (name.isupper() or name.islower()):
         return name
-    recased = _MC_PREFIX.sub(lambda m: "Mc" + m.group(1).upper(), name.title())
-    return _CAPITALIZED_PARTICLE.sub(lambda m: m.group(1).lower(), recased)
+    recased = name.title()
+    if "Mc" in recased:
+        recased = _MC_PREFIX.sub(lambda m: "Mc" + m.group(1).upper(), recased)
+    if " " in recased:
+        recased = _CAPITALIZED_PARTICLE.sub(lambda m: m.group(1).lower(), recased)
+    return recased
+
+
+def _word(word: str) -> str:
+    return word.strip(",.").lower()
 
 
 def _without_titles(name: str) -> str | None:
-    stripped = _TRAILING_SUFFIX.sub("", _LEADING_TITLES.sub("", name)).strip(" ,")
-    return stripped or None
+    if _word(name.partition(" ")[0]) in _TITLE_WORDS:
+        name = _LEADING_TITLES.sub("", name)
+    if _word(name.rpartition(" ")[2]) in _SUFFIX_WORDS:
+        name = _TRAILING_SUFFIX.sub("", name)
+    return name.strip(" ,") or None
 
 
 def _name_part(part: str | None) -> str | None:
     bare = _without_titles(part) if part else None
     return _display_case(bare) if bare else None
+
+
+def _cased(part: str | None) -> str | None:
+    return _display_case(part) if part else None
 
 
 def _clean_name(value: object) -> str | None:
@@ -88,12 +110,13 @@ def _split(value: object, order: NameOrder) -> tuple[str | None, str | None]:
     if bare is None:
         return None, None
     if "," in bare:
-        parts = _COMMA_SPLIT.match(bare)
-    else:
-        parts = (_FAMILY_FIRST if order == "family_given" else _FAMILY_LAST).match(bare)
+        family, _, given = bare.partition(",")
+        return _name_part(given.strip()), _name_part(family.strip())
+    # Titles and suffixes were stripped from the ends of the whole name already.
+    parts = (_FAMILY_FIRST if order == "family_given" else _FAMILY_LAST).match(bare)
     if parts is None:
         return None, None
-    return _name_part(parts["given"]), _name_part(parts["family"])
+    return _cased(parts["given"]), _cased(parts["family"])
 
 
 def clean_name(names: pd.Series) -> pd.Series:

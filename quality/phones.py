@@ -17,7 +17,7 @@ region's number patterns and lengths). Anything the fast path does not accept as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
@@ -52,7 +52,7 @@ class _Desc:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Region:
     """What the fast path needs of one region's phonenumbers metadata."""
 
@@ -64,9 +64,22 @@ class _Region:
     national_prefix: re.Pattern[str] | None
     simple: bool
     """No national-prefix transform rule and no carrier codes: the fast path applies."""
+    types_by_length: dict[int, re.Pattern[str] | None] = field(default_factory=dict)
+    """For each number length, one pattern of the number types that allow that length."""
 
     def is_valid(self, national: str) -> bool:
-        return self.general.matches(national) and any(t.matches(national) for t in self.types)
+        if not self.general.matches(national):
+            return False
+        length = len(national)
+        if length not in self.types_by_length:
+            patterns = [
+                t.pattern.pattern for t in self.types if not t.lengths or length in t.lengths
+            ]
+            self.types_by_length[length] = (
+                re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+            )
+        typed = self.types_by_length[length]
+        return typed is not None and typed.fullmatch(national) is not None
 
     def without_national_prefix(self, national: str) -> str:
         """``national`` with its national prefix stripped, as phonenumbers' parse does."""

@@ -99,11 +99,6 @@ def canonical_customer_checks(today: dt.date | None = None) -> list[Check]:
     today = today or dt.datetime.now(dt.UTC).date()
     return [
         Check(
-            rule="canonical_columns",
-            expectation="expect_table_columns_to_match_ordered_list",
-            options={"column_list": [*CANONICAL_FIELDS, RECORD_ID]},
-        ),
-        Check(
             rule="missing_source_key",
             expectation="expect_column_values_to_not_be_null",
             column="source_key",

@@ -13,6 +13,10 @@ Great Expectations takes seconds to import, so it is imported on first validatio
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +120,9 @@ def validate_records(
     """
     checks = list(canonical_customer_checks() if checks is None else checks)
     frame = records.reset_index(drop=True)
-    results, page = _run_suite(frame, suite_name, checks, data_docs, run_name)
+    results, page = _run_suite(
+        _checked_columns(frame, checks), suite_name, checks, data_docs, run_name
+    )
 
     log = QuarantineLog(
         _column_or_missing(frame, "source"), _column_or_missing(frame, "source_key")
@@ -207,6 +213,7 @@ def _context(data_docs: Path | None) -> Any:
     )
     if data_docs is not None:
         data_docs = data_docs.resolve()
+        data_docs.mkdir(parents=True, exist_ok=True)
         config.data_docs_sites = {
             _DOCS_SITE: {
                 "class_name": "SiteBuilder",
@@ -250,25 +257,42 @@ def _run_suite(
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
     )
-    page = None
-    if data_docs is None:
-        outcome = validation.run(batch_parameters={"dataframe": frame}, result_format="COMPLETE")
-    else:
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(
-                name=suite_name,
-                validation_definitions=[validation],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[_DOCS_SITE])],
-                result_format="COMPLETE",
-            )
-        )
-        run = checkpoint.run(
-            batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
-        )
-        ((identifier, outcome),) = run.run_results.items()
-        page = data_docs / "validations" / Path(*identifier.to_tuple()).with_suffix(".html")
+    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    outcome = validation.run(
+        batch_parameters={"dataframe": frame}, result_format="COMPLETE", run_id=run_id
+    )
+    page = None if data_docs is None else _render(context, suite_name, outcome, data_docs)
     by_rule = {_rule_of(result): result for result in outcome.results}
     return [by_rule[check.rule] for check in checks], page
+
+
+def _render(context: Any, suite_name: str, outcome: Any, data_docs: Path) -> Path:
+    """Render a stored validation into the Data Docs site; return its page.
+
+    Sources are validated in parallel processes, so the site is updated under a lock.
+    """
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    identifier = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        run_id=outcome.meta["run_id"],
+        batch_identifier=outcome.batch_id,
+    )
+    with (data_docs.resolve() / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        context.build_data_docs(site_names=[_DOCS_SITE], resource_identifiers=[identifier])
+    (site,) = context.get_docs_sites_urls(resource_identifier=identifier, site_name=_DOCS_SITE)
+    return Path(urllib.request.url2pathname(urllib.parse.urlparse(site["site_url"]).path))
+
+
+def _checked_columns(frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
+    """The columns the checks read: Great Expectations copies and hashes what it is given."""
+    if any(check.column is None for check in checks):
+        return frame  # a table-level expectation may read any column
+    return frame[list(dict.fromkeys(check.column for check in checks if check.column))]
 
 
 def _rule_of(result: Any) -> str:

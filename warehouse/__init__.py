@@ -12,13 +12,22 @@ from warehouse.landing import (
     source_state,
 )
 from warehouse.publish import Publication, publish
-from warehouse.reads import live_row_count, quarantine_counts, run_summary, syncs_since
+from warehouse.reads import (
+    QuarantineFilter,
+    live_row_count,
+    quarantine_counts,
+    quarantined_row,
+    quarantined_rows,
+    run_summary,
+    syncs_since,
+)
 from warehouse.schema import metadata
 
 __all__ = [
     "LANDED_PREFIX",
     "Landing",
     "Publication",
+    "QuarantineFilter",
     "SourceState",
     "SyncFigures",
     "WarehouseError",
@@ -29,6 +38,8 @@ __all__ = [
     "metadata",
     "publish",
     "quarantine_counts",
+    "quarantined_row",
+    "quarantined_rows",
     "run_summary",
     "syncs_since",
     "source_state",

@@ -11,6 +11,7 @@ and the next sync reads the same rows again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,6 +205,23 @@ class Landing:
             .where(table.c.source == self._source, table.c.source_key == _seen.c.source_key)
             .values(last_seen=self._now, location=_seen.c.location)
         )
+        if not self._full_refresh:
+            # A row an earlier sync held back is superseded by the source's row of that key
+            # read now, whether it landed (new, changed) or was as landed before.
+            held = schema.quarantine
+            self._connection.execute(
+                sa.delete(held).where(
+                    held.c.source == self._source,
+                    held.c.stage == "sync",
+                    held.c.run_id != self._sync_id,
+                    sa.exists().where(
+                        table.c.source == held.c.source,
+                        table.c.source_key == held.c.source_key,
+                        table.c.load_id == self._sync_id,
+                    )
+                    | sa.exists().where(_seen.c.source_key == held.c.source_key),
+                )
+            )
         if self._full_refresh:
             # Rows read in this sync are either unchanged (in `_seen`) or were written by it.
             gone = ~sa.exists().where(_seen.c.source_key == table.c.source_key)
@@ -250,16 +268,24 @@ class Landing:
 
 def landed_rows(engine: sa.Engine, source: str) -> pd.DataFrame:
     """The source's current landed rows (not deleted): their columns as read, in key order,
-    plus ``source_key`` and ``location`` prefixed with ``LANDED_PREFIX``."""
+    plus ``source_key`` and ``location`` prefixed with ``LANDED_PREFIX``.
+
+    Values are text or ``None``. Payloads are fetched as JSON text and decoded in one go:
+    a million rows must not cost a million decoder calls.
+    """
     table = schema.source_record
     with engine.connect() as connection:
         result = connection.execute(
-            sa.select(table.c.source_key, table.c.location, table.c.payload)
+            sa.select(table.c.source_key, table.c.location, sa.cast(table.c.payload, sa.Text))
             .where(table.c.source == source, table.c.deleted_at.is_(None))
             .order_by(table.c.source_key)
         ).all()
-    rows = pd.DataFrame.from_records([payload for _, _, payload in result]).astype(object)
-    rows = rows.where(rows.notna(), None)
+    payloads = json.loads("[" + ",".join(payload for _, _, payload in result) + "]")
+    rows = pd.DataFrame.from_records(payloads)
+    for column in rows.columns:
+        values = rows[column].to_numpy(dtype=object)
+        values[pd.isna(values)] = None
+        rows[column] = values
     rows[f"{LANDED_PREFIX}source_key"] = [key for key, _, _ in result]
     rows[f"{LANDED_PREFIX}location"] = [location for _, location, _ in result]
     return rows

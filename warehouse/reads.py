@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -31,6 +32,82 @@ def syncs_since(engine: sa.Engine, started_at: dt.datetime) -> pd.DataFrame:
             sa.select(table).where(table.c.started_at >= started_at).order_by(table.c.started_at),
             connection,
         )
+
+
+@dataclass(frozen=True)
+class QuarantineFilter:
+    """Which quarantined rows to read; every criterion given must hold.
+
+    Attributes:
+        sources: Only these sources.
+        rules: Only these rules.
+        stage: Only rows held at this stage (``sync`` or ``quality``).
+        run: Only rows held by this run or sync; a prefix of its id is enough.
+    """
+
+    sources: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    stage: str | None = None
+    run: str | None = None
+
+    def where(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        conditions: list[sa.ColumnElement[bool]] = []
+        if self.sources:
+            conditions.append(table.c.source.in_(self.sources))
+        if self.rules:
+            conditions.append(table.c.rule.in_(self.rules))
+        if self.stage:
+            conditions.append(table.c.stage == self.stage)
+        if self.run:
+            conditions.append(table.c.run_id.startswith(self.run, autoescape=True))
+        return conditions
+
+
+def quarantined_rows(
+    engine: sa.Engine, which: QuarantineFilter, *, limit: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Quarantined rows matching ``which``, by source, stage and position, without payloads.
+
+    Returns:
+        Up to ``limit`` rows (``quarantine_id``, ``source``, ``source_key``, ``stage``,
+        ``rule``, ``location``, ``detail``, ``run_id``) and how many match in all.
+    """
+    table = schema.quarantine
+    conditions = which.where(table)
+    columns = [c for c in table.c if c.name != "payload"]
+    query = (
+        sa.select(*columns)
+        .where(*conditions)
+        .order_by(table.c.source, table.c.stage, table.c.quarantine_id)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = pd.read_sql(query, connection)
+        total = connection.execute(
+            sa.select(sa.func.count()).select_from(table).where(*conditions)
+        ).scalar_one()
+    return rows, int(total)
+
+
+def quarantined_row(engine: sa.Engine, quarantine_id: int) -> dict[str, Any]:
+    """One quarantined row with its payload (the row as read from the source).
+
+    Raises:
+        WarehouseError: No quarantined row has this id (any more).
+    """
+    table = schema.quarantine
+    with engine.connect() as connection:
+        row = (
+            connection.execute(sa.select(table).where(table.c.quarantine_id == quarantine_id))
+            .mappings()
+            .one_or_none()
+        )
+    if row is None:
+        raise WarehouseError(
+            f"no quarantined row {quarantine_id}: it was fixed or the id is wrong "
+            "(`hub quarantine list` shows the current ones)"
+        )
+    return dict(row)
 
 
 def quarantine_counts(engine: sa.Engine) -> pd.DataFrame:

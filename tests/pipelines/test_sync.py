@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import SourceNotFound, SourceSchemaError
-from pipelines.config import HubConfig, SourceSettings
+from pipelines import stages
+from pipelines.config import HubConfig, SourceSettings, load_config
+from pipelines.demo import generate_demo
 from pipelines.stages import standardize_sources
 from pipelines.sync import sync_source
 from warehouse import SyncFigures, connect, landed_rows, source_state
@@ -252,3 +254,25 @@ def test_records_without_an_optional_key_are_not_schema_drift(
     records = standardize_sources(warehouse, config).records
     assert records["family_name"].tolist() == ["Berg", "Lund"]
     assert records["phone"].isna().all()
+
+
+def test_the_quality_stage_gives_the_same_in_parallel(
+    warehouse: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many landed rows, sources are gated in worker processes: same records, same
+    quarantine, same verdicts as one process."""
+    demo = generate_demo(tmp_path / "demo", people=300, seed=3)
+    config = load_config(demo.config)
+    for name, source in config.customer_sources.items():
+        sync_source(warehouse, name, source)
+    serial = standardize_sources(warehouse, config)
+
+    monkeypatch.setattr(stages, "PARALLEL_ROWS", 0)
+    parallel = standardize_sources(warehouse, config)
+
+    pd.testing.assert_frame_equal(parallel.records, serial.records)
+    pd.testing.assert_frame_equal(parallel.quarantine, serial.quarantine)
+    assert parallel.rows_landed == serial.rows_landed
+    assert [v.expectations for v in parallel.verdicts.values()] == [
+        v.expectations for v in serial.verdicts.values()
+    ]

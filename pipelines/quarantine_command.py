@@ -1,0 +1,81 @@
+"""`hub quarantine list|show`: what the hub held back, why, and the row as it was read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from warehouse import QuarantineFilter, quarantined_row, quarantined_rows
+
+_DETAIL_WIDTH = 70
+
+
+def render_list(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> str:
+    """A table of the matching quarantined rows, then how many there are per rule."""
+    rows, total = quarantined_rows(engine, which, limit=limit)
+    if total == 0:
+        return "Nothing in quarantine matches."
+    shown = rows.assign(
+        key=rows["source_key"].fillna("-"),
+        location=rows["location"].fillna("-"),
+        detail=rows["detail"].map(_shortened),
+        run=rows["run_id"].str[:8],
+    )
+    columns = {
+        "quarantine_id": "id",
+        "source": "source",
+        "key": "key",
+        "stage": "stage",
+        "rule": "rule",
+        "location": "location",
+        "run": "run",
+        "detail": "detail",
+    }
+    lines = _table(shown[list(columns)].rename(columns=columns))
+    more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
+    lines += ["", f"{total:,} quarantined row(s) match{more}."]
+    lines.append("`hub quarantine show ID` shows a row as it was read from its source.")
+    return "\n".join(lines)
+
+
+def render_row(engine: sa.Engine, quarantine_id: int) -> str:
+    """One quarantined row: where it came from, why it is held, and its values as read."""
+    row = quarantined_row(engine, quarantine_id)
+    fields: list[tuple[str, Any]] = [
+        ("id", row["quarantine_id"]),
+        ("source", row["source"]),
+        ("source key", row["source_key"] or "-"),
+        ("read at", row["location"] or "-"),
+        ("stage", row["stage"]),
+        ("rule", row["rule"]),
+        ("why", row["detail"]),
+        ("run", row["run_id"]),
+    ]
+    lines = [f"{label + ':':<12}{value}" for label, value in fields]
+    payload = row["payload"]
+    lines += ["", "as read:"]
+    if isinstance(payload, dict):
+        width = max((len(str(column)) for column in payload), default=0)
+        lines += [f"  {column:<{width}}  {json.dumps(value)}" for column, value in payload.items()]
+    else:
+        lines.append(f"  {json.dumps(payload)}")
+    lines += ["", "Fix the row at its source; the next sync and run take it out of quarantine."]
+    return "\n".join(lines)
+
+
+def _shortened(detail: str) -> str:
+    return detail if len(detail) <= _DETAIL_WIDTH else detail[: _DETAIL_WIDTH - 1] + "…"
+
+
+def _table(frame: pd.DataFrame) -> list[str]:
+    text = frame.astype(str)
+    widths = {c: max(len(c), *(len(v) for v in text[c])) for c in text.columns}
+    header = "  ".join(f"{c:<{widths[c]}}" for c in text.columns)
+    body = [
+        "  ".join(f"{value:<{widths[c]}}" for c, value in zip(text.columns, row, strict=True))
+        for row in text.itertuples(index=False)
+    ]
+    return [header.rstrip(), *(line.rstrip() for line in body)]
