@@ -212,7 +212,7 @@ def quality_check_result(source: str, verdict: QualityVerdict | None) -> dg.Asse
         "rows": verdict.rows_read,
         "passed": verdict.rows_passed,
         "quarantined": verdict.rows_quarantined,
-        "failed": ", ".join(summary.rule for summary in verdict.failures) or "none",
+        "failed": "\n".join(summary.describe() for summary in verdict.failures) or "none",
         "expectations": dg.MetadataValue.md(_expectation_table(verdict)),
     }
     if verdict.data_docs is not None:

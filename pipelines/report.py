@@ -90,12 +90,8 @@ def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -
     lines = []
     for source, verdict in verdicts.items():
         for failure in verdict["failed"]:
-            share = failure["unexpected"] / failure["checked"] if failure["checked"] else 0.0
-            lines.append(
-                f"    {source}: {failure['rule']} failed for {failure['unexpected']:,} of "
-                f"{failure['checked']:,} rows ({share:.1%}; at most {1 - failure['mostly']:.0%}"
-                f" allowed){' and blocks publishing' if failure['blocking'] else ''}"
-            )
+            blocks = " and blocks publishing" if failure["blocking"] else ""
+            lines.append(f"    {source}: {failure['text']}{blocks}")
     heading = "  quality checks: every expectation held" if not lines else "  quality checks:"
     lines = ["", heading, *lines]
     if data_docs:

@@ -57,9 +57,29 @@ def run_hub(config: HubConfig) -> HubRun:
         run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=stages
     )
     if not built.success:
-        lines = [f"  - step `{step}`: {message}" for step, message in _failures(built).items()]
+        lines = _blocking_checks(built) or [
+            f"  - step `{step}`: {message}" for step, message in _failures(built).items()
+        ]
         raise RunFailed("\n".join(lines or ["  - the run did not succeed"]))
     return HubRun(run_id=built.run_id, failed_syncs=failed_syncs)
+
+
+def _blocking_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Lines on each quality check that failed with ERROR severity, and so stopped the run."""
+    lines = []
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        metadata = {key: value.value for key, value in evaluation.metadata.items()}
+        lines.append(
+            f"  - quality check `{evaluation.check_name}` failed, so nothing was published:"
+        )
+        lines += [f"      {line}" for line in str(metadata.get("failed", "")).splitlines()]
+        if "data_docs" in metadata:
+            lines.append(f"      details: {metadata['data_docs']}")
+    if lines:
+        lines.append("  `hub quarantine list` shows the rows held back at the last publish.")
+    return lines
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:

@@ -314,13 +314,7 @@ def _verdict_summary(verdict: QualityVerdict) -> dict[str, Any]:
     """A source's quality verdict for the run summary: what failed, and where to read more."""
     return {
         "failed": [
-            {
-                "rule": summary.rule,
-                "blocking": summary.blocking,
-                "unexpected": summary.unexpected_count,
-                "checked": summary.element_count,
-                "mostly": summary.mostly,
-            }
+            {"rule": summary.rule, "blocking": summary.blocking, "text": summary.describe()}
             for summary in verdict.failures
         ],
         "data_docs": str(verdict.data_docs) if verdict.data_docs else None,

@@ -66,6 +66,19 @@ class ExpectationSummary:
         """Share of the checked rows that broke the expectation."""
         return self.unexpected_count / self.element_count if self.element_count else 0.0
 
+    def describe(self) -> str:
+        """One line on the outcome: ``invalid_email failed for 2 of 3 rows (66.7%; ...)``."""
+        if self.error:
+            return f"{self.rule} could not run: {self.error}"
+        verdict = "held" if self.success else "failed"
+        if self.column is None:
+            return f"{self.rule} {verdict}"
+        allowed = f"at most {1 - self.mostly:.0%} allowed"
+        return (
+            f"{self.rule} {verdict} for {self.unexpected_count:,} of {self.element_count:,} "
+            f"rows ({self.unexpected_share:.1%}; {allowed})"
+        )
+
 
 @dataclass(frozen=True)
 class ValidationReport:
