@@ -133,9 +133,13 @@ def rows_held_back(quarantine: pd.DataFrame) -> int:
 
 
 def quoted(values: pd.Series) -> pd.Series:
-    """Values as they appear in details: ``"31021990"``; missing as ``missing``."""
-    text = '"' + values.astype("object").astype(str) + '"'
-    return text.where(values.notna(), "missing")
+    """Values as they appear in details: ``"31021990"``, dates as ``"1990-02-28"``; missing
+    as ``missing``."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        shown = values.dt.strftime("%Y-%m-%d")
+    else:
+        shown = values.astype("object").astype(str)
+    return ('"' + shown + '"').where(values.notna(), "missing")
 
 
 #: The rule ``standardize`` applies; ``validate_records`` adds the rules of its suite.

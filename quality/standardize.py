@@ -181,8 +181,7 @@ def _canonical_frame(source: str, fields: dict[str, pd.Series | None], rows: int
             )
         elif values is None:
             frame[field] = pd.Series(None, index=index, dtype="object")
-        else:
-            text = values.set_axis(index).astype("object")
-            frame[field] = text.where(text.notna(), None)
+        else:  # the standardizers give None, never NaN, for a missing value
+            frame[field] = values.set_axis(index).astype("object")
     frame[RECORD_ID] = source + ":" + frame["source_key"]
     return frame

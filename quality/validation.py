@@ -85,19 +85,24 @@ class ValidationReport:
     """The outcome of validating one frame of canonical records.
 
     Attributes:
-        records: The records that broke no expectation, in their original order.
+        checked: The validated records.
         quarantine: Rows held back (``QUARANTINE_COLUMNS``); ``position`` is the 1-based
             row in the validated frame.
         expectations: One summary per expectation of the suite.
-        rows_checked: Rows in the validated frame.
         data_docs: The Data Docs page of this validation, when Data Docs were written.
     """
 
-    records: pd.DataFrame
+    checked: pd.DataFrame
     quarantine: pd.DataFrame
     expectations: tuple[ExpectationSummary, ...]
-    rows_checked: int
     data_docs: Path | None = None
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The records that broke no expectation, in their original order."""
+        held_back = np.zeros(len(self.checked), dtype=bool)
+        held_back[self.quarantine["position"].to_numpy(dtype=np.int64) - 1] = True
+        return self.checked.loc[~held_back]
 
     @property
     def success(self) -> bool:
@@ -150,7 +155,7 @@ def validate_records(
             log.add(
                 failing,
                 check.rule,
-                offending(f"column `{check.column}`", _shown(frame[check.column]), check.reason),
+                offending(f"column `{check.column}`", frame[check.column], check.reason),
             )
         summaries.append(
             ExpectationSummary(
@@ -169,10 +174,9 @@ def validate_records(
             )
         )
     return ValidationReport(
-        records=records.loc[~log.held_back()],
+        checked=records,
         quarantine=log.frame(),
         expectations=tuple(summaries),
-        rows_checked=len(frame),
         data_docs=page,
     )
 
@@ -326,9 +330,3 @@ def _column_or_missing(frame: pd.DataFrame, column: str) -> pd.Series:
     if column in frame.columns:
         return frame[column]
     return pd.Series(None, index=frame.index, dtype="object")
-
-
-def _shown(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.strftime("%Y-%m-%d")
-    return values
