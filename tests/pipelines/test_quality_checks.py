@@ -88,8 +88,6 @@ def test_a_non_blocking_expectation_warns_and_the_run_publishes(
     assert main(["run", "--config", str(tmp_path / "hub.yaml")]) == 0
 
     report = capsys.readouterr().out
-    assert (
-        "shop: invalid_email failed for 2 of 4 rows (50.0%; at most 5% allowed)" in report
-    )
+    assert "shop: invalid_email failed for 2 of 4 rows (50.0%; at most 5% allowed)" in report
     assert "blocks publishing" not in report
     assert _published_runs(config) == 1
