@@ -65,6 +65,19 @@ def test_every_source_row_is_standardized_or_quarantined(
     assert quarantined["location"].notna().all()
 
 
+def test_the_run_summary_accounts_for_every_landed_row(warehouse: sa.Engine) -> None:
+    (summary,) = _read(warehouse, "hub_run")["summary"]
+    records = _read(warehouse, "customer_record")["source"].value_counts()
+    quarantine = _read(warehouse, "quarantine")
+    held = quarantine[quarantine["stage"] == "quality"].drop_duplicates(["source", "source_key"])
+    for source, landed in summary["rows_landed"].items():
+        standardized, quarantined = summary["standardized"][source], summary["quarantined"][source]
+        assert standardized + quarantined == landed, source
+        assert standardized == records.get(source, 0)
+        assert quarantined == int((held["source"] == source).sum())
+    assert set(summary["quality"]) == set(summary["rows_landed"])
+
+
 def test_every_standardized_record_has_one_golden_customer(warehouse: sa.Engine) -> None:
     records = _read(warehouse, "customer_record")
     xref = _read(warehouse, "customer_xref")
