@@ -126,8 +126,16 @@ def _gate(
     *,
     engine: sa.Engine | None = None,
 ) -> SourceQuality:
-    """One source's landed rows through its quality gate; the quarantine located."""
-    rows = _with_mapped_columns(landed_rows(engine or connect(url), name), source)
+    """One source's landed rows through its quality gate; the quarantine located.
+
+    A worker process passes no ``engine`` and opens its own for the read.
+    """
+    reader = engine or connect(url)
+    try:
+        rows = _with_mapped_columns(landed_rows(reader, name), source)
+    finally:
+        if engine is None:
+            reader.dispose()
     result = quality_gate(
         rows,
         source=name,
