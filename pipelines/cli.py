@@ -65,8 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     listing = actions.add_parser(
         "list", parents=[config], help="quarantined rows, filtered by source, rule, stage, run"
     )
-    listing.add_argument("--source", action="append", default=[], help="only this source")
-    listing.add_argument("--rule", action="append", default=[], help="only this rule")
+    listing.add_argument(
+        "--source", action="append", default=[], help="only this source (repeat for more)"
+    )
+    listing.add_argument(
+        "--rule", action="append", default=[], help="only this rule (repeat for more)"
+    )
     listing.add_argument("--stage", choices=("sync", "quality"), help="only this stage")
     listing.add_argument("--run", help="only rows held by this run or sync (an id prefix)")
     listing.add_argument("--limit", type=int, default=50, help="rows to show (50)")
