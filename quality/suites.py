@@ -168,8 +168,13 @@ class QualitySettings(BaseModel):
                 f"rules: {', '.join(unknown)} not in the default suite "
                 f"(its rules: {', '.join(DEFAULT_RULES)}); declare new rules under `expectations`"
             )
-        seen = set(DEFAULT_RULES)
+        seen: set[str] = set()
         for check in self.expectations:
+            if check.rule in DEFAULT_RULES:
+                raise ValueError(
+                    f"expectations: `{check.rule}` is a rule of the default suite; "
+                    "tune it under `rules`"
+                )
             if check.rule in seen:
                 raise ValueError(f"expectations: rule `{check.rule}` is declared twice")
             seen.add(check.rule)

@@ -118,3 +118,49 @@ def test_a_schedule_must_be_a_cron_expression(tmp_path: Path, schedule: str, mes
     (problem,) = caught.value.problems
     assert "source `webshop`: field `sync.schedule`" in problem
     assert message in problem
+
+
+@pytest.mark.parametrize(
+    ("quality", "where", "message"),
+    [
+        (
+            "{rules: {invalid_mail: {mostly: 0.9}}}",
+            "field `quality`",
+            "rules: invalid_mail not in the default suite",
+        ),
+        (
+            "{rules: {invalid_email: {mostly: 1.5}}}",
+            "field `quality.rules.invalid_email.mostly`",
+            "less than or equal to 1",
+        ),
+        (
+            "{expectations: [{rule: r, expectation: expect_column_values_to_be_shiny, "
+            "column: email}]}",
+            "field `quality.expectations.0` (rule `r`)",
+            "`expect_column_values_to_be_shiny` is not a Great Expectations expectation",
+        ),
+        (
+            "{expectations: [{rule: r, expectation: expect_column_values_to_match_regex, "
+            "column: email, options: {pattern: x}}]}",
+            "field `quality.expectations.0` (rule `r`)",
+            "pattern: extra fields not permitted",
+        ),
+        (
+            "{expectations: [{rule: r, expectation: expect_column_values_to_not_be_null, "
+            "column: mail}]}",
+            "field `quality.expectations.0`",
+            "column 'mail' is not a canonical field",
+        ),
+    ],
+    ids=["unknown-rule", "share-over-one", "unknown-expectation", "bad-argument", "column"],
+)
+def test_a_bad_quality_declaration_names_the_source_and_field(
+    tmp_path: Path, quality: str, where: str, message: str
+) -> None:
+    config = GOOD.replace("    trust_rank: 2\n", f"    trust_rank: 2\n    quality: {quality}\n")
+    (tmp_path / "hub.yaml").write_text(config, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "hub.yaml")
+    (problem,) = caught.value.problems
+    assert f"source `webshop`: {where}" in problem
+    assert message in problem
