@@ -48,8 +48,11 @@ class CustomerRecords:
     """The Data Docs site's index page, when Data Docs are written."""
 
     def standardized_by_source(self) -> dict[str, int]:
-        counts = self.records["source"].value_counts()
-        return {source: int(counts.get(source, 0)) for source in self.rows_landed}
+        """Records that passed per source, as each source's gate counted them."""
+        return {
+            source: self.verdicts[source].rows_passed if source in self.verdicts else 0
+            for source in self.rows_landed
+        }
 
     def quarantined_by_source(self) -> dict[str, int]:
         """Quarantined rows per source, each row counted once whatever rules it broke."""
