@@ -5,7 +5,7 @@ survivorship. What this module imports is the public interface of the stage.
 """
 
 from matching.blocking import BlockingPassReport
-from matching.evaluation import PairwiseScores, pairwise_scores
+from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
 from matching.linking import CustomerLinks, link_records
 from matching.scoring import ComparisonParameters, FellegiSunterModel
@@ -20,6 +20,7 @@ __all__ = [
     "GoldenRecords",
     "MatchSettings",
     "MatchingError",
+    "blocking_recall",
     "PairwiseScores",
     "link_records",
     "pairwise_scores",

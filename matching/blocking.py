@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from matching.match_fields import BLOCKING_KEY_FIELDS
+from matching.match_fields import blocking_key_field
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def candidate_pairs(
 
     Args:
         match_fields: Output of `prepare_match_fields`.
-        blocking_passes: Each pass is a list of blocking keys (`settings.BlockingKey`).
+        blocking_passes: Each pass is a list of blocking keys (see `settings.MatchSettings`).
         max_block_size: Blocks with more records are skipped and reported.
 
     Returns:
@@ -94,7 +94,7 @@ def pairs_sharing_keys(
     Returns:
         ``(left, right, skipped_blocks, skipped_records)`` with ``left < right``.
     """
-    columns = [match_fields[BLOCKING_KEY_FIELDS[key]] for key in keys]
+    columns = [match_fields[blocking_key_field(key)] for key in keys]
     present = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
     positions = np.flatnonzero(present)
     if len(positions) < 2:

@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from matching.blocking import pairs_within_groups
 from matching.comparison import (
     DIFFERENT_LEVEL,
+    AttributeLevels,
     BirthDateLevels,
     GivenNameLevels,
     LevelComparison,
@@ -51,7 +52,11 @@ class PairSet:
     right: np.ndarray
 
 
-def conflict_check(match_fields: pd.DataFrame, attributes: Sequence[str]) -> ConflictCheck:
+def conflict_check(
+    match_fields: pd.DataFrame,
+    attributes: Sequence[str],
+    identifiers: Sequence[AttributeLevels] = (),
+) -> ConflictCheck:
     """A check that flags pairs whose `attributes` are both known and plainly different.
 
     Args:
@@ -59,18 +64,27 @@ def conflict_check(match_fields: pd.DataFrame, attributes: Sequence[str]) -> Con
         attributes: Keys of `CONFLICT_COMPARISONS`, e.g. ``birth_date``: dates that are
             not a typo of each other; ``given_name``: names that are not the same,
             similar, a nickname or an initial of each other.
+        identifiers: Comparisons of extra attributes that identify a person: pairs that
+            agree on one (up to a typo, see `AttributeLevels.identity_level`) never
+            conflict.
     """
     comparisons = [CONFLICT_COMPARISONS[a] for a in attributes]
-    columns = {f: match_fields[f].to_numpy() for c in comparisons for f in c.match_fields}
+    columns = {
+        f: match_fields[f].to_numpy() for c in [*comparisons, *identifiers] for f in c.match_fields
+    }
+
+    def levels(comparison: LevelComparison, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return comparison.levels(
+            {f: columns[f][left] for f in comparison.match_fields},
+            {f: columns[f][right] for f in comparison.match_fields},
+        )
 
     def conflicts(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         found = np.zeros(len(left), dtype=bool)
         for comparison in comparisons:
-            levels = comparison.levels(
-                {f: columns[f][left] for f in comparison.match_fields},
-                {f: columns[f][right] for f in comparison.match_fields},
-            )
-            found |= levels == DIFFERENT_LEVEL
+            found |= levels(comparison, left, right) == DIFFERENT_LEVEL
+        for identifier in identifiers:
+            found &= levels(identifier, left, right) < identifier.identity_level
         return found
 
     return conflicts

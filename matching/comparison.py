@@ -11,15 +11,16 @@ carries no evidence; higher levels mean closer agreement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
 from recordlinkage.base import BaseCompareFeature
 
 from matching.blocking import CandidatePairs
+from matching.match_fields import attribute_field
 
 MISSING_LEVEL = 0
 """Level of every comparison when either side is missing: no evidence either way."""
@@ -31,15 +32,15 @@ class LevelComparison(BaseCompareFeature):
     """A comparison of match fields into graded levels (see module docstring)."""
 
     #: Name of the comparison in pair frames and the scoring model.
-    comparison_name: ClassVar[str]
+    comparison_name: str
     #: Match fields it reads, from each side of the pair.
-    match_fields: ClassVar[tuple[str, ...]]
+    match_fields: tuple[str, ...]
     #: What each level means, indexed by level.
-    level_labels: ClassVar[tuple[str, ...]]
+    level_labels: tuple[str, ...]
     #: Share of each level among pairs of the same person, before the data has its say.
-    typical_m: ClassVar[tuple[float, ...]]
+    typical_m: tuple[float, ...]
     #: Share of each level among pairs of different people, likewise.
-    typical_u: ClassVar[tuple[float, ...]]
+    typical_u: tuple[float, ...]
 
     def __init__(self) -> None:
         super().__init__(
@@ -62,7 +63,8 @@ def _present(values: np.ndarray) -> np.ndarray:
     return pd.notna(values)
 
 
-def _equal(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def equal_values(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Aligned values that are both present and equal."""
     return _present(left) & _present(right) & (left == right)
 
 
@@ -135,14 +137,16 @@ class GivenNameLevels(LevelComparison):
             left["nickname_group"] == right["nickname_group"]
         )
         similarity = np.where(swapped, crossed, jaro_winkler(given_l, given_r))
-        exact_crosswise = _equal(given_l, right["family"]) & _equal(left["family"], given_r)
+        exact_crosswise = equal_values(given_l, right["family"]) & equal_values(
+            left["family"], given_r
+        )
         present = (_present(given_l) & _present(given_r)) | swapped
         return _grade(
             present,
             [
                 (similarity >= 0.80) | (straight & _initial_of(given_l, given_r)),
                 (similarity >= 0.92) | (straight & (nickname | _same_first_word(given_l, given_r))),
-                np.where(swapped, exact_crosswise, _equal(given_l, given_r)),
+                np.where(swapped, exact_crosswise, equal_values(given_l, given_r)),
             ],
         )
 
@@ -167,7 +171,7 @@ class FamilyNameLevels(LevelComparison):
         swapped, _ = names_swapped(left, right)
         similarity = jaro_winkler(left["family"], right["family"])
         present = (_present(left["family"]) & _present(right["family"])) | swapped
-        exact = _equal(left["family"], right["family"])
+        exact = equal_values(left["family"], right["family"])
         return _grade(
             present,
             [similarity >= 0.80, similarity >= 0.92, swapped, exact & ~swapped],
@@ -216,8 +220,8 @@ class EmailLevels(LevelComparison):
         return _grade(
             present,
             [
-                _equal(left["email_local"], right["email_local"]),
-                _equal(left["email"], right["email"]),
+                equal_values(left["email_local"], right["email_local"]),
+                equal_values(left["email"], right["email"]),
             ],
         )
 
@@ -236,8 +240,8 @@ class PhoneLevels(LevelComparison):
         return _grade(
             present,
             [
-                _equal(left["phone_last7"], right["phone_last7"]),
-                _equal(left["phone"], right["phone"]),
+                equal_values(left["phone_last7"], right["phone_last7"]),
+                equal_values(left["phone"], right["phone"]),
             ],
         )
 
@@ -262,18 +266,18 @@ class AddressLevels(LevelComparison):
         street_both = _present(left["street"]) & _present(right["street"])
         postcode_both = _present(left["postcode"]) & _present(right["postcode"])
         city_both = _present(left["city"]) & _present(right["city"])
-        same_postcode = _equal(left["postcode"], right["postcode"])
-        same_city = _equal(left["city"], right["city"])
+        same_postcode = equal_values(left["postcode"], right["postcode"])
+        same_city = equal_values(left["city"], right["city"])
         # A place known on only one side does not contradict the street.
         place_agrees = same_postcode | same_city | ~(postcode_both | city_both)
         street_similarity = jaro_winkler(left["street"], right["street"])
         return _grade(
             street_both | postcode_both | city_both,
             [
-                same_postcode | same_city | _equal(left["street"], right["street"]),
+                same_postcode | same_city | equal_values(left["street"], right["street"]),
                 same_postcode & same_city,
                 street_both & (street_similarity >= 0.88) & place_agrees,
-                _equal(left["street"], right["street"]) & place_agrees,
+                equal_values(left["street"], right["street"]) & place_agrees,
             ],
         )
 
@@ -300,6 +304,86 @@ def _same_first_word(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         rights = pd.Series(right[both], dtype=object).str.split(" ", n=1).str[0]
         result[both] = (lefts == rights).to_numpy() & (lefts.str.len() > 1).to_numpy()
     return result
+
+
+class AttributeLevels(LevelComparison):
+    """An extra attribute that sources map, compared the way the config says."""
+
+    #: Lowest level at which an identifying attribute names the same person: exact, or
+    #: off by what a typo does.
+    identity_level: int
+
+    def __init__(self, attribute: str) -> None:
+        self.comparison_name = attribute
+        self.match_fields = (attribute_field(attribute),)
+        super().__init__()
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        (field,) = self.match_fields
+        present = _present(left[field]) & _present(right[field])
+        return _grade(present, self.graded(left[field], right[field]))
+
+    def graded(self, left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
+        """Conditions of the levels above `DIFFERENT_LEVEL`, weakest first."""
+        raise NotImplementedError
+
+
+class ExactMatchLevels(AttributeLevels):
+    """Same value or not."""
+
+    level_labels = ("missing", "different", "exact")
+    identity_level = 2
+    typical_m = (1.0, 0.1, 0.9)
+    typical_u = (1.0, 0.9, 0.1)
+
+    def graded(self, left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
+        return [equal_values(left, right)]
+
+
+class EditDistanceLevels(AttributeLevels):
+    """Exact, one edit apart (a typo or two swapped characters), two edits apart."""
+
+    level_labels = ("missing", "different", "two edits apart", "one edit apart", "exact")
+    identity_level = 3
+    typical_m = (1.0, 0.05, 0.02, 0.08, 0.85)
+    typical_u = (1.0, 0.99, 0.007, 0.002, 0.001)
+
+    def graded(self, left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
+        distance = edit_distance(left, right)
+        return [distance <= 2, distance <= 1, equal_values(left, right)]
+
+
+class JaroWinklerLevels(AttributeLevels):
+    """Exact, Jaro–Winkler ≥ 0.92, ≥ 0.80, different."""
+
+    level_labels = ("missing", "different", "jaro_winkler >= 0.80", "jaro_winkler >= 0.92", "exact")
+    identity_level = 3
+    typical_m = (1.0, 0.05, 0.05, 0.1, 0.8)
+    typical_u = (1.0, 0.97, 0.02, 0.005, 0.005)
+
+    def graded(self, left: np.ndarray, right: np.ndarray) -> list[np.ndarray]:
+        similarity = jaro_winkler(left, right)
+        return [similarity >= 0.80, similarity >= 0.92, equal_values(left, right)]
+
+
+#: Attribute comparisons by the name the config chooses them with.
+ATTRIBUTE_COMPARISONS: dict[str, type[AttributeLevels]] = {
+    "exact": ExactMatchLevels,
+    "edit_distance": EditDistanceLevels,
+    "jaro_winkler": JaroWinklerLevels,
+}
+
+
+def edit_distance(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Optimal string alignment distance of aligned strings (a swap of neighbours is one
+    edit); a large number where either side is missing."""
+    present = _present(left) & _present(right)
+    distances = np.full(len(left), np.iinfo(np.int32).max, dtype=np.int64)
+    if present.any():
+        distances[present] = cpdist(
+            left[present].tolist(), right[present].tolist(), scorer=OSA.distance, workers=-1
+        )
+    return distances
 
 
 #: The comparisons a default run scores, in explanation order.

@@ -1,10 +1,15 @@
-"""Pairwise accuracy of a clustering against known true identities."""
+"""Accuracy against known true identities: of a clustering, and of blocking."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+
+from matching.blocking import candidate_pairs, pass_name
+from matching.match_fields import prepare_match_fields
+from matching.settings import MatchSettings
 
 
 @dataclass(frozen=True)
@@ -55,3 +60,55 @@ def pairwise_scores(predicted: pd.Series, truth: pd.Series) -> PairwiseScores:
 def _pairs(group_sizes: pd.Series) -> int:
     sizes = group_sizes.to_numpy(dtype="int64")
     return int((sizes * (sizes - 1) // 2).sum())
+
+
+def blocking_recall(
+    records: pd.DataFrame, truth: pd.Series, settings: MatchSettings | None = None
+) -> pd.DataFrame:
+    """How many of the true pairs each blocking pass puts up for comparison.
+
+    Pairs that blocking misses can only be joined through other records, so blocking
+    recall bounds what matching can find.
+
+    Args:
+        records: Canonical customer records.
+        truth: True entity label of each record, aligned by position.
+        settings: The blocking passes and block size cap to measure; defaults when omitted.
+
+    Returns:
+        One row per pass, in order: ``pass``, ``pairs``, ``true_pairs`` (found by the
+        pass), ``new_pairs`` and ``new_true_pairs`` (not found by earlier passes), and
+        ``recall`` of all passes so far; then a ``total`` row.
+    """
+    settings = settings or MatchSettings()
+    fields = prepare_match_fields(records, list(settings.attributes))
+    entity = pd.factorize(truth.to_numpy())[0]
+    true_total = _pairs(pd.Series(entity).value_counts())
+    count = len(records)
+    seen = np.empty(0, dtype=np.int64)
+    rows = []
+    for keys in settings.blocking_passes:
+        found = candidate_pairs(fields, [keys], settings.max_block_size)
+        codes = found.left * count + found.right
+        new = np.setdiff1d(codes, seen, assume_unique=True)
+        seen = np.union1d(seen, codes)
+        rows.append(
+            {
+                "pass": pass_name(keys),
+                "pairs": len(codes),
+                "true_pairs": int((entity[found.left] == entity[found.right]).sum()),
+                "new_pairs": len(new),
+                "new_true_pairs": int((entity[new // count] == entity[new % count]).sum()),
+            }
+        )
+        rows[-1]["recall"] = sum(r["new_true_pairs"] for r in rows) / max(true_total, 1)
+    report = pd.DataFrame(rows)
+    total = {
+        "pass": "total",
+        "pairs": len(seen),
+        "true_pairs": int(report["new_true_pairs"].sum()) if rows else 0,
+        "new_pairs": len(seen),
+        "new_true_pairs": int(report["new_true_pairs"].sum()) if rows else 0,
+    }
+    total["recall"] = total["true_pairs"] / max(true_total, 1)
+    return pd.concat([report, pd.DataFrame([total])], ignore_index=True)

@@ -10,7 +10,13 @@ import pandas as pd
 
 from matching.blocking import BlockingPassReport, candidate_pairs
 from matching.clustering import PairSet, cluster_records, conflict_check
-from matching.comparison import DEFAULT_COMPARISONS, LevelComparison, compare_pairs
+from matching.comparison import (
+    ATTRIBUTE_COMPARISONS,
+    DEFAULT_COMPARISONS,
+    AttributeLevels,
+    LevelComparison,
+    compare_pairs,
+)
 from matching.decisions import LINK, NON_LINK, decide
 from matching.exceptions import MatchingError
 from matching.match_fields import prepare_match_fields
@@ -69,7 +75,7 @@ def link_records(
     records: pd.DataFrame,
     settings: MatchSettings | None = None,
     model: FellegiSunterModel | None = None,
-    comparisons: Sequence[LevelComparison] = DEFAULT_COMPARISONS,
+    comparisons: Sequence[LevelComparison] | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -82,7 +88,8 @@ def link_records(
         settings: Matching settings; defaults when omitted.
         model: A model trained earlier (e.g. `FellegiSunterModel.from_dict`), to score
             without retraining.
-        comparisons: The comparisons to score pairs with.
+        comparisons: The comparisons to score pairs with; by default `comparisons_for`
+            the settings.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
@@ -92,9 +99,10 @@ def link_records(
             `comparisons`.
     """
     settings = settings or MatchSettings()
+    comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
-    fields = prepare_match_fields(records)
+    fields = prepare_match_fields(records, list(settings.attributes))
 
     candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
     levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
@@ -115,7 +123,9 @@ def link_records(
         PairSet(candidates.left[linked], candidates.right[linked]),
         weights[linked],
         PairSet(candidates.left[unlinked], candidates.right[unlinked]),
-        conflict_check(fields, settings.conflicting_attributes),
+        conflict_check(
+            fields, settings.conflicting_attributes, _identifying(comparisons, settings)
+        ),
         settings.max_cluster_size,
     )
     clusters = pd.Series(
@@ -196,3 +206,21 @@ def _check_model_fits(model: FellegiSunterModel, comparisons: Sequence[LevelComp
             f"{[name for name, _ in actual]} with other levels than this run's "
             f"{[name for name, _ in expected]}; retrain it with this run's comparisons"
         )
+
+
+def comparisons_for(settings: MatchSettings) -> tuple[LevelComparison, ...]:
+    """The built-in comparisons, then one per extra attribute the settings declare."""
+    return DEFAULT_COMPARISONS + tuple(
+        ATTRIBUTE_COMPARISONS[spec.comparison](name) for name, spec in settings.attributes.items()
+    )
+
+
+def _identifying(
+    comparisons: Sequence[LevelComparison], settings: MatchSettings
+) -> list[AttributeLevels]:
+    identifying = {name for name, spec in settings.attributes.items() if spec.identifies_person}
+    return [
+        c
+        for c in comparisons
+        if isinstance(c, AttributeLevels) and c.comparison_name in identifying
+    ]

@@ -6,6 +6,7 @@ groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -14,8 +15,9 @@ import pandas as pd
 from matching.names import metaphone_series, nickname_group_ids, soundex_series
 from quality.canonical import PERSON_FIELDS, RECORD_ID
 from quality.names import fold_names
+from quality.text import clean_text
 
-#: Blocking key (see `settings.BlockingKey`) → match field holding it.
+#: Built-in blocking key (see `settings.BUILTIN_BLOCKING_KEYS`) → match field holding it.
 BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
     "email": "email",
     "phone": "phone",
@@ -40,11 +42,23 @@ BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
 _MISSING_PART: Final = -1
 
 
-def prepare_match_fields(records: pd.DataFrame) -> pd.DataFrame:
+def attribute_field(attribute: str) -> str:
+    """The match field holding an extra attribute's values (also its blocking key's field)."""
+    return f"attribute:{attribute}"
+
+
+def blocking_key_field(key: str) -> str:
+    """The match field a blocking key (built in, or an attribute's name) reads."""
+    return BLOCKING_KEY_FIELDS.get(key) or attribute_field(key)
+
+
+def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) -> pd.DataFrame:
     """Derive the match fields of each record, in the same row order.
 
     Args:
         records: Canonical customer records; absent person columns count as missing.
+        attributes: Extra attributes to compare, as lower-cased trimmed text; an
+            attribute the records lack is missing everywhere.
 
     Returns:
         One row per record (positional index) of normalized text (``None`` when
@@ -79,19 +93,22 @@ def prepare_match_fields(records: pd.DataFrame) -> pd.DataFrame:
     fields["birth_date"] = _where(has_birth, birth.dt.strftime("%Y-%m-%d"))
     fields["birth_year_key"] = _where(has_birth, fields["birth_year"].astype(str))
 
-    email = _clean_text(columns["email"]).str.lower()
+    email = clean_text(columns["email"]).str.lower()
     fields["email"] = email
     fields["email_local"] = email.str.split("@", n=1).str[0]
 
-    phone_digits = _clean_text(columns["phone"]).str.replace(r"\D", "", regex=True)
+    phone_digits = clean_text(columns["phone"]).str.replace(r"\D", "", regex=True)
     phone_digits = phone_digits.where(phone_digits.str.len() > 0)
     fields["phone"] = phone_digits
     fields["phone_last7"] = phone_digits.where(phone_digits.str.len() >= 7).str[-7:]
 
     fields["street"] = fold_names(columns["street"])
-    postcode = _clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
+    postcode = clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
     fields["postcode"] = postcode.where(postcode.str.len() > 0)
     fields["city"] = fold_names(columns["city"])
+
+    for attribute in attributes:
+        fields[attribute_field(attribute)] = clean_text(_column(records, attribute)).str.lower()
 
     # One missing marker (None) in every text field, whatever the input used.
     text = fields.columns.difference(["nickname_group", "birth_year", "birth_month", "birth_day"])
@@ -103,14 +120,6 @@ def _column(records: pd.DataFrame, field: str) -> pd.Series:
     if field in records.columns:
         return records[field].reset_index(drop=True)
     return pd.Series([None] * len(records), dtype=object)
-
-
-def _clean_text(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), None)
-    text = pd.Series(
-        [v.strip() if isinstance(v, str) else None for v in text], index=values.index, dtype=object
-    )
-    return text.where(text.str.len() > 0)
 
 
 def _where(mask: np.ndarray, values: pd.Series) -> pd.Series:

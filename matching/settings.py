@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-#: Keys a blocking pass can require two records to share. Name keys are folded first.
-BlockingKey = Literal[
+#: Keys a blocking pass can require two records to share, besides the attributes declared
+#: under `attributes`. Name keys are folded first.
+BUILTIN_BLOCKING_KEYS: tuple[str, ...] = (
     "email",
     "phone",
     "birth_date",
@@ -26,9 +34,9 @@ BlockingKey = Literal[
     "street",
     "postcode",
     "city",
-]
+)
 
-DEFAULT_BLOCKING_PASSES: tuple[tuple[BlockingKey, ...], ...] = (
+DEFAULT_BLOCKING_PASSES: tuple[tuple[str, ...], ...] = (
     ("email",),
     ("phone",),
     ("birth_date", "family_name_metaphone"),
@@ -43,6 +51,20 @@ DEFAULT_BLOCKING_PASSES: tuple[tuple[BlockingKey, ...], ...] = (
 )
 
 
+class AttributeComparison(BaseModel):
+    """How matching compares one extra attribute that sources map (see `quality.SourceMapping`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    comparison: Literal["exact", "edit_distance", "jaro_winkler"] = "exact"
+    """``exact``: same or different (gender, a customer tier); ``edit_distance``: exact, one
+    typo or two apart (ids, numbers); ``jaro_winkler``: graded text similarity (a birth
+    place, an occupation)."""
+    identifies_person: bool = False
+    """Two records that agree on it exactly are one person even where given names or birth
+    dates disagree (a national id, a customer number shared by all systems)."""
+
+
 class MatchSettings(BaseModel):
     """Blocking, scoring and clustering settings for one matching run.
 
@@ -51,7 +73,9 @@ class MatchSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    blocking_passes: list[list[BlockingKey]] = Field(
+    attributes: dict[str, AttributeComparison] = {}
+    """Extra attributes to compare, by the name sources map them under."""
+    blocking_passes: list[list[str]] = Field(
         default_factory=lambda: [list(keys) for keys in DEFAULT_BLOCKING_PASSES],
         min_length=1,
     )
@@ -82,11 +106,21 @@ class MatchSettings(BaseModel):
 
     @field_validator("blocking_passes")
     @classmethod
-    def _passes_are_sets_of_keys(cls, passes: list[list[BlockingKey]]) -> list[list[BlockingKey]]:
+    def _passes_are_sets_of_keys(
+        cls, passes: list[list[str]], info: ValidationInfo
+    ) -> list[list[str]]:
+        known = {*BUILTIN_BLOCKING_KEYS, *info.data.get("attributes", {})}
         seen: dict[frozenset[str], int] = {}
         for number, keys in enumerate(passes):
             if not keys:
                 raise ValueError(f"pass {number} has no keys; give at least one blocking key")
+            unknown = [key for key in keys if key not in known]
+            if unknown:
+                raise ValueError(
+                    f"pass {number}: unknown blocking key {unknown[0]!r}; use one of "
+                    f"{', '.join(BUILTIN_BLOCKING_KEYS)} or an attribute declared under "
+                    "`attributes`"
+                )
             if len(set(keys)) != len(keys):
                 raise ValueError(f"pass {number} repeats a key: {keys}")
             if frozenset(keys) in seen:

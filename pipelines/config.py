@@ -39,8 +39,8 @@ from quality import (
 #: Environment variable that overrides the config's warehouse URL.
 WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
 
-#: The names a source may map in `fields:`.
-MAPPABLE_NAMES = tuple(SourceMapping.model_fields)
+#: The names a source may map in `fields:` (extra attributes go under `attributes:`).
+MAPPABLE_NAMES = (*(n for n in SourceMapping.model_fields if n != "attributes"), "attributes")
 
 # Cron: five fields of numbers, names (MON, JAN), ranges, lists and steps; or a macro.
 _CRON_FIELDS = (

@@ -27,6 +27,7 @@ from quality import (
     RECORD_ID,
     QualityVerdict,
     SourceQuality,
+    attribute_names,
     quality_gate,
     standardize_interactions,
 )
@@ -110,7 +111,7 @@ def standardize_sources(
     records = [gated[name].records for name in order]
     quarantines = [gated[name].quarantine for name in order]
     return CustomerRecords(
-        records=pd.concat(records, ignore_index=True) if records else _no_records(),
+        records=_concat_records(records),
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_quarantine(),
         rows_landed={
             name: gated[name].verdict.rows_read if name in gated else 0 for name in landed
@@ -212,8 +213,26 @@ def _located(held_back: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 _QUARANTINE_COLUMNS = ("source", "source_key", "location", "rule", "detail", "payload")
 
 
-def _no_records() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*CANONICAL_FIELDS, RECORD_ID])
+def _concat_records(records: list[pd.DataFrame]) -> pd.DataFrame:
+    """All sources' records in one frame; an attribute a source lacks is missing (None)."""
+    if not records:
+        return pd.DataFrame(columns=[*CANONICAL_FIELDS, RECORD_ID])
+    combined = pd.concat(records, ignore_index=True)
+    attributes = attribute_names(combined.columns)
+    if attributes:
+        values = combined[attributes].astype(object)
+        combined[attributes] = values.where(values.notna(), None)
+    return combined
+
+
+def _with_attributes(records: pd.DataFrame) -> pd.DataFrame:
+    """Records with their extra attributes gathered in one ``attributes`` mapping."""
+    names = attribute_names(records.columns)
+    if not names:
+        return records
+    values = records[names].to_dict("records")
+    gathered = [{k: v for k, v in row.items() if v is not None} or None for row in values]
+    return records.drop(columns=names).assign(attributes=gathered)
 
 
 def _no_quarantine() -> pd.DataFrame:
@@ -310,7 +329,7 @@ def publication(
         run_id=run_id,
         started_at=started_at,
         sources=(*customer_records.rows_landed, *interactions.rows_landed),
-        records=customer_records.records,
+        records=_with_attributes(customer_records.records),
         quarantine=quarantine,
         golden=golden.golden,
         xref=golden.xref,

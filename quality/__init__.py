@@ -4,7 +4,13 @@ What this module imports is the package's public interface; everything else in
 ``quality`` may change without notice.
 """
 
-from quality.canonical import CANONICAL_FIELDS, MAPPABLE_FIELDS, PERSON_FIELDS, RECORD_ID
+from quality.canonical import (
+    CANONICAL_FIELDS,
+    MAPPABLE_FIELDS,
+    PERSON_FIELDS,
+    RECORD_ID,
+    attribute_names,
+)
 from quality.exceptions import MissingColumnError, QualityError
 from quality.gate import QualityVerdict, SourceQuality, quality_gate
 from quality.interactions import (
@@ -22,6 +28,7 @@ from quality.suites import Check, QualitySettings
 from quality.validation import ExpectationSummary, ValidationReport, expectation, validate_records
 
 __all__ = [
+    "attribute_names",
     "INTERACTION_FIELDS",
     "INTERACTION_KINDS",
     "InteractionMapping",

@@ -7,6 +7,7 @@ then map a column to it and the warehouse lands it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 #: Column that identifies a source record across the hub: ``"<source>:<source_key>"``.
@@ -43,3 +44,9 @@ PERSON_FIELDS: Final = (
     "city",
     "country",
 )
+
+
+def attribute_names(records_columns: Iterable[str]) -> list[str]:
+    """The extra attributes among a canonical record frame's columns, in their order."""
+    known = {*CANONICAL_FIELDS, RECORD_ID}
+    return [name for name in records_columns if name not in known]

@@ -25,10 +25,17 @@ from pydantic import (
     model_validator,
 )
 
-from quality.canonical import MAPPABLE_FIELDS
+from quality.canonical import MAPPABLE_FIELDS, RECORD_ID
 
 #: Pseudo-field for sources that keep the whole name in one column.
 FULL_NAME: str = "full_name"
+#: Key of the source's extra attributes inside its field mapping.
+ATTRIBUTES: str = "attributes"
+
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_RESERVED_NAMES = frozenset(
+    {*MAPPABLE_FIELDS, FULL_NAME, ATTRIBUTES, RECORD_ID, "source", "source_key"}
+)
 
 DATE_FIELDS = ("birth_date", "source_updated_at")
 
@@ -85,27 +92,54 @@ class FieldMapping(BaseModel):
         return date_format
 
 
+def _as_field_mapping(spec: object) -> object:
+    return {"column": spec} if isinstance(spec, str) else spec
+
+
 class SourceMappingBase(BaseModel):
-    """Canonical field name → its mapping, for one source (fields built from the canon)."""
+    """Canonical field name → its mapping, for one source (fields built from the canon).
+
+    Besides the canonical fields, a source may map extra ``attributes`` (a national id,
+    a birth place, a customer number, …): they are kept as trimmed text under their own
+    name, and matching can compare them (see ``matching.settings``).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attributes: dict[str, FieldMapping] = {}
+    """Extra attributes by name (lower_snake_case, not a canonical field)."""
 
     @model_validator(mode="before")
     @classmethod
     def _plain_column_names(cls, fields: object) -> object:
-        if isinstance(fields, dict):
-            return {
-                name: {"column": spec} if isinstance(spec, str) else spec
-                for name, spec in fields.items()
-            }
-        return fields
+        if not isinstance(fields, dict):
+            return fields
+        plain = {name: _as_field_mapping(spec) for name, spec in fields.items()}
+        attributes = fields.get(ATTRIBUTES)
+        if isinstance(attributes, dict):
+            plain[ATTRIBUTES] = {name: _as_field_mapping(s) for name, s in attributes.items()}
+        return plain
+
+    @field_validator(ATTRIBUTES)
+    @classmethod
+    def _attributes_are_plain_names(
+        cls, attributes: dict[str, FieldMapping]
+    ) -> dict[str, FieldMapping]:
+        for name, spec in attributes.items():
+            if not _ATTRIBUTE_NAME.fullmatch(name):
+                raise ValueError(f"attribute name {name!r} must be lower_snake_case")
+            if name in _RESERVED_NAMES:
+                raise ValueError(
+                    f"attribute name {name!r} is a canonical field; map it outside `attributes`"
+                )
+            if spec.format is not None or spec.order is not None:
+                raise ValueError(f"attribute `{name}`: attributes take only `column` or `value`")
+        return attributes
 
     @field_validator("*")
     @classmethod
-    def _options_fit_field(
-        cls, spec: FieldMapping | None, info: ValidationInfo
-    ) -> FieldMapping | None:
-        if spec is None:
+    def _options_fit_field(cls, spec: object, info: ValidationInfo) -> object:
+        if not isinstance(spec, FieldMapping):
             return spec
         if spec.format is not None and info.field_name not in DATE_FIELDS:
             raise ValueError(f"`format` applies only to {', '.join(DATE_FIELDS)}")
@@ -121,12 +155,13 @@ class SourceMappingBase(BaseModel):
 
     @property
     def fields(self) -> dict[str, FieldMapping]:
-        """The mapped fields only, by canonical name."""
-        return {name: spec for name, spec in self if spec is not None}
+        """The mapped canonical fields only, by canonical name."""
+        return {name: spec for name, spec in self if isinstance(spec, FieldMapping)}
 
     def source_columns(self) -> set[str]:
-        """The source columns this mapping reads."""
-        return {spec.column for spec in self.fields.values() if spec.column is not None}
+        """The source columns this mapping reads, attributes included."""
+        specs = [*self.fields.values(), *self.attributes.values()]
+        return {spec.column for spec in specs if spec.column is not None}
 
 
 SourceMapping: type[SourceMappingBase] = create_model(

@@ -39,8 +39,9 @@ class StandardizedBatch:
 
     Attributes:
         source: The configured source system.
-        records: One canonical record (``CANONICAL_FIELDS`` then ``record_id``) per raw
-            row, indexed by that row's 0-based position in the raw batch.
+        records: One canonical record (``CANONICAL_FIELDS``, ``record_id``, then the
+            mapped attributes as text) per raw row, indexed by that row's 0-based
+            position in the raw batch.
         quarantine: Rows whose values could not be read (``QUARANTINE_COLUMNS``); they
             also have a record, with those values missing.
     """
@@ -55,7 +56,7 @@ class _Columns:
 
     def __init__(self, raw: pd.DataFrame, mapping: SourceMappingBase) -> None:
         self._raw = raw
-        self._fields = mapping.fields
+        self._fields = {**mapping.fields, **mapping.attributes}
         self._text: dict[str, pd.Series] = {}
         self.rows = pd.RangeIndex(len(raw))
 
@@ -125,9 +126,10 @@ def standardize(
         if field in columns:
             fields[field] = columns.text(field)
     fields["source_updated_at"] = _dates(columns, log, "source_updated_at", parse_timestamps)
-    return StandardizedBatch(
-        source=source, records=_canonical_frame(source, fields, len(raw)), quarantine=log.frame()
-    )
+    records = _canonical_frame(source, fields, len(raw))
+    for name in mapping.attributes:
+        records[name] = columns.text(name).set_axis(records.index)
+    return StandardizedBatch(source=source, records=records, quarantine=log.frame())
 
 
 def _names(columns: _Columns) -> dict[str, pd.Series | None]:

@@ -95,6 +95,7 @@ customer_record = sa.Table(
     sa.Column("source_key", sa.String(200), primary_key=True),
     *_person_columns(),
     sa.Column("source_updated_at", sa.DateTime(timezone=True)),
+    sa.Column("attributes", sa.JSON),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 

@@ -106,3 +106,24 @@ def test_clusters_do_not_depend_on_input_order(
     pd.testing.assert_series_equal(baseline.clusters, shuffled.clusters)
     pd.testing.assert_frame_equal(baseline.pairs, shuffled.pairs)
     assert baseline.model == shuffled.model
+
+
+def test_an_identifying_attribute_outweighs_a_given_name_conflict(
+    record: Callable[..., dict[str, Any]], records_frame: Callable[..., pd.DataFrame]
+) -> None:
+    shared = {"family_name": "Ryan", "birth_date": "1916-05-08", "street": "49 Dallas Place"}
+    records = records_frame(
+        record("a:1", given_name="Amy", national_id="1804974", **shared),
+        record("b:1", given_name="Alexander", national_id="1804974", **shared),
+        record("a:2", given_name="Ingrid", national_id="5550001", **shared),
+    )
+    identifying = MatchSettings(
+        attributes={"national_id": {"comparison": "edit_distance", "identifies_person": True}}
+    )
+    clusters = link_records(records, identifying).clusters
+    assert clusters["a:1"] == clusters["b:1"]
+    assert clusters["a:2"] == "a:2"
+
+    merely_compared = MatchSettings(attributes={"national_id": {"comparison": "edit_distance"}})
+    clusters = link_records(records, merely_compared).clusters
+    assert clusters["a:1"] != clusters["b:1"]

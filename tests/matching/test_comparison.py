@@ -10,7 +10,7 @@ import recordlinkage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.comparison import DEFAULT_COMPARISONS, compare_pairs
+from matching.comparison import ATTRIBUTE_COMPARISONS, DEFAULT_COMPARISONS, compare_pairs
 from matching.match_fields import prepare_match_fields
 
 _NAMES = ["Anna", "Ana", "Müller", "Muller", "Bill", "William", "Søren", "Soren", "Li", None, ""]
@@ -141,3 +141,31 @@ def test_comparisons_plug_into_recordlinkage_compare(
     levels = compare_pairs(fields, (left, right))
     for name, values in levels.items():
         assert features[name].to_numpy().tolist() == values.tolist()
+
+
+@pytest.mark.parametrize(
+    ("comparison", "left", "right", "label"),
+    [
+        ("exact", "F", "f", "exact"),
+        ("exact", "F", "M", "different"),
+        ("edit_distance", "1804974", "1804974", "exact"),
+        ("edit_distance", "1804974", "1809474", "one edit apart"),
+        ("edit_distance", "1804974", "1804", "different"),
+        ("edit_distance", "1804974", "1814975", "two edits apart"),
+        ("jaro_winkler", "Bergen", "Bregen", "jaro_winkler >= 0.92"),
+        ("jaro_winkler", "Bergen", None, "missing"),
+    ],
+    ids=["exact", "different", "id", "id-swap", "id-short", "id-two", "place-typo", "missing"],
+)
+def test_attribute_comparisons(
+    comparison: str, left: str | None, right: str | None, label: str
+) -> None:
+    attribute = ATTRIBUTE_COMPARISONS[comparison]("extra")
+    field = attribute.match_fields[0]
+    records = pd.DataFrame({"record_id": ["s:1", "s:2"], "extra": [left, right]})
+    fields = prepare_match_fields(records, ["extra"])
+    forward = compare_pairs(fields, (np.array([0]), np.array([1])), [attribute])["extra"][0]
+    backward = compare_pairs(fields, (np.array([1]), np.array([0])), [attribute])["extra"][0]
+    assert attribute.level_labels[forward] == label
+    assert forward == backward
+    assert field == "attribute:extra"

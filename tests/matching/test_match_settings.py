@@ -24,7 +24,7 @@ def test_reads_matching_section() -> None:
     ("section", "culprit"),
     [
         ({"link_threshold": 1.5}, "link_threshold"),
-        ({"blocking_passes": [["email", "shoe_size"]]}, "blocking_passes.0.1"),
+        ({"blocking_passes": [["email", "shoe_size"]]}, "blocking_passes"),
         ({"blocking_passes": [[]]}, "blocking_passes"),
         ({"blocking_passes": [["email"], ["email"]]}, "blocking_passes"),
         ({"max_cluster_size": 1}, "max_cluster_size"),
@@ -57,3 +57,27 @@ def test_every_problem_reported_at_once() -> None:
     with pytest.raises(ValidationError) as error:
         MatchSettings.model_validate({"link_threshold": 2, "em_iterations": 0})
     assert {e["loc"][0] for e in error.value.errors()} == {"link_threshold", "em_iterations"}
+
+
+def test_unknown_blocking_key_is_named_with_the_known_ones() -> None:
+    with pytest.raises(
+        ValidationError, match=r"pass 1: unknown blocking key 'shoe_size'.*postcode"
+    ):
+        MatchSettings.model_validate({"blocking_passes": [["email"], ["email", "shoe_size"]]})
+
+
+def test_a_declared_attribute_is_a_blocking_key() -> None:
+    settings = MatchSettings.model_validate(
+        {
+            "attributes": {"national_id": {"comparison": "edit_distance"}},
+            "blocking_passes": [["national_id"], ["email"]],
+        }
+    )
+    assert settings.attributes["national_id"].comparison == "edit_distance"
+    assert not settings.attributes["national_id"].identifies_person
+
+
+def test_an_unknown_attribute_comparison_is_refused() -> None:
+    with pytest.raises(ValidationError) as error:
+        MatchSettings.model_validate({"attributes": {"national_id": {"comparison": "soundex"}}})
+    assert error.value.errors()[0]["loc"] == ("attributes", "national_id", "comparison")

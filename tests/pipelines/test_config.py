@@ -164,3 +164,31 @@ def test_a_bad_quality_declaration_names_the_source_and_field(
     (problem,) = caught.value.problems
     assert f"source `webshop`: {where}" in problem
     assert message in problem
+
+
+@pytest.mark.parametrize(
+    ("attributes", "where", "message"),
+    [
+        ("{Tax-ID: tax}", "field `fields.attributes`", "'Tax-ID' must be lower_snake_case"),
+        ("{email: mail}", "field `fields.attributes`", "'email' is a canonical field"),
+        (
+            "{tax_id: {column: tax, format: DDMMYYYY}}",
+            "field `fields.attributes`",
+            "attribute `tax_id`: attributes take only `column` or `value`",
+        ),
+    ],
+    ids=["name", "canonical", "format"],
+)
+def test_a_bad_attribute_names_the_source_and_field(
+    tmp_path: Path, attributes: str, where: str, message: str
+) -> None:
+    config = GOOD.replace(
+        "fields: {email: email, given_name: first_name}",
+        f"fields: {{email: email, given_name: first_name, attributes: {attributes}}}",
+    )
+    (tmp_path / "hub.yaml").write_text(config, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "hub.yaml")
+    (problem,) = caught.value.problems
+    assert f"source `webshop`: {where}" in problem
+    assert message in problem

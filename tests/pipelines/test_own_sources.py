@@ -109,3 +109,48 @@ def test_hub_runs_any_declared_sources(
     ]
     assert "31.02.1990" in quarantine["detail"].iloc[0]
     engine.dispose()
+
+
+def test_a_mapped_attribute_is_kept_and_matched_on(
+    config_path: Path,
+    warehouse_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The app stores the billing customer number of the users it knows.
+    users = [{**user, "billing_no": no} for user, no in zip(USERS, ["1001", "1002", None])]
+    lines = "\n".join(json.dumps(user, ensure_ascii=False) for user in users)
+    (config_path.parent / "users.jsonl").write_text(lines + "\n", encoding="utf-8")
+    config = CONFIG.replace(
+        "      country: {value: DE}\n  app_users:",
+        "      country: {value: DE}\n      attributes: {customer_number: KDNR}\n  app_users:",
+    ).replace(
+        "      source_updated_at: last_login\n",
+        "      source_updated_at: last_login\n      attributes: {customer_number: billing_no}\n",
+    )
+    config += (
+        "matching:\n"
+        "  attributes:\n"
+        "    customer_number: {comparison: exact, identifies_person: true}\n"
+    )
+    config_path.write_text(config, encoding="utf-8")
+    monkeypatch.setenv("HUB_WAREHOUSE_URL", warehouse_url)
+
+    assert main(["run", "--config", str(config_path)]) == 0
+
+    engine = sa.create_engine(warehouse_url)
+    with engine.connect() as connection:
+        records = pd.read_sql_table("customer_record", connection)
+        pairs = pd.read_sql_table("match_pair", connection)
+    engine.dispose()
+    attributes = dict(zip(records["source_key"], records["attributes"], strict=True))
+    assert attributes["1001"] == {"customer_number": "1001"}
+    assert attributes["u-2"] == {"customer_number": "1002"}
+    assert attributes["u-3"] is None
+    juergen = pairs[
+        (pairs["record_id_l"] == "app_users:u-1") & (pairs["record_id_r"] == "billing:1001")
+    ]
+    evidence = juergen["evidence"].iloc[0]
+    evidence = json.loads(evidence) if isinstance(evidence, str) else evidence
+    assert evidence["customer_number"]["level"] == 2
+    assert evidence["customer_number"]["weight"] > 0

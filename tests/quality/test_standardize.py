@@ -150,3 +150,17 @@ def test_empty_batch() -> None:
 
     assert batch.records.empty and batch.quarantine.empty
     assert list(batch.records.columns) == [*CANONICAL_FIELDS, RECORD_ID]
+
+
+def test_mapped_attributes_follow_the_canonical_columns_as_trimmed_text() -> None:
+    mapping = SourceMapping.model_validate(
+        {
+            **CRM_MAPPING.model_dump(exclude_none=True),
+            "attributes": {"tax_id": "TAX", "tier": {"value": "gold"}},
+        }
+    )
+    raw = crm_batch().assign(TAX=[" 12 345 ", None, "", "7", None, None, None, "8"])
+    records = standardize(raw, source="crm", primary_key="ID", mapping=mapping).records
+    assert list(records.columns) == [*CANONICAL_FIELDS, RECORD_ID, "tax_id", "tier"]
+    assert records["tax_id"].tolist() == ["12 345", None, None, "7", None, None, None, "8"]
+    assert set(records["tier"]) == {"gold"}
