@@ -111,6 +111,12 @@ def names_swapped(
     return (crossed >= 0.92) & (crossed > direct), crossed
 
 
+def same_full_name(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+    """Pairs whose given and family names, run together, are the same: split differently
+    (a double family name taken for a middle name) or with a stray space."""
+    return equal_values(left["full_name"], right["full_name"])
+
+
 class GivenNameLevels(LevelComparison):
     """Given names: exact, nickname or close spelling, similar, different.
 
@@ -118,7 +124,7 @@ class GivenNameLevels(LevelComparison):
     """
 
     comparison_name = "given_name"
-    match_fields = ("given", "family", "nickname_group")
+    match_fields = ("given", "family", "nickname_group", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -146,7 +152,8 @@ class GivenNameLevels(LevelComparison):
             [
                 (similarity >= 0.80) | (straight & _initial_of(given_l, given_r)),
                 (similarity >= 0.92) | (straight & (nickname | _same_first_word(given_l, given_r))),
-                np.where(swapped, exact_crosswise, equal_values(given_l, given_r)),
+                np.where(swapped, exact_crosswise, equal_values(given_l, given_r))
+                | same_full_name(left, right),
             ],
         )
 
@@ -155,7 +162,7 @@ class FamilyNameLevels(LevelComparison):
     """Family names: exact, swapped with the given name, close, similar, different."""
 
     comparison_name = "family_name"
-    match_fields = ("given", "family")
+    match_fields = ("given", "family", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -171,7 +178,7 @@ class FamilyNameLevels(LevelComparison):
         swapped, _ = names_swapped(left, right)
         similarity = jaro_winkler(left["family"], right["family"])
         present = (_present(left["family"]) & _present(right["family"])) | swapped
-        exact = equal_values(left["family"], right["family"])
+        exact = equal_values(left["family"], right["family"]) | same_full_name(left, right)
         return _grade(
             present,
             [similarity >= 0.80, similarity >= 0.92, swapped, exact & ~swapped],

@@ -86,29 +86,20 @@ def blocking_recall(
     true_total = _pairs(pd.Series(entity).value_counts())
     count = len(records)
     seen = np.empty(0, dtype=np.int64)
-    rows = []
+    rows: list[tuple[str, int, int, int, int]] = []
     for keys in settings.blocking_passes:
         found = candidate_pairs(fields, [keys], settings.max_block_size)
         codes = found.left * count + found.right
         new = np.setdiff1d(codes, seen, assume_unique=True)
         seen = np.union1d(seen, codes)
-        rows.append(
-            {
-                "pass": pass_name(keys),
-                "pairs": len(codes),
-                "true_pairs": int((entity[found.left] == entity[found.right]).sum()),
-                "new_pairs": len(new),
-                "new_true_pairs": int((entity[new // count] == entity[new % count]).sum()),
-            }
-        )
-        rows[-1]["recall"] = sum(r["new_true_pairs"] for r in rows) / max(true_total, 1)
-    report = pd.DataFrame(rows)
-    total = {
-        "pass": "total",
-        "pairs": len(seen),
-        "true_pairs": int(report["new_true_pairs"].sum()) if rows else 0,
-        "new_pairs": len(seen),
-        "new_true_pairs": int(report["new_true_pairs"].sum()) if rows else 0,
-    }
-    total["recall"] = total["true_pairs"] / max(true_total, 1)
-    return pd.concat([report, pd.DataFrame([total])], ignore_index=True)
+        true_found = int((entity[found.left] == entity[found.right]).sum())
+        new_true = int((entity[new // count] == entity[new % count]).sum())
+        rows.append((pass_name(keys), len(codes), true_found, len(new), new_true))
+    all_true = sum(row[4] for row in rows)
+    rows.append(("total", len(seen), all_true, len(seen), all_true))
+    report = pd.DataFrame(
+        rows, columns=["pass", "pairs", "true_pairs", "new_pairs", "new_true_pairs"]
+    )
+    report["recall"] = report["new_true_pairs"].cumsum() / max(true_total, 1)
+    report.loc[report.index[-1], "recall"] = all_true / max(true_total, 1)
+    return report

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from matching.blocking import BlockingPassReport, candidate_pairs
+from matching.blocking import BlockingPassReport, CandidatePairs, candidate_pairs
 from matching.clustering import PairSet, cluster_records, conflict_check
 from matching.comparison import (
     ATTRIBUTE_COMPARISONS,
@@ -47,6 +49,8 @@ class CustomerLinks:
     """What each blocking pass contributed, by pass name (``birth_date+family_name_metaphone``)."""
     model: FellegiSunterModel
     """The scoring model the pairs were scored with."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds of each stage of the run, in order."""
 
     def explain(self, record_id_l: str, record_id_r: str) -> pd.DataFrame:
         """Evidence for one linked or review pair: prior and per-comparison level and weight.
@@ -66,9 +70,12 @@ class CustomerLinks:
                 "explanation; only pairs in `pairs` can be explained"
             )
         row = rows.iloc[0]
-        return self.model.explain(
-            {p.name: int(row[f"{p.name}_level"]) for p in self.model.comparisons}
-        )
+        levels = {p.name: int(row[f"{p.name}_level"]) for p in self.model.comparisons}
+        adjustments = {
+            p.name: float(row[f"{p.name}_weight"]) - float(p.weights()[levels[p.name]])
+            for p in self.model.comparisons
+        }
+        return self.model.explain(levels, adjustments)
 
 
 def link_records(
@@ -102,32 +109,38 @@ def link_records(
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
-    fields = prepare_match_fields(records, list(settings.attributes))
+    seconds: dict[str, float] = {}
+    with _timed(seconds, "match_fields"):
+        fields = prepare_match_fields(records, list(settings.attributes))
+    with _timed(seconds, "blocking"):
+        candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
+    with _timed(seconds, "comparison"):
+        levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
+    with _timed(seconds, "training"):
+        if model is None:
+            model = _train(fields, levels, comparisons, settings)
+        else:
+            _check_model_fits(model, comparisons)
 
-    candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
-    levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
-    if model is None:
-        model = _train(fields, levels, comparisons, settings)
-    else:
-        _check_model_fits(model, comparisons)
-
-    comparison_weights = model.comparison_weights(levels)
-    weights = model.match_weights(levels)
+    frequencies = _shared_value_frequencies(fields, candidates, settings)
+    comparison_weights = model.comparison_weights(levels, frequencies)
+    weights = model.match_weights(levels, frequencies)
     probabilities = match_probability(weights)
     decisions = decide(probabilities, settings.link_threshold, settings.review_threshold)
 
     linked = decisions == LINK
     unlinked = decisions == NON_LINK
-    cluster_positions = cluster_records(
-        len(records),
-        PairSet(candidates.left[linked], candidates.right[linked]),
-        weights[linked],
-        PairSet(candidates.left[unlinked], candidates.right[unlinked]),
-        conflict_check(
-            fields, settings.conflicting_attributes, _identifying(comparisons, settings)
-        ),
-        settings.max_cluster_size,
-    )
+    with _timed(seconds, "clustering"):
+        cluster_positions = cluster_records(
+            len(records),
+            PairSet(candidates.left[linked], candidates.right[linked]),
+            weights[linked],
+            PairSet(candidates.left[unlinked], candidates.right[unlinked]),
+            conflict_check(
+                fields, settings.conflicting_attributes, _identifying(comparisons, settings)
+            ),
+            settings.max_cluster_size,
+        )
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -153,6 +166,7 @@ def link_records(
         clusters=clusters,
         candidate_pairs_by_pass=candidates.reports,
         model=model,
+        stage_seconds=seconds,
     )
 
 
@@ -224,3 +238,25 @@ def _identifying(
         for c in comparisons
         if isinstance(c, AttributeLevels) and c.comparison_name in identifying
     ]
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    seconds[stage] = time.perf_counter() - started
+
+
+#: Comparison adjusted by term frequency → match field with its value frequencies.
+_FREQUENCY_FIELDS = {"given_name": "given_frequency", "family_name": "family_frequency"}
+
+
+def _shared_value_frequencies(
+    fields: pd.DataFrame, candidates: CandidatePairs, settings: MatchSettings
+) -> dict[str, np.ndarray]:
+    """Per adjusted comparison, the frequency of each pair's value (the larger side's)."""
+    frequencies: dict[str, np.ndarray] = {}
+    for name in settings.term_frequency_adjustments:
+        values = fields[_FREQUENCY_FIELDS[name]].to_numpy()
+        frequencies[name] = np.fmax(values[candidates.left], values[candidates.right])
+    return frequencies

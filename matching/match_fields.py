@@ -12,7 +12,12 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from matching.names import metaphone_series, nickname_group_ids, soundex_series
+from matching.names import (
+    family_names_in_emails,
+    metaphone_series,
+    nickname_group_ids,
+    soundex_series,
+)
 from quality.canonical import PERSON_FIELDS, RECORD_ID
 from quality.names import fold_names
 from quality.text import clean_text
@@ -34,6 +39,7 @@ BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
     "family_name_soundex": "family_soundex",
     "family_name_metaphone": "family_metaphone",
     "names_metaphone_any_order": "names_metaphone",
+    "full_name": "full_name",
     "street": "street",
     "postcode": "postcode",
     "city": "city",
@@ -68,14 +74,26 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     fields = pd.DataFrame(index=pd.RangeIndex(len(records)))
     fields[RECORD_ID] = records[RECORD_ID].to_numpy(dtype=object)
 
-    for name, column in (("given", "given_name"), ("family", "family_name")):
-        folded = fold_names(columns[column])
+    email = clean_text(columns["email"]).str.lower()
+    fields["email"] = email
+    fields["email_local"] = email.str.split("@", n=1).str[0]
+
+    given = fold_names(columns["given_name"])
+    family = fold_names(columns["family_name"])
+    # Where the family name is missing, the one the e-mail address spells stands in.
+    family = family.fillna(family_names_in_emails(fields["email_local"], given))
+    for name, folded in (("given", given), ("family", family)):
         fields[name] = folded
         fields[f"{name}_initial"] = folded.str[:1]
         fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
         fields[f"{name}_metaphone"] = metaphone_series(folded)
         fields[f"{name}_soundex"] = soundex_series(folded)
     fields["nickname_group"] = nickname_group_ids(fields["given"])
+    for name in ("given", "family"):
+        fields[f"{name}_frequency"] = value_frequencies(fields[name])
+    # Given and family names run together: the same person whatever the split
+    # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta") or stray spaces.
+    fields["full_name"] = (fields["given"] + fields["family"]).str.replace(" ", "", regex=False)
     # Given and family metaphone in sorted order: a key that survives swapped names.
     given_code, family_code = fields["given_metaphone"], fields["family_metaphone"]
     both = given_code.notna() & family_code.notna()
@@ -93,10 +111,6 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     fields["birth_date"] = _where(has_birth, birth.dt.strftime("%Y-%m-%d"))
     fields["birth_year_key"] = _where(has_birth, fields["birth_year"].astype(str))
 
-    email = clean_text(columns["email"]).str.lower()
-    fields["email"] = email
-    fields["email_local"] = email.str.split("@", n=1).str[0]
-
     phone_digits = clean_text(columns["phone"]).str.replace(r"\D", "", regex=True)
     phone_digits = phone_digits.where(phone_digits.str.len() > 0)
     fields["phone"] = phone_digits
@@ -111,9 +125,21 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[attribute_field(attribute)] = clean_text(_column(records, attribute)).str.lower()
 
     # One missing marker (None) in every text field, whatever the input used.
-    text = fields.columns.difference(["nickname_group", "birth_year", "birth_month", "birth_day"])
+    numeric = ["nickname_group", "birth_year", "birth_month", "birth_day"]
+    numeric += ["given_frequency", "family_frequency"]
+    text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
     return fields
+
+
+def value_frequencies(values: pd.Series) -> np.ndarray:
+    """Share of the known values equal to each value (NaN where missing)."""
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    known = codes >= 0
+    counts = np.bincount(codes[known]) if known.any() else np.zeros(0, dtype=np.int64)
+    shares = np.full(len(values), np.nan)
+    shares[known] = counts[codes[known]] / known.sum()
+    return shares
 
 
 def _column(records: pd.DataFrame, field: str) -> pd.Series:

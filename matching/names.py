@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -12,7 +13,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import extractOne
 
 from quality.names import fold_name
-from quality.text import map_values
+from quality.text import map_pairs, map_values
 
 _MIN_FUZZY_NICKNAME_LENGTH = 5
 
@@ -75,6 +76,28 @@ NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ignacio", "nacho"),
     ("enrique", "quique"),
 )
+
+
+def family_names_in_emails(email_locals: pd.Series, folded_given: pd.Series) -> pd.Series:
+    """The family name an e-mail address spells next to the given name, where it does.
+
+    People often build their address from their names (``haase.herbert``,
+    ``carinahaase``, ``sofie_kristensen51``): with the given name found in the local
+    part, the letters left beside it are taken for the family name (three or more).
+    Elsewhere, including addresses without the given name (``thewilliamsons``), the
+    result is ``None``.
+    """
+    return map_pairs(email_locals, folded_given.str.split(" ", n=1).str[0], _family_beside)
+
+
+def _family_beside(local: str, given: str | None) -> str | None:
+    if not given or len(given) < 3:
+        return None
+    letters = re.sub(r"[^a-z]+", " ", fold_name(local) or "")
+    if given not in letters:
+        return None
+    rest = [word for word in letters.replace(given, " ", 1).split() if len(word) >= 3]
+    return rest[0] if len(rest) == 1 else None
 
 
 def metaphone_series(folded: pd.Series) -> pd.Series:

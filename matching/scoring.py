@@ -58,30 +58,71 @@ class FellegiSunterModel:
         """The prior as a log2 odds: the starting match weight of every pair."""
         return float(np.log2(self.prior / (1.0 - self.prior)))
 
-    def comparison_weights(self, levels: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The weight each comparison contributes to each pair, by comparison name."""
-        return {
+    def comparison_weights(
+        self,
+        levels: Mapping[str, np.ndarray],
+        value_frequencies: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """The weight each comparison contributes to each pair, by comparison name.
+
+        Args:
+            levels: Each pair's level, by comparison name.
+            value_frequencies: For comparisons adjusted by term frequency, the share of
+                records holding each pair's value (the larger of its two sides).
+        """
+        weights = {
             parameters.name: parameters.weights()[np.asarray(levels[parameters.name])]
             for parameters in self.comparisons
         }
+        for name, frequency in (value_frequencies or {}).items():
+            weights[name] = weights[name] + self.term_frequency_adjustment(
+                name, levels[name], frequency
+            )
+        return weights
 
-    def match_weights(self, levels: Mapping[str, np.ndarray]) -> np.ndarray:
+    def term_frequency_adjustment(
+        self, name: str, levels: np.ndarray, value_frequency: np.ndarray
+    ) -> np.ndarray:
+        """Bits added to exact agreement on a value as rare (or common) as it is.
+
+        The exact level's ``u`` is the chance that two random records agree on *some*
+        value; agreeing on one particular value happens by chance as often as that
+        value is held, so the weight becomes ``log2(m / frequency)``: the adjustment is
+        ``log2(u / frequency)`` at the exact level (the highest), 0 elsewhere.
+        """
+        parameters = next(p for p in self.comparisons if p.name == name)
+        exact = len(parameters.level_labels) - 1
+        at_exact = (np.asarray(levels) == exact) & np.isfinite(value_frequency)
+        adjustment = np.zeros(len(levels), dtype=np.float64)
+        frequency = np.clip(value_frequency[at_exact], _PROBABILITY_FLOOR, 1.0)
+        adjustment[at_exact] = np.log2(parameters.u[exact] / frequency)
+        return adjustment
+
+    def match_weights(
+        self,
+        levels: Mapping[str, np.ndarray],
+        value_frequencies: Mapping[str, np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Match weight (prior + sum of comparison weights, in bits) of each pair."""
-        weights = self.comparison_weights(levels)
+        weights = self.comparison_weights(levels, value_frequencies)
         total = np.full(len(next(iter(levels.values()), [])), self.prior_weight)
         for values in weights.values():
             total = total + values
         return total
 
-    def explain(self, levels: Mapping[str, int]) -> pd.DataFrame:
+    def explain(
+        self, levels: Mapping[str, int], adjustments: Mapping[str, float] | None = None
+    ) -> pd.DataFrame:
         """How one pair's match weight arises: one row for the prior, one per comparison.
 
         Args:
             levels: The pair's level for each comparison.
+            adjustments: The pair's term-frequency adjustment (bits) per comparison.
 
         Returns:
-            Columns ``comparison, level, label, m, u, weight``; ``weight`` sums to the
-            pair's match weight.
+            Columns ``comparison, level, label, m, u, term_frequency, weight``;
+            ``term_frequency`` is the part of ``weight`` that the shared value's rarity
+            adds, and ``weight`` sums to the pair's match weight.
         """
         rows: list[dict[str, Any]] = [
             {
@@ -90,11 +131,13 @@ class FellegiSunterModel:
                 "label": f"prior match probability {self.prior:.4g}",
                 "m": None,
                 "u": None,
+                "term_frequency": 0.0,
                 "weight": self.prior_weight,
             }
         ]
         for parameters in self.comparisons:
             level = int(levels[parameters.name])
+            adjustment = float((adjustments or {}).get(parameters.name, 0.0))
             rows.append(
                 {
                     "comparison": parameters.name,
@@ -102,7 +145,8 @@ class FellegiSunterModel:
                     "label": parameters.level_labels[level],
                     "m": parameters.m[level],
                     "u": parameters.u[level],
-                    "weight": float(parameters.weights()[level]),
+                    "term_frequency": adjustment,
+                    "weight": float(parameters.weights()[level]) + adjustment,
                 }
             )
         return pd.DataFrame(rows)

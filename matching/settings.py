@@ -31,6 +31,7 @@ BUILTIN_BLOCKING_KEYS: tuple[str, ...] = (
     "family_name_soundex",
     "family_name_metaphone",
     "names_metaphone_any_order",
+    "full_name",
     "street",
     "postcode",
     "city",
@@ -48,6 +49,7 @@ DEFAULT_BLOCKING_PASSES: tuple[tuple[str, ...], ...] = (
     ("given_name_metaphone", "family_name_initial", "postcode"),
     ("family_name_prefix3", "given_name_prefix3", "birth_year"),
     ("street", "postcode"),
+    ("full_name",),
 )
 
 
@@ -93,6 +95,11 @@ class MatchSettings(BaseModel):
     )
     """Attributes whose plain disagreement (both known, not a typo, nickname or initial of
     each other) is evidence of different people, which clustering never joins."""
+    term_frequency_adjustments: list[Literal["given_name", "family_name"]] = Field(
+        default_factory=lambda: ["given_name", "family_name"]  # type: ignore[arg-type]
+    )
+    """Comparisons whose exact agreement is weighed by how rare the shared value is:
+    sharing a rare family name counts for more than sharing the most common one."""
     em_iterations: int = Field(default=50, ge=1)
     """Most expectation–maximisation rounds to train the scoring model."""
     em_tolerance: float = Field(default=1e-5, gt=0.0)

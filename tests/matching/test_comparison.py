@@ -61,6 +61,30 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
             4,
         ),
         ({"postcode": "0150"}, {"postcode": "0151"}, "address", 1),
+        (
+            {"given_name": "Manuel Mosquera", "family_name": "Iniesta"},
+            {"given_name": "Manuel", "family_name": "Mosquera Iniesta"},
+            "family_name",
+            5,
+        ),
+        (
+            {"given_name": "Shelle", "family_name": "y Reed"},
+            {"given_name": "Shelley", "family_name": "Reed"},
+            "given_name",
+            4,
+        ),
+        (
+            {"given_name": "Carina", "email": "carinahaase@web.de"},
+            {"given_name": "Carina", "family_name": "Haase"},
+            "family_name",
+            5,
+        ),
+        (
+            {"given_name": "Patricia", "email": "thewilliamsons@sky.com"},
+            {"given_name": "Patricia", "family_name": "Williamson"},
+            "family_name",
+            0,
+        ),
     ],
     ids=[
         "nickname",
@@ -80,6 +104,10 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         "same-address",
         "street-typo",
         "other-postcode",
+        "split-differently",
+        "stray-space",
+        "family-from-email",
+        "no-family-in-email",
     ],
 )
 def test_levels(

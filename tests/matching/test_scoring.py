@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching import FellegiSunterModel, link_records
+from matching import FellegiSunterModel, MatchSettings, link_records
 from matching.comparison import DEFAULT_COMPARISONS
 from matching.scoring import match_probability
 
@@ -72,3 +72,29 @@ def test_variant_spellings_outscore_different_people(
         assert pairs[same_person] > different_people["weight"].sum()
     assert ("crm:1", "crm:2") not in pairs.index
     assert links.clusters["crm:1"] == links.clusters["web:1"] == links.clusters["web:2"]
+
+
+def test_sharing_a_rare_family_name_counts_for_more_than_a_common_one(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    trained_model: FellegiSunterModel,
+) -> None:
+    town = {"city": "Oslo", "postcode": "0150"}
+    crowd = [
+        record(f"crm:{n}", given_name=given, family_name="Hansen", **town)
+        for n, given in enumerate(["Anna", "Lars", "Erik", "Nora", "Ole", "Ingrid", "Jonas"])
+    ]
+    records = records_frame(
+        *crowd,
+        record("web:1", given_name="Jonas", family_name="Hansen", **town),
+        record("crm:z", given_name="Jonas", family_name="Zyskowski", **town),
+        record("web:z", given_name="Jonas", family_name="Zyskowski", **town),
+    )
+    # Keep every scored pair, however weak, to compare the two.
+    every_pair = MatchSettings(review_threshold=1e-9)
+    links = link_records(records, every_pair, model=trained_model)
+    common = links.explain("crm:6", "web:1").set_index("comparison")
+    rare = links.explain("crm:z", "web:z").set_index("comparison")
+    assert common.loc["family_name", "level"] == rare.loc["family_name", "level"] == 5
+    assert rare.loc["family_name", "term_frequency"] > common.loc["family_name", "term_frequency"]
+    assert rare["weight"].sum() > common["weight"].sum()

@@ -118,7 +118,9 @@ def test_a_mapped_attribute_is_kept_and_matched_on(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # The app stores the billing customer number of the users it knows.
-    users = [{**user, "billing_no": no} for user, no in zip(USERS, ["1001", "1002", None])]
+    users = [
+        {**user, "billing_no": no} for user, no in zip(USERS, ["1001", "1002", None], strict=True)
+    ]
     lines = "\n".join(json.dumps(user, ensure_ascii=False) for user in users)
     (config_path.parent / "users.jsonl").write_text(lines + "\n", encoding="utf-8")
     config = CONFIG.replace(
