@@ -111,6 +111,20 @@ class MatchSettings(BaseModel):
     comparison_chunk_pairs: int = Field(default=500_000, ge=1_000)
     """Pairs compared at once; bounds memory on large inputs."""
 
+    @field_validator("attributes")
+    @classmethod
+    def _attributes_have_their_own_names(
+        cls, attributes: dict[str, AttributeComparison]
+    ) -> dict[str, AttributeComparison]:
+        taken = {*BUILTIN_BLOCKING_KEYS, "address"}
+        clashing = sorted(taken & set(attributes))
+        if clashing:
+            raise ValueError(
+                f"attribute {clashing[0]!r} has the name of a built-in comparison or "
+                "blocking key; map it under another name"
+            )
+        return attributes
+
     @field_validator("blocking_passes")
     @classmethod
     def _passes_are_sets_of_keys(

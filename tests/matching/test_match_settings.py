@@ -30,6 +30,7 @@ def test_reads_matching_section() -> None:
         ({"max_cluster_size": 1}, "max_cluster_size"),
         ({"link_treshold": 0.9}, "link_treshold"),
         ({"review_threshold": 0.97}, ""),
+        ({"attributes": {"address": {}}}, "attributes"),
     ],
     ids=[
         "threshold-range",
@@ -39,6 +40,7 @@ def test_reads_matching_section() -> None:
         "cluster-size",
         "typo",
         "review>link",
+        "attribute-clash",
     ],
 )
 def test_errors_name_the_field(section: dict[str, object], culprit: str) -> None:
