@@ -12,30 +12,20 @@ pairwise precision, recall and F1 of the clusters against the generator's truth 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import time
 from pathlib import Path
 
 import pandas as pd
+from synced_demo import synced_demo
 
 from matching import link_records, pairwise_scores
-from pipelines.config import load_config
-from pipelines.demo import generate_demo
 from pipelines.stages import standardize_sources
-from pipelines.sync import sync_source
-from warehouse import connect
 
 
 def standardized_demo(people: int, seed: int, out: Path) -> tuple[pd.DataFrame, pd.Series]:
     """Canonical records of a generated demo, and each record's true person."""
-    demo = generate_demo(out, people=people, seed=seed)
-    (out / "warehouse.sqlite").unlink(missing_ok=True)
-    os.environ.pop("HUB_WAREHOUSE_URL", None)
-    config = load_config(demo.config)
-    engine = connect(config.warehouse.url)
-    for name, source in config.sources.items():
-        sync_source(engine, name, source)
+    demo, config, engine = synced_demo(out, people=people, seed=seed)
     records = standardize_sources(engine, config).records
     engine.dispose()
     truth = pd.read_csv(demo.truth, dtype=str, keep_default_na=False)

@@ -27,10 +27,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from synced_demo import synced_demo
+
 from pipelines.config import HubConfig, load_config
-from pipelines.demo import generate_demo
 from pipelines.stages import _with_mapped_columns, standardize_sources
-from pipelines.sync import sync_source
 from quality import quality_gate, standardize, validate_records
 from warehouse import connect, landed_rows, live_row_count
 
@@ -132,13 +132,7 @@ def main() -> None:
     args = parser.parse_args()
 
     out = args.out / f"people-{args.people}-seed-{args.seed}"
-    demo = generate_demo(out, people=args.people, seed=args.seed)
-    (out / "warehouse.sqlite").unlink(missing_ok=True)
-    os.environ.pop("HUB_WAREHOUSE_URL", None)
-    config = load_config(demo.config)
-    engine = connect(config.warehouse.url)
-    for name, source in config.customer_sources.items():
-        sync_source(engine, name, source)
+    demo, config, _ = synced_demo(out, people=args.people, seed=args.seed)
     print(f"people {args.people:,}, seed {args.seed}, {os.cpu_count()} cores")
     bench_gate(demo.config, config)
     bench_stage(config)
