@@ -42,6 +42,24 @@ class CandidatePairs:
     def __len__(self) -> int:
         return len(self.left)
 
+    def including(
+        self, left: np.ndarray, right: np.ndarray, record_count: int, reason: str
+    ) -> CandidatePairs:
+        """These pairs plus the given ones (``left < right``), reported under `reason`."""
+        seen = self._codes(record_count)
+        codes = np.unique(left.astype(np.int64) * record_count + right)
+        merged = np.union1d(seen, codes)
+        report = BlockingPassReport(len(codes), len(merged) - len(seen), 0, 0)
+        return _from_codes(merged, record_count, {**self.reports, reason: report})
+
+    def contains(self, left: np.ndarray, right: np.ndarray, record_count: int) -> np.ndarray:
+        """Whether each of these pairs is one of the given ones (``left < right``)."""
+        codes = left.astype(np.int64) * record_count + right
+        return np.isin(self._codes(record_count), codes)
+
+    def _codes(self, record_count: int) -> np.ndarray:
+        return self.left * record_count + self.right
+
 
 def pass_name(keys: Sequence[str]) -> str:
     """The name a blocking pass is reported under (``birth_date+family_name_metaphone``)."""
@@ -79,9 +97,16 @@ def candidate_pairs(
             skipped_records=skipped_records,
         )
         seen = merged
+    return _from_codes(seen, record_count, reports)
+
+
+def _from_codes(
+    codes: np.ndarray, record_count: int, reports: dict[str, BlockingPassReport]
+) -> CandidatePairs:
+    """Pairs from their sorted codes ``left * record_count + right``."""
     return CandidatePairs(
-        left=(seen // max(record_count, 1)).astype(np.int64),
-        right=(seen % max(record_count, 1)).astype(np.int64),
+        left=(codes // max(record_count, 1)).astype(np.int64),
+        right=(codes % max(record_count, 1)).astype(np.int64),
         reports=reports,
     )
 

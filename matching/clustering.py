@@ -97,6 +97,7 @@ def cluster_records(
     non_matches: PairSet,
     conflicts: ConflictCheck,
     max_cluster_size: int,
+    must_link: PairSet | None = None,
 ) -> np.ndarray:
     """Assign every record to a cluster.
 
@@ -107,10 +108,17 @@ def cluster_records(
         non_matches: Scored pairs that are evidence of different people.
         conflicts: Flags record pairs that are plainly different people.
         max_cluster_size: Largest allowed cluster.
+        must_link: Pairs that share a cluster whatever the evidence and the cap; they
+            merge before any link.
 
     Returns:
         For each record, the smallest position in its cluster.
     """
+    must_link = must_link or PairSet(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    # Must-link pairs join the links as the strongest of all.
+    links = PairSet(*_joined(must_link, links))
+    link_weights = np.r_[np.full(len(must_link.left), np.inf), link_weights]
+    is_must = np.arange(len(links.left)) < len(must_link.left)
     components = _components(record_count, links)
     sizes = np.bincount(components, minlength=record_count)
     inside = components[non_matches.left] == components[non_matches.right]
@@ -137,6 +145,7 @@ def cluster_records(
         labels_of = _greedy_clusters(
             PairSet(links.left[own_links], links.right[own_links]),
             link_weights[own_links],
+            is_must[own_links],
             np.flatnonzero(components == component),
             PairSet(forbidden.left[own], forbidden.right[own]),
             conflicts if component in unchecked else None,
@@ -145,6 +154,10 @@ def cluster_records(
         for member, label in labels_of.items():
             labels[member] = label
     return _smallest_member(labels)
+
+
+def _joined(first: PairSet, second: PairSet) -> tuple[np.ndarray, np.ndarray]:
+    return np.r_[first.left, second.left], np.r_[first.right, second.right]
 
 
 def _components(record_count: int, links: PairSet) -> np.ndarray:
@@ -185,6 +198,7 @@ def _conflicting_pairs_in_components(
 def _greedy_clusters(
     links: PairSet,
     weights: np.ndarray,
+    must: np.ndarray,
     members: np.ndarray,
     forbidden_pairs: PairSet,
     conflicts: ConflictCheck | None,
@@ -193,7 +207,8 @@ def _greedy_clusters(
     """Cluster one component's records from its links, strongest first (ties by position).
 
     Two clusters merge only if no forbidden pair crosses them, `conflicts` (when given)
-    flags no cross pair, and the merged size is within the cap.
+    flags no cross pair, and the merged size is within the cap — unless the link is a
+    `must` link, which always merges.
     """
     member_set = set(members.tolist())
     forbidden: dict[int, set[int]] = {m: set() for m in member_set}
@@ -213,18 +228,33 @@ def _greedy_clusters(
         first, second = root(int(links.left[k])), root(int(links.right[k]))
         if first == second:
             continue
-        if len(cluster_members[first]) + len(cluster_members[second]) > max_cluster_size:
+        if not must[k] and not _may_merge(
+            cluster_members[first], cluster_members[second], forbidden, conflicts, max_cluster_size
+        ):
             continue
-        small, large = sorted((first, second), key=lambda r: len(cluster_members[r]))
-        large_set = set(cluster_members[large])
-        if any(forbidden[r] & large_set for r in cluster_members[small]):
-            continue
-        if conflicts is not None:
-            cross_left = np.repeat(cluster_members[small], len(cluster_members[large]))
-            cross_right = np.tile(cluster_members[large], len(cluster_members[small]))
-            if conflicts(cross_left, cross_right).any():
-                continue
         keep, drop = min(first, second), max(first, second)
         parent[drop] = keep
         cluster_members[keep] += cluster_members.pop(drop)
     return {m: root(m) for m in member_set}
+
+
+def _may_merge(
+    first: list[int],
+    second: list[int],
+    forbidden: dict[int, set[int]],
+    conflicts: ConflictCheck | None,
+    max_cluster_size: int,
+) -> bool:
+    """Two clusters may merge if within the cap and nothing says their records differ."""
+    if len(first) + len(second) > max_cluster_size:
+        return False
+    small, large = sorted((first, second), key=len)
+    large_set = set(large)
+    if any(forbidden[r] & large_set for r in small):
+        return False
+    if conflicts is not None:
+        cross_left = np.repeat(small, len(large))
+        cross_right = np.tile(large, len(small))
+        if conflicts(cross_left, cross_right).any():
+            return False
+    return True

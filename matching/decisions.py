@@ -24,3 +24,15 @@ def decide(
         LINK,
         np.where(probability >= review_threshold, REVIEW, NON_LINK),
     ).astype(object)
+
+
+SCORE: Final = "score"
+"""The pair's match probability against the two thresholds decided it."""
+MUST_LINK: Final = "must_link"
+"""A must-link constraint linked the pair, whatever it scored."""
+CANNOT_LINK: Final = "cannot_link"
+"""A cannot-link constraint kept the pair apart, whatever it scored."""
+CLUSTERING: Final = "clustering"
+"""Linked by its score, but clustering kept its records apart (another record of one
+customer is plainly a different person from the other's, or the customer would grow
+past the size cap), so a steward reviews it."""

@@ -19,7 +19,17 @@ from matching.comparison import (
     LevelComparison,
     compare_pairs,
 )
-from matching.decisions import LINK, NON_LINK, decide
+from matching.constraints import pair_constraints
+from matching.decisions import (
+    CANNOT_LINK,
+    CLUSTERING,
+    LINK,
+    MUST_LINK,
+    NON_LINK,
+    REVIEW,
+    SCORE,
+    decide,
+)
 from matching.exceptions import MatchingError
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
@@ -39,9 +49,10 @@ class CustomerLinks:
     """The result of a matching run."""
 
     pairs: pd.DataFrame
-    """Linked and review pairs: ``record_id_l < record_id_r``, ``match_weight``,
-    ``match_probability``, ``decision``, and ``<comparison>_level`` / ``<comparison>_weight``
-    per comparison. Pairs scored below the review threshold are left out."""
+    """Linked, review and constrained pairs: ``record_id_l < record_id_r``,
+    ``match_weight``, ``match_probability``, ``decision``, ``decided_by`` (see
+    `matching.decisions`), and ``<comparison>_level`` / ``<comparison>_weight`` per
+    comparison. Unconstrained pairs scored below the review threshold are left out."""
     clusters: pd.Series
     """Cluster id of every input record (singletons included), indexed by record id.
     A cluster's id is the smallest record id in it."""
@@ -51,6 +62,8 @@ class CustomerLinks:
     """The scoring model the pairs were scored with."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Wall-clock seconds of each stage of the run, in order."""
+    absent_constraint_records: tuple[str, ...] = ()
+    """Record ids that must-link or cannot-link constraints name but the run lacks."""
 
     def explain(self, record_id_l: str, record_id_r: str) -> pd.DataFrame:
         """Evidence for one linked or review pair: prior and per-comparison level and weight.
@@ -109,11 +122,18 @@ def link_records(
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
+    record_count = len(record_ids)
+    constraints = pair_constraints(record_ids, settings.must_link, settings.cannot_link)
     seconds: dict[str, float] = {}
     with _timed(seconds, "match_fields"):
         fields = prepare_match_fields(records, list(settings.attributes))
     with _timed(seconds, "blocking"):
         candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
+        constrained = constraints.pairs()
+        if len(constrained.left):
+            candidates = candidates.including(
+                constrained.left, constrained.right, record_count, "constraints"
+            )
     with _timed(seconds, "comparison"):
         levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
     with _timed(seconds, "training"):
@@ -127,12 +147,20 @@ def link_records(
     weights = model.match_weights(levels, frequencies)
     probabilities = match_probability(weights)
     decisions = decide(probabilities, settings.link_threshold, settings.review_threshold)
+    decided_by = np.full(len(candidates), SCORE, dtype=object)
+    for constraint, pairs, decision in (
+        (MUST_LINK, constraints.must_link, LINK),
+        (CANNOT_LINK, constraints.cannot_link, NON_LINK),
+    ):
+        applies = candidates.contains(pairs.left, pairs.right, record_count)
+        decisions[applies] = decision
+        decided_by[applies] = constraint
 
     linked = decisions == LINK
     unlinked = decisions == NON_LINK
     with _timed(seconds, "clustering"):
         cluster_positions = cluster_records(
-            len(records),
+            record_count,
             PairSet(candidates.left[linked], candidates.right[linked]),
             weights[linked],
             PairSet(candidates.left[unlinked], candidates.right[unlinked]),
@@ -140,7 +168,13 @@ def link_records(
                 fields, settings.conflicting_attributes, _identifying(comparisons, settings)
             ),
             settings.max_cluster_size,
+            constraints.must_link,
         )
+    kept_apart = linked & (
+        cluster_positions[candidates.left] != cluster_positions[candidates.right]
+    )
+    decisions[kept_apart] = REVIEW
+    decided_by[kept_apart] = CLUSTERING
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -148,7 +182,7 @@ def link_records(
         dtype=object,
     )
 
-    kept = ~unlinked
+    kept = ~unlinked | (decided_by != SCORE)
     pairs = pd.DataFrame(
         {
             "record_id_l": record_ids[candidates.left[kept]],
@@ -156,6 +190,7 @@ def link_records(
             "match_weight": weights[kept],
             "match_probability": probabilities[kept],
             "decision": decisions[kept],
+            "decided_by": decided_by[kept],
         }
     )
     for parameters in model.comparisons:
@@ -167,6 +202,7 @@ def link_records(
         candidate_pairs_by_pass=candidates.reports,
         model=model,
         stage_seconds=seconds,
+        absent_constraint_records=constraints.absent_records,
     )
 
 

@@ -110,6 +110,12 @@ class MatchSettings(BaseModel):
     """Seed for the random pairs, so a re-run on the same input gives the same model."""
     comparison_chunk_pairs: int = Field(default=500_000, ge=1_000)
     """Pairs compared at once; bounds memory on large inputs."""
+    must_link: list[tuple[str, str]] = []
+    """Pairs of record ids that are one customer whatever their scores say (a steward's
+    "same person"): always linked, never split apart."""
+    cannot_link: list[tuple[str, str]] = []
+    """Pairs of record ids that are different customers whatever their scores say (a
+    steward's "not the same person"): never linked, never in one cluster."""
 
     @field_validator("attributes")
     @classmethod
@@ -148,6 +154,14 @@ class MatchSettings(BaseModel):
                 raise ValueError(f"pass {number} repeats pass {seen[frozenset(keys)]}: {keys}")
             seen[frozenset(keys)] = number
         return passes
+
+    @field_validator("must_link", "cannot_link")
+    @classmethod
+    def _pairs_of_two_records(cls, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        for number, (first, second) in enumerate(pairs):
+            if first == second:
+                raise ValueError(f"pair {number} names record {first!r} twice")
+        return pairs
 
     @model_validator(mode="after")
     def _review_below_link(self) -> MatchSettings:

@@ -318,6 +318,7 @@ def publication(
         },
         "links": int(decisions.get("link", 0)),
         "review_pairs": int(decisions.get("review", 0)),
+        "constraint_records_absent": len(links.absent_constraint_records),
         "golden_customers": len(golden.golden),
         "interactions": {
             "landed": interactions.rows_landed,

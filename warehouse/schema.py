@@ -11,7 +11,7 @@
   could not be read or keyed, ``quality`` for rows that broke a quality rule), where
   they were read, the rule and the detail.
 - ``golden_lineage``: for each golden value, the source record and the rule that chose it.
-- ``match_pair``: scored pairs the matcher linked or left for review.
+- ``match_pair``: scored pairs the matcher linked or left for review, and constrained pairs.
 - ``customer_interaction``: orders, tickets, complaints and surveys, by golden customer.
 - ``hub_run``: one row per run with its summary.
 """
@@ -137,6 +137,7 @@ match_pair = sa.Table(
     sa.Column("match_weight", sa.Float, nullable=False),
     sa.Column("match_probability", sa.Float, nullable=False),
     sa.Column("decision", sa.String(16), nullable=False, index=True),
+    sa.Column("decided_by", sa.String(16), nullable=False),
     sa.Column("evidence", sa.JSON),
     sa.Column("run_id", sa.String(64), nullable=False),
 )

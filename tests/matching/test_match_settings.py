@@ -31,6 +31,8 @@ def test_reads_matching_section() -> None:
         ({"link_treshold": 0.9}, "link_treshold"),
         ({"review_threshold": 0.97}, ""),
         ({"attributes": {"address": {}}}, "attributes"),
+        ({"must_link": [["crm:1", "crm:1"]]}, "must_link"),
+        ({"cannot_link": [["crm:1", "web:2", "web:3"]]}, "cannot_link.0"),
     ],
     ids=[
         "threshold-range",
@@ -41,6 +43,8 @@ def test_reads_matching_section() -> None:
         "typo",
         "review>link",
         "attribute-clash",
+        "must-link-to-itself",
+        "cannot-link-three",
     ],
 )
 def test_errors_name_the_field(section: dict[str, object], culprit: str) -> None:

@@ -77,6 +77,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
                 "match_weight": [1.5],
                 "match_probability": [0.7],
                 "decision": ["review"],
+                "decided_by": ["score"],
             }
         ),
         interactions=pd.DataFrame(
