@@ -1,12 +1,17 @@
 """Time, memory and accuracy of matching on the generated multi-source customer base.
 
 Usage: python bench/matching_speed.py --people 500000 [--seed 5] [--out /tmp/hub-bench]
+       [--arriving 0.01]
 
 Generates the demo sources for N people, syncs and standardizes them into a SQLite
 warehouse as a hub run does (not timed), then times ``link_records`` with the default
 settings. Prints seconds per matching stage, candidate pairs per blocking pass, peak
 memory of the process (max RSS, which includes loading and standardizing), and the
 pairwise precision, recall and F1 of the clusters against the generator's truth file.
+
+``--arriving F`` then times an incremental run: the share F of records is held back
+from a first full run and arrives afterwards; the incremental run compares only pairs
+that touch them, and is checked against a full run with the same model.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import resource
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from synced_demo import synced_demo
 
-from matching import link_records, pairwise_scores
+from matching import CustomerLinks, link_records, pairwise_scores
 from pipelines.stages import standardize_sources
 
 
@@ -41,6 +47,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--out", type=Path, default=Path("/tmp/hub-bench"))
+    parser.add_argument("--arriving", type=float, default=0.0)
     args = parser.parse_args()
 
     out = args.out / f"people-{args.people}-seed-{args.seed}"
@@ -51,8 +58,7 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"people {args.people:,}, seed {args.seed}: {len(records):,} records")
-    for stage, stage_seconds in links.stage_seconds.items():
-        print(f"  {stage:<14} {stage_seconds:7.1f} s")
+    _print_stages(links)
     print(f"  {'matching':<14} {seconds:7.1f} s  ({len(records) / seconds:,.0f} records/s)")
     print("  candidate pairs per blocking pass (pairs, new):")
     for name, report in links.candidate_pairs_by_pass.items():
@@ -67,6 +73,35 @@ def main() -> None:
     print(f"  peak memory {peak_mb:,.0f} MB")
     clusters = links.clusters.reindex(records["record_id"])
     print(f"  {pairwise_scores(clusters, person)}")
+    if args.arriving:
+        incremental_run(records, args.arriving, args.seed)
+
+
+def incremental_run(records: pd.DataFrame, arriving_share: float, seed: int) -> None:
+    """Time a full run without the arriving records, then an incremental run with them."""
+    arriving = np.random.default_rng(seed).random(len(records)) < arriving_share
+    started = time.perf_counter()
+    before = link_records(records[~arriving])
+    full_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    after = link_records(records, previous=before)
+    seconds = time.perf_counter() - started
+    print(
+        f"incremental: {int(arriving.sum()):,} records arrive after a full run of "
+        f"{int((~arriving).sum()):,} ({full_seconds:.1f} s)"
+    )
+    _print_stages(after)
+    print(
+        f"  {'matching':<14} {seconds:7.1f} s; compared {after.compared.compared:,} "
+        f"of {len(after.compared):,} candidate pairs"
+    )
+    full = link_records(records, model=before.model)
+    print(f"  equals a full run with the same model: {full.clusters.equals(after.clusters)}")
+
+
+def _print_stages(links: CustomerLinks) -> None:
+    for stage, stage_seconds in links.stage_seconds.items():
+        print(f"  {stage:<14} {stage_seconds:7.1f} s")
 
 
 if __name__ == "__main__":

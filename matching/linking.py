@@ -31,6 +31,7 @@ from matching.decisions import (
     decide,
 )
 from matching.exceptions import MatchingError
+from matching.incremental import ComparedPairs, compare_candidates
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
     FellegiSunterModel,
@@ -60,6 +61,8 @@ class CustomerLinks:
     """What each blocking pass contributed, by pass name (``birth_date+family_name_metaphone``)."""
     model: FellegiSunterModel
     """The scoring model the pairs were scored with."""
+    compared: ComparedPairs
+    """Every candidate pair with its levels: what a later incremental run reuses."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Wall-clock seconds of each stage of the run, in order."""
     absent_constraint_records: tuple[str, ...] = ()
@@ -96,6 +99,7 @@ def link_records(
     settings: MatchSettings | None = None,
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[LevelComparison] | None = None,
+    previous: CustomerLinks | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -110,6 +114,9 @@ def link_records(
             without retraining.
         comparisons: The comparisons to score pairs with; by default `comparisons_for`
             the settings.
+        previous: An earlier run's links, to match incrementally: pairs of records
+            unchanged since then are not compared again, and its model scores this run
+            unless `model` is given. The result is what a full run with that model gives.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
@@ -135,8 +142,16 @@ def link_records(
                 constrained.left, constrained.right, record_count, "constraints"
             )
     with _timed(seconds, "comparison"):
-        levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
+        compared = compare_candidates(
+            fields,
+            candidates,
+            comparisons,
+            settings.comparison_chunk_pairs,
+            previous.compared if previous else None,
+        )
+        levels = compared.levels
     with _timed(seconds, "training"):
+        model = model or (previous.model if previous else None)
         if model is None:
             model = _train(fields, levels, comparisons, settings)
         else:
@@ -201,6 +216,7 @@ def link_records(
         clusters=clusters,
         candidate_pairs_by_pass=candidates.reports,
         model=model,
+        compared=compared,
         stage_seconds=seconds,
         absent_constraint_records=constraints.absent_records,
     )
