@@ -32,7 +32,10 @@ MUST_LINK: Final = "must_link"
 """A must-link constraint linked the pair, whatever it scored."""
 CANNOT_LINK: Final = "cannot_link"
 """A cannot-link constraint kept the pair apart, whatever it scored."""
+CONFLICT: Final = "conflict"
+"""Scored as a link, but the two records plainly differ (birth dates or given names that
+are not a typo, nickname or initial of each other): different people, kept apart."""
 CLUSTERING: Final = "clustering"
-"""Linked by its score, but clustering kept its records apart (another record of one
-customer is plainly a different person from the other's, or the customer would grow
-past the size cap), so a steward reviews it."""
+"""Scored as a link, but clustering kept its records apart: another record of one
+customer differs from the other record, or the customer would grow past the size cap.
+A steward reviews it."""

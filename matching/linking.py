@@ -15,6 +15,7 @@ from matching.clustering import PairSet, cluster_records, conflict_check
 from matching.comparison import (
     ATTRIBUTE_COMPARISONS,
     DEFAULT_COMPARISONS,
+    DIFFERENT_LEVEL,
     AttributeLevels,
     LevelComparison,
     compare_pairs,
@@ -23,6 +24,7 @@ from matching.constraints import pair_constraints
 from matching.decisions import (
     CANNOT_LINK,
     CLUSTERING,
+    CONFLICT,
     LINK,
     MUST_LINK,
     NON_LINK,
@@ -153,7 +155,9 @@ def link_records(
     with _timed(seconds, "training"):
         model = model or (previous.model if previous else None)
         if model is None:
-            model = _train(fields, levels, comparisons, settings)
+            model = _train(
+                fields, levels, comparisons, settings, _conflicting(levels, comparisons, settings)
+            )
         else:
             _check_model_fits(model, comparisons)
 
@@ -173,23 +177,28 @@ def link_records(
 
     linked = decisions == LINK
     unlinked = decisions == NON_LINK
+    # An unlinked pair keeps its records apart only if its comparisons speak against it,
+    # not merely too little for it (a newsletter e-mail and a CRM phone number).
+    apart = unlinked & ((weights < model.prior_weight) | (decided_by == CANNOT_LINK))
+    conflicts = conflict_check(
+        fields, settings.conflicting_attributes, _identifying(comparisons, settings)
+    )
     with _timed(seconds, "clustering"):
         cluster_positions = cluster_records(
             record_count,
             PairSet(candidates.left[linked], candidates.right[linked]),
             weights[linked],
-            PairSet(candidates.left[unlinked], candidates.right[unlinked]),
-            conflict_check(
-                fields, settings.conflicting_attributes, _identifying(comparisons, settings)
-            ),
+            PairSet(candidates.left[apart], candidates.right[apart]),
+            conflicts,
             settings.max_cluster_size,
             constraints.must_link,
         )
-    kept_apart = linked & (
-        cluster_positions[candidates.left] != cluster_positions[candidates.right]
+    kept_apart = np.flatnonzero(
+        linked & (cluster_positions[candidates.left] != cluster_positions[candidates.right])
     )
-    decisions[kept_apart] = REVIEW
-    decided_by[kept_apart] = CLUSTERING
+    differ = conflicts(candidates.left[kept_apart], candidates.right[kept_apart])
+    decisions[kept_apart] = np.where(differ, NON_LINK, REVIEW)
+    decided_by[kept_apart] = np.where(differ, CONFLICT, CLUSTERING)
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -240,6 +249,7 @@ def _train(
     candidate_levels: dict[str, np.ndarray],
     comparisons: Sequence[LevelComparison],
     settings: MatchSettings,
+    known_non_matches: np.ndarray,
 ) -> FellegiSunterModel:
     record_count = len(fields)
     rng = np.random.default_rng(settings.random_seed)
@@ -260,7 +270,23 @@ def _train(
         settings.em_iterations,
         settings.em_tolerance,
         total_pairs=record_count * (record_count - 1) // 2,
+        known_non_matches=known_non_matches,
     )
+
+
+def _conflicting(
+    levels: dict[str, np.ndarray],
+    comparisons: Sequence[LevelComparison],
+    settings: MatchSettings,
+) -> np.ndarray:
+    """Pairs the conflict rule calls different people, from their levels."""
+    pair_count = len(next(iter(levels.values()))) if levels else 0
+    found = np.zeros(pair_count, dtype=bool)
+    for name in settings.conflicting_attributes:
+        found |= levels[name] == DIFFERENT_LEVEL
+    for identifier in _identifying(comparisons, settings):
+        found &= levels[identifier.comparison_name] < identifier.identity_level
+    return found
 
 
 def _check_model_fits(model: FellegiSunterModel, comparisons: Sequence[LevelComparison]) -> None:

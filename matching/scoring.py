@@ -211,6 +211,7 @@ def fit_fellegi_sunter(
     iterations: int = 50,
     tolerance: float = 1e-5,
     total_pairs: int | None = None,
+    known_non_matches: np.ndarray | None = None,
 ) -> FellegiSunterModel:
     """Train m and the prior by EM over the candidate pairs, with u held fixed.
 
@@ -229,6 +230,8 @@ def fit_fellegi_sunter(
         tolerance: Stop once no probability moves more than this.
         total_pairs: Number of record pairs in the whole input (``n (n - 1) / 2``);
             the candidate pairs when omitted.
+        known_non_matches: Candidate pairs known to be different people, which EM
+            counts as non-matches instead of guessing.
     """
     names = [c.comparison_name for c in comparisons]
     typical_m = {c.comparison_name: c.typical_m for c in comparisons}
@@ -238,9 +241,14 @@ def fit_fellegi_sunter(
     total_pairs = max(total_pairs or pair_count, pair_count, 1)
     prior, rounds, converged = min(0.1, pair_count / total_pairs / 2 or 0.1), 0, False
     if pair_count:
-        matrix = np.column_stack([np.asarray(candidate_levels[n], dtype=np.int8) for n in names])
+        known = np.zeros(pair_count, dtype=bool) if known_non_matches is None else known_non_matches
+        matrix = np.column_stack(
+            [np.asarray(candidate_levels[n], dtype=np.int8) for n in names] + [known]
+        )
         patterns, counts = np.unique(matrix, axis=0, return_counts=True)
         counts = counts.astype(np.float64)
+        possible = patterns[:, -1] == 0
+        patterns = patterns[:, :-1]
         while rounds < iterations and not converged:
             rounds += 1
             u = {
@@ -250,7 +258,7 @@ def fit_fellegi_sunter(
             log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
             log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
             log_odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
-            posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+            posterior = possible / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
             new_m = {
                 n: _frequencies(patterns[:, k], counts * posterior, typical_m[n], _TYPICAL_M_PAIRS)
                 for k, n in enumerate(names)
