@@ -94,16 +94,10 @@ def pairs_sharing_keys(
     Returns:
         ``(left, right, skipped_blocks, skipped_records)`` with ``left < right``.
     """
-    columns = [match_fields[blocking_key_field(key)] for key in keys]
-    present = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
-    positions = np.flatnonzero(present)
+    positions = _having_keys(match_fields, keys)
     if len(positions) < 2:
         return _no_pairs() + (0, 0)
-    block = np.zeros(len(positions), dtype=np.int64)
-    for column in columns:
-        codes, distinct = pd.factorize(column.to_numpy(dtype=object)[positions])
-        block = pd.factorize(block * (len(distinct) + 1) + codes)[0]
-
+    block = _shared_key_codes(match_fields, keys, positions)
     order = np.lexsort((positions, block))
     block, positions = block[order], positions[order]
     left_index, right_index, skipped_blocks, skipped_records = pairs_within_groups(
@@ -143,6 +137,24 @@ def pairs_within_groups(
     left = np.repeat(index, partners)
     offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
     return left, left + 1 + offset, skipped_groups, skipped_items
+
+
+def _having_keys(match_fields: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Positions of the records that miss none of `keys`."""
+    present = [match_fields[blocking_key_field(key)].notna().to_numpy() for key in keys]
+    return np.flatnonzero(np.logical_and.reduce(present))
+
+
+def _shared_key_codes(
+    match_fields: pd.DataFrame, keys: Sequence[str], positions: np.ndarray
+) -> np.ndarray:
+    """A code for each record at `positions`, equal where records agree on every key."""
+    block = np.zeros(len(positions), dtype=np.int64)
+    for key in keys:
+        values = match_fields[blocking_key_field(key)].to_numpy(dtype=object)[positions]
+        codes, distinct = pd.factorize(values)
+        block = pd.factorize(block * (len(distinct) + 1) + codes)[0]
+    return block
 
 
 def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
