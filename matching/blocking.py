@@ -1,9 +1,9 @@
 """Blocking: which record pairs are worth comparing at all.
 
-Each pass pairs the records that share every key of the pass; the candidate
-pairs are the union of all passes. Pairs are integer positions into the match
-fields (``left < right``), never a pandas MultiIndex, so memory stays at 16
-bytes per pair however many there are.
+A pass pairs the records that share every key of the pass, or, as a sorted-neighbourhood
+pass, the records close together in the order of one key; the candidate pairs are the
+union of all passes. Pairs are integer positions into the match fields (``left < right``),
+never a pandas MultiIndex, so memory stays at 16 bytes per pair however many there are.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matching.match_fields import blocking_key_field
+from matching.settings import BlockingPass, SortedNeighbourhoodPass
 
 
 @dataclass(frozen=True)
@@ -43,22 +44,33 @@ class CandidatePairs:
         return len(self.left)
 
 
-def pass_name(keys: Sequence[str]) -> str:
-    """The name a blocking pass is reported under (``birth_date+family_name_metaphone``)."""
-    return "+".join(keys)
+def pass_name(blocking_pass: BlockingPass) -> str:
+    """The name a blocking pass is reported under.
+
+    ``birth_date+family_name_metaphone``, or for a sorted-neighbourhood pass
+    ``sorted_neighbourhood(family_name, window=5, block_on=birth_year+postcode)``.
+    """
+    if not isinstance(blocking_pass, SortedNeighbourhoodPass):
+        return "+".join(blocking_pass)
+    block_on = f", block_on={'+'.join(blocking_pass.block_on)}" if blocking_pass.block_on else ""
+    return (
+        f"sorted_neighbourhood({blocking_pass.sorted_neighbourhood}, "
+        f"window={blocking_pass.window}{block_on})"
+    )
 
 
 def candidate_pairs(
     match_fields: pd.DataFrame,
-    blocking_passes: Sequence[Sequence[str]],
+    blocking_passes: Sequence[BlockingPass],
     max_block_size: int,
 ) -> CandidatePairs:
     """Union of the pairs of every blocking pass, deduplicated, without self-pairs.
 
     Args:
         match_fields: Output of `prepare_match_fields`.
-        blocking_passes: Each pass is a list of blocking keys (see `settings.MatchSettings`).
-        max_block_size: Blocks with more records are skipped and reported.
+        blocking_passes: Each pass is a list of blocking keys or a sorted-neighbourhood
+            pass (see `settings.MatchSettings`).
+        max_block_size: Blocks of a pass of keys with more records are skipped and reported.
 
     Returns:
         Pairs ordered by (left, right) position, with a report per pass.
@@ -66,13 +78,17 @@ def candidate_pairs(
     record_count = len(match_fields)
     seen = np.empty(0, dtype=np.int64)
     reports: dict[str, BlockingPassReport] = {}
-    for keys in blocking_passes:
-        left, right, skipped_blocks, skipped_records = pairs_sharing_keys(
-            match_fields, keys, max_block_size
-        )
+    for blocking_pass in blocking_passes:
+        if isinstance(blocking_pass, SortedNeighbourhoodPass):
+            left, right = sorted_neighbour_pairs(match_fields, blocking_pass)
+            skipped_blocks, skipped_records = 0, 0
+        else:
+            left, right, skipped_blocks, skipped_records = pairs_sharing_keys(
+                match_fields, blocking_pass, max_block_size
+            )
         codes = left.astype(np.int64) * record_count + right
         merged = np.union1d(seen, codes)
-        reports[pass_name(keys)] = BlockingPassReport(
+        reports[pass_name(blocking_pass)] = BlockingPassReport(
             pairs=len(codes),
             new_pairs=len(merged) - len(seen),
             skipped_blocks=skipped_blocks,
@@ -104,6 +120,35 @@ def pairs_sharing_keys(
         block, max_block_size
     )
     return positions[left_index], positions[right_index], skipped_blocks, skipped_records
+
+
+def sorted_neighbour_pairs(
+    match_fields: pd.DataFrame, blocking_pass: SortedNeighbourhoodPass
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records fewer than ``window`` places apart in the order of the sort key.
+
+    Records missing the sort key or a `block_on` key are left out, and pairs never join
+    records that differ on a `block_on` key. Ties in the sort key are ordered by position,
+    so records sorted by record id give the same pairs whatever order they arrived in.
+    Unlike recordlinkage's `SortedNeighbourhood`, which windows over distinct key values,
+    the window counts records, so a pass yields at most ``records × (window - 1)`` pairs.
+
+    Returns:
+        ``(left, right)`` with ``left < right``, each pair once.
+    """
+    positions = _having_keys(match_fields, blocking_pass.keys)
+    sort_values = match_fields[blocking_key_field(blocking_pass.sorted_neighbourhood)]
+    rank = pd.factorize(sort_values.to_numpy(dtype=object)[positions], sort=True)[0]
+    block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
+    order = np.lexsort((positions, rank, block))
+    block, positions = block[order], positions[order]
+    lefts, rights = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for distance in range(1, min(blocking_pass.window, len(positions))):
+        same_block = block[distance:] == block[:-distance]
+        lefts.append(positions[:-distance][same_block])
+        rights.append(positions[distance:][same_block])
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    return np.minimum(left, right), np.maximum(left, right)
 
 
 def pairs_within_groups(

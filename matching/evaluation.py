@@ -87,14 +87,14 @@ def blocking_recall(
     count = len(records)
     seen = np.empty(0, dtype=np.int64)
     rows: list[tuple[str, int, int, int, int]] = []
-    for keys in settings.blocking_passes:
-        found = candidate_pairs(fields, [keys], settings.max_block_size)
+    for blocking_pass in settings.blocking_passes:
+        found = candidate_pairs(fields, [blocking_pass], settings.max_block_size)
         codes = found.left * count + found.right
         new = np.setdiff1d(codes, seen, assume_unique=True)
         seen = np.union1d(seen, codes)
         true_found = int((entity[found.left] == entity[found.right]).sum())
         new_true = int((entity[new // count] == entity[new % count]).sum())
-        rows.append((pass_name(keys), len(codes), true_found, len(new), new_true))
+        rows.append((pass_name(blocking_pass), len(codes), true_found, len(new), new_true))
     all_true = sum(row[4] for row in rows)
     rows.append(("total", len(seen), all_true, len(seen), all_true))
     report = pd.DataFrame(
