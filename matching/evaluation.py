@@ -10,6 +10,7 @@ import pandas as pd
 from matching.blocking import candidate_pairs, pass_name
 from matching.match_fields import prepare_match_fields
 from matching.settings import MatchSettings
+from quality.canonical import RECORD_ID
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,10 @@ def blocking_recall(
         ``recall`` of all passes so far; then a ``total`` row.
     """
     settings = settings or MatchSettings()
-    fields = prepare_match_fields(records, list(settings.attributes))
-    entity = pd.factorize(truth.to_numpy())[0]
+    # Records in record-id order, as `link_records` blocks them: ties in a sort key go by it.
+    order = np.argsort(records[RECORD_ID].astype(str).to_numpy(), kind="stable")
+    fields = prepare_match_fields(records.iloc[order], list(settings.attributes))
+    entity = pd.factorize(truth.to_numpy()[order])[0]
     true_total = _pairs(pd.Series(entity).value_counts())
     count = len(records)
     seen = np.empty(0, dtype=np.int64)
