@@ -11,9 +11,10 @@ under two settings:
 
 - ``defaults``: the hub's default matching settings, which ignore ``soc_sec_id``;
 - ``febrl``: what a user who knows this data would declare: ``soc_sec_id`` compared
-  by edit distance, as a blocking pass and as a person's identifier, and no
-  household conflicts (FEBRL has no households or twins, and its duplicates often
-  replace a given name outright).
+  by edit distance, as a blocking pass (exact, and sorted neighbourhood with a window
+  of 3 for ids with a typo) and as a person's identifier, and no household conflicts
+  (FEBRL has no households or twins, and its duplicates often replace a given name
+  outright).
 
 A record's person is the number in its id (``rec-1070-dup-0`` is person 1070).
 ``--passes`` also prints what each blocking pass finds.
@@ -51,7 +52,11 @@ SETTINGS = {
             "attributes": {
                 "soc_sec_id": {"comparison": "edit_distance", "identifies_person": True},
             },
-            "blocking_passes": [*MatchSettings().blocking_passes, ["soc_sec_id"]],
+            "blocking_passes": [
+                *MatchSettings().blocking_passes,
+                ["soc_sec_id"],
+                {"sorted_neighbourhood": "soc_sec_id", "window": 3},
+            ],
             "conflicting_attributes": [],
         }
     ),

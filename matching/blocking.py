@@ -1,9 +1,9 @@
 """Blocking: which record pairs are worth comparing at all.
 
-Each pass pairs the records that share every key of the pass; the candidate
-pairs are the union of all passes. Pairs are integer positions into the match
-fields (``left < right``), never a pandas MultiIndex, so memory stays at 16
-bytes per pair however many there are.
+A pass pairs the records that share every key of the pass, or, as a sorted-neighbourhood
+pass, the records close together in the order of one key; the candidate pairs are the
+union of all passes. Pairs are integer positions into the match fields (``left < right``),
+never a pandas MultiIndex, so memory stays at 16 bytes per pair however many there are.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matching.match_fields import blocking_key_field
+from matching.settings import BlockingPass, SortedNeighbourhoodPass
 
 
 @dataclass(frozen=True)
@@ -61,22 +62,33 @@ class CandidatePairs:
         return self.left * record_count + self.right
 
 
-def pass_name(keys: Sequence[str]) -> str:
-    """The name a blocking pass is reported under (``birth_date+family_name_metaphone``)."""
-    return "+".join(keys)
+def pass_name(blocking_pass: BlockingPass) -> str:
+    """The name a blocking pass is reported under.
+
+    ``birth_date+family_name_metaphone``, or for a sorted-neighbourhood pass
+    ``sorted_neighbourhood(family_name, window=5, block_on=birth_year+postcode)``.
+    """
+    if not isinstance(blocking_pass, SortedNeighbourhoodPass):
+        return "+".join(blocking_pass)
+    block_on = f", block_on={'+'.join(blocking_pass.block_on)}" if blocking_pass.block_on else ""
+    return (
+        f"sorted_neighbourhood({blocking_pass.sorted_neighbourhood}, "
+        f"window={blocking_pass.window}{block_on})"
+    )
 
 
 def candidate_pairs(
     match_fields: pd.DataFrame,
-    blocking_passes: Sequence[Sequence[str]],
+    blocking_passes: Sequence[BlockingPass],
     max_block_size: int,
 ) -> CandidatePairs:
     """Union of the pairs of every blocking pass, deduplicated, without self-pairs.
 
     Args:
         match_fields: Output of `prepare_match_fields`.
-        blocking_passes: Each pass is a list of blocking keys (see `settings.MatchSettings`).
-        max_block_size: Blocks with more records are skipped and reported.
+        blocking_passes: Each pass is a list of blocking keys or a sorted-neighbourhood
+            pass (see `settings.MatchSettings`).
+        max_block_size: Blocks of a pass of keys with more records are skipped and reported.
 
     Returns:
         Pairs ordered by (left, right) position, with a report per pass.
@@ -84,13 +96,17 @@ def candidate_pairs(
     record_count = len(match_fields)
     seen = np.empty(0, dtype=np.int64)
     reports: dict[str, BlockingPassReport] = {}
-    for keys in blocking_passes:
-        left, right, skipped_blocks, skipped_records = pairs_sharing_keys(
-            match_fields, keys, max_block_size
-        )
+    for blocking_pass in blocking_passes:
+        if isinstance(blocking_pass, SortedNeighbourhoodPass):
+            left, right = sorted_neighbour_pairs(match_fields, blocking_pass)
+            skipped_blocks, skipped_records = 0, 0
+        else:
+            left, right, skipped_blocks, skipped_records = pairs_sharing_keys(
+                match_fields, blocking_pass, max_block_size
+            )
         codes = left.astype(np.int64) * record_count + right
         merged = np.union1d(seen, codes)
-        reports[pass_name(keys)] = BlockingPassReport(
+        reports[pass_name(blocking_pass)] = BlockingPassReport(
             pairs=len(codes),
             new_pairs=len(merged) - len(seen),
             skipped_blocks=skipped_blocks,
@@ -119,22 +135,45 @@ def pairs_sharing_keys(
     Returns:
         ``(left, right, skipped_blocks, skipped_records)`` with ``left < right``.
     """
-    columns = [match_fields[blocking_key_field(key)] for key in keys]
-    present = np.logical_and.reduce([c.notna().to_numpy() for c in columns])
-    positions = np.flatnonzero(present)
+    positions = _having_keys(match_fields, keys)
     if len(positions) < 2:
         return _no_pairs() + (0, 0)
-    block = np.zeros(len(positions), dtype=np.int64)
-    for column in columns:
-        codes, distinct = pd.factorize(column.to_numpy(dtype=object)[positions])
-        block = pd.factorize(block * (len(distinct) + 1) + codes)[0]
-
+    block = _shared_key_codes(match_fields, keys, positions)
     order = np.lexsort((positions, block))
     block, positions = block[order], positions[order]
     left_index, right_index, skipped_blocks, skipped_records = pairs_within_groups(
         block, max_block_size
     )
     return positions[left_index], positions[right_index], skipped_blocks, skipped_records
+
+
+def sorted_neighbour_pairs(
+    match_fields: pd.DataFrame, blocking_pass: SortedNeighbourhoodPass
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of records fewer than ``window`` places apart in the order of the sort key.
+
+    Records missing the sort key or a `block_on` key are left out, and pairs never join
+    records that differ on a `block_on` key. Ties in the sort key are ordered by position,
+    so records sorted by record id give the same pairs whatever order they arrived in.
+    Unlike recordlinkage's `SortedNeighbourhood`, which windows over distinct key values,
+    the window counts records, so a pass yields at most ``records × (window - 1)`` pairs.
+
+    Returns:
+        ``(left, right)`` with ``left < right``, each pair once.
+    """
+    positions = _having_keys(match_fields, blocking_pass.keys)
+    sort_values = match_fields[blocking_key_field(blocking_pass.sorted_neighbourhood)]
+    rank = pd.factorize(sort_values.to_numpy(dtype=object)[positions], sort=True)[0]
+    block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
+    order = np.lexsort((positions, rank, block))
+    block, positions = block[order], positions[order]
+    lefts, rights = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for distance in range(1, min(blocking_pass.window, len(positions))):
+        same_block = block[distance:] == block[:-distance]
+        lefts.append(positions[:-distance][same_block])
+        rights.append(positions[distance:][same_block])
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    return np.minimum(left, right), np.maximum(left, right)
 
 
 def pairs_within_groups(
@@ -168,6 +207,24 @@ def pairs_within_groups(
     left = np.repeat(index, partners)
     offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
     return left, left + 1 + offset, skipped_groups, skipped_items
+
+
+def _having_keys(match_fields: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Positions of the records that miss none of `keys`."""
+    present = [match_fields[blocking_key_field(key)].notna().to_numpy() for key in keys]
+    return np.flatnonzero(np.logical_and.reduce(present))
+
+
+def _shared_key_codes(
+    match_fields: pd.DataFrame, keys: Sequence[str], positions: np.ndarray
+) -> np.ndarray:
+    """A code for each record at `positions`, equal where records agree on every key."""
+    block = np.zeros(len(positions), dtype=np.int64)
+    for key in keys:
+        values = match_fields[blocking_key_field(key)].to_numpy(dtype=object)[positions]
+        codes, distinct = pd.factorize(values)
+        block = pd.factorize(block * (len(distinct) + 1) + codes)[0]
+    return block
 
 
 def _no_pairs() -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ import pandas as pd
 from matching.blocking import candidate_pairs, pass_name
 from matching.match_fields import prepare_match_fields
 from matching.settings import MatchSettings
+from quality.canonical import RECORD_ID
 
 
 @dataclass(frozen=True)
@@ -81,20 +82,22 @@ def blocking_recall(
         ``recall`` of all passes so far; then a ``total`` row.
     """
     settings = settings or MatchSettings()
-    fields = prepare_match_fields(records, list(settings.attributes))
-    entity = pd.factorize(truth.to_numpy())[0]
+    # Records in record-id order, as `link_records` blocks them: ties in a sort key go by it.
+    order = np.argsort(records[RECORD_ID].astype(str).to_numpy(), kind="stable")
+    fields = prepare_match_fields(records.iloc[order], list(settings.attributes))
+    entity = pd.factorize(truth.to_numpy()[order])[0]
     true_total = _pairs(pd.Series(entity).value_counts())
     count = len(records)
     seen = np.empty(0, dtype=np.int64)
     rows: list[tuple[str, int, int, int, int]] = []
-    for keys in settings.blocking_passes:
-        found = candidate_pairs(fields, [keys], settings.max_block_size)
+    for blocking_pass in settings.blocking_passes:
+        found = candidate_pairs(fields, [blocking_pass], settings.max_block_size)
         codes = found.left * count + found.right
         new = np.setdiff1d(codes, seen, assume_unique=True)
         seen = np.union1d(seen, codes)
         true_found = int((entity[found.left] == entity[found.right]).sum())
         new_true = int((entity[new // count] == entity[new % count]).sum())
-        rows.append((pass_name(keys), len(codes), true_found, len(new), new_true))
+        rows.append((pass_name(blocking_pass), len(codes), true_found, len(new), new_true))
     all_true = sum(row[4] for row in rows)
     rows.append(("total", len(seen), all_true, len(seen), all_true))
     report = pd.DataFrame(

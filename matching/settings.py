@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Hashable
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -67,6 +70,44 @@ class AttributeComparison(BaseModel):
     dates disagree (a national id, a customer number shared by all systems)."""
 
 
+class SortedNeighbourhoodPass(BaseModel):
+    """A blocking pass that pairs records lying close together in the order of one key.
+
+    Records are sorted by the key (ties by position) and each is paired with the next
+    ``window - 1``, so a typo that exact keys miss (``johansen`` and ``jhoansen``, an id with
+    one digit wrong) still meets its neighbours. With `block_on`, records are sorted and
+    paired only among those sharing every one of those keys.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sorted_neighbourhood: str
+    """The blocking key records are sorted by."""
+    window: int = Field(default=5, ge=2)
+    """Records in one window: each record pairs with the ``window - 1`` after it."""
+    block_on: list[str] = []
+    """Blocking keys records must share exactly to be paired."""
+
+    @property
+    def keys(self) -> list[str]:
+        """Every blocking key the pass reads, the sort key first."""
+        return [self.sorted_neighbourhood, *self.block_on]
+
+
+def _pass_kind(blocking_pass: Any) -> str:
+    if isinstance(blocking_pass, dict | SortedNeighbourhoodPass):
+        return "sorted_neighbourhood"
+    return "keys"
+
+
+#: A blocking pass: the keys records must all share, or a sorted-neighbourhood pass.
+BlockingPass = Annotated[
+    Annotated[list[str], Tag("keys")]
+    | Annotated[SortedNeighbourhoodPass, Tag("sorted_neighbourhood")],
+    Discriminator(_pass_kind),
+]
+
+
 class MatchSettings(BaseModel):
     """Blocking, scoring and clustering settings for one matching run.
 
@@ -77,11 +118,12 @@ class MatchSettings(BaseModel):
 
     attributes: dict[str, AttributeComparison] = {}
     """Extra attributes to compare, by the name sources map them under."""
-    blocking_passes: list[list[str]] = Field(
-        default_factory=lambda: [list(keys) for keys in DEFAULT_BLOCKING_PASSES],
+    blocking_passes: list[BlockingPass] = Field(
+        default_factory=lambda: [list(keys) for keys in DEFAULT_BLOCKING_PASSES],  # type: ignore[arg-type]
         min_length=1,
     )
-    """Candidate pairs are the union of these passes; a pass pairs records sharing all its keys."""
+    """Candidate pairs are the union of these passes; a pass pairs records sharing all its keys,
+    or is a `SortedNeighbourhoodPass`."""
     max_block_size: int = Field(default=1_000, ge=2)
     """A block with more records than this is skipped (and counted) rather than paired out."""
     link_threshold: float = Field(default=0.95, gt=0.0, lt=1.0)
@@ -134,11 +176,12 @@ class MatchSettings(BaseModel):
     @field_validator("blocking_passes")
     @classmethod
     def _passes_are_sets_of_keys(
-        cls, passes: list[list[str]], info: ValidationInfo
-    ) -> list[list[str]]:
+        cls, passes: list[BlockingPass], info: ValidationInfo
+    ) -> list[BlockingPass]:
         known = {*BUILTIN_BLOCKING_KEYS, *info.data.get("attributes", {})}
-        seen: dict[frozenset[str], int] = {}
-        for number, keys in enumerate(passes):
+        seen: dict[Hashable, int] = {}
+        for number, blocking_pass in enumerate(passes):
+            keys = _pass_keys(blocking_pass)
             if not keys:
                 raise ValueError(f"pass {number} has no keys; give at least one blocking key")
             unknown = [key for key in keys if key not in known]
@@ -150,9 +193,10 @@ class MatchSettings(BaseModel):
                 )
             if len(set(keys)) != len(keys):
                 raise ValueError(f"pass {number} repeats a key: {keys}")
-            if frozenset(keys) in seen:
-                raise ValueError(f"pass {number} repeats pass {seen[frozenset(keys)]}: {keys}")
-            seen[frozenset(keys)] = number
+            identity = _pass_identity(blocking_pass)
+            if identity in seen:
+                raise ValueError(f"pass {number} repeats pass {seen[identity]}: {keys}")
+            seen[identity] = number
         return passes
 
     @field_validator("must_link", "cannot_link")
@@ -171,3 +215,17 @@ class MatchSettings(BaseModel):
                 f"link_threshold ({self.link_threshold})"
             )
         return self
+
+
+def _pass_keys(blocking_pass: BlockingPass) -> list[str]:
+    if isinstance(blocking_pass, SortedNeighbourhoodPass):
+        return blocking_pass.keys
+    return blocking_pass
+
+
+def _pass_identity(blocking_pass: BlockingPass) -> Hashable:
+    """What two passes share exactly when they pair the same records."""
+    if isinstance(blocking_pass, SortedNeighbourhoodPass):
+        sort_key, window = blocking_pass.sorted_neighbourhood, blocking_pass.window
+        return sort_key, window, frozenset(blocking_pass.block_on)
+    return frozenset(blocking_pass)

@@ -1,14 +1,16 @@
-"""Pairwise precision, recall and F1 of a clustering."""
+"""Pairwise precision, recall and F1 of a clustering, and recall of blocking."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching import pairwise_scores
+from matching import MatchSettings, blocking_recall, pairwise_scores
 
 
 def test_counts_pairs_within_clusters() -> None:
@@ -38,3 +40,22 @@ def test_agrees_with_counting_every_pair(labels: list[tuple[int, int]]) -> None:
     assert scores.true_positives == len(same_predicted & same_truth)
     assert scores.predicted_pairs == len(same_predicted)
     assert scores.true_pairs == len(same_truth)
+
+
+@pytest.mark.parametrize("seed", [1, 2], ids=["shuffle-1", "shuffle-2"])
+def test_blocking_recall_does_not_depend_on_input_order(
+    synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]], seed: int
+) -> None:
+    records, truth = synthetic_customers(200)
+    settings = MatchSettings.model_validate(
+        {"blocking_passes": [{"sorted_neighbourhood": "family_name", "window": 3}, ["email"]]}
+    )
+    baseline = blocking_recall(records, truth, settings)
+    shuffled = records.sample(frac=1.0, random_state=seed)
+    reordered = blocking_recall(shuffled, truth.loc[shuffled["record_id"]], settings)
+    pd.testing.assert_frame_equal(baseline, reordered)
+    assert baseline["pass"].tolist() == [
+        "sorted_neighbourhood(family_name, window=3)",
+        "email",
+        "total",
+    ]

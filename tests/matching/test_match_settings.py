@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from matching import MatchSettings
+from matching.settings import SortedNeighbourhoodPass
 
 
 def test_every_setting_has_a_default() -> None:
@@ -87,3 +89,66 @@ def test_an_unknown_attribute_comparison_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
         MatchSettings.model_validate({"attributes": {"national_id": {"comparison": "soundex"}}})
     assert error.value.errors()[0]["loc"] == ("attributes", "national_id", "comparison")
+
+
+def test_a_config_mixes_passes_of_keys_and_sorted_neighbourhood_passes() -> None:
+    section = yaml.safe_load(
+        """
+        attributes: {national_id: {comparison: edit_distance}}
+        blocking_passes:
+          - [email]
+          - [birth_date, family_name_metaphone]
+          - {sorted_neighbourhood: family_name, window: 7, block_on: [birth_year]}
+          - {sorted_neighbourhood: national_id}
+        """
+    )
+    passes = MatchSettings.model_validate(section).blocking_passes
+    assert passes[:2] == [["email"], ["birth_date", "family_name_metaphone"]]
+    assert passes[2] == SortedNeighbourhoodPass(
+        sorted_neighbourhood="family_name", window=7, block_on=["birth_year"]
+    )
+    assert passes[3] == SortedNeighbourhoodPass(sorted_neighbourhood="national_id", window=5)
+
+
+@pytest.mark.parametrize(
+    ("sorted_pass", "message"),
+    [
+        ({"sorted_neighbourhood": "famly_name"}, r"pass 1: unknown blocking key 'famly_name'"),
+        (
+            {"sorted_neighbourhood": "family_name", "block_on": ["birth_yr"]},
+            r"pass 1: unknown blocking key 'birth_yr'",
+        ),
+        (
+            {"sorted_neighbourhood": "family_name", "block_on": ["family_name"]},
+            r"pass 1 repeats a key",
+        ),
+        (
+            {"sorted_neighbourhood": "email", "block_on": ["phone"], "window": 3},
+            r"pass 1 repeats pass 0",
+        ),
+        (
+            {"sorted_neighbourhood": "family_name", "window": 1},
+            r"blocking_passes\.1\.sorted_neighbourhood\.window\n.*greater than or equal to 2",
+        ),
+        (
+            {"sorted_neighbourhood": "family_name", "windw": 3},
+            r"blocking_passes\.1\.sorted_neighbourhood\.windw\n.*Extra inputs",
+        ),
+        ({"window": 3}, r"blocking_passes\.1\.sorted_neighbourhood\.sorted_neighbourhood\n"),
+    ],
+    ids=[
+        "unknown-sort-key",
+        "unknown-block-on-key",
+        "sort-key-in-block-on",
+        "repeated-pass",
+        "window-below-2",
+        "typo",
+        "no-sort-key",
+    ],
+)
+def test_sorted_neighbourhood_errors_name_the_pass_and_key(
+    sorted_pass: dict[str, object], message: str
+) -> None:
+    first = {"sorted_neighbourhood": "email", "block_on": ["phone"], "window": 3}
+    with pytest.raises(ValidationError, match=message):
+        MatchSettings.model_validate({"blocking_passes": [first, sorted_pass]})
