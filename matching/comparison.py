@@ -214,23 +214,25 @@ class BirthDateLevels(LevelComparison):
 
 
 class EmailLevels(LevelComparison):
-    """E-mail addresses: exact, same local part, different."""
+    """E-mail addresses: exact; exact but used under several given names (a family's
+    address); different.
+
+    The same local part on another domain is no level of its own: it is mostly the
+    name again (``kari.nordmann@``), so counting it would count the name twice.
+    """
 
     comparison_name = "email"
-    match_fields = ("email", "email_local")
-    level_labels = ("missing", "different", "same local part", "exact")
+    match_fields = ("email", "email_given_names")
+    level_labels = ("missing", "different", "exact, used under several given names", "exact")
     typical_m = (1.0, 0.30, 0.05, 0.65)
-    typical_u = (1.0, 0.9999, 0.00005, 0.00005)
+    typical_u = (1.0, 0.9999, 0.00003, 0.00002)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         present = _present(left["email"]) & _present(right["email"])
-        return _grade(
-            present,
-            [
-                equal_values(left["email_local"], right["email_local"]),
-                equal_values(left["email"], right["email"]),
-            ],
-        )
+        exact = equal_values(left["email"], right["email"])
+        # Equal addresses count the same given names on both sides.
+        shared = left["email_given_names"].astype(np.int64) > 1
+        return _grade(present, [exact & shared, exact & ~shared])
 
 
 class PhoneLevels(LevelComparison):

@@ -89,6 +89,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[f"{name}_metaphone"] = metaphone_series(folded)
         fields[f"{name}_soundex"] = soundex_series(folded)
     fields["nickname_group"] = nickname_group_ids(fields["given"])
+    fields["email_given_names"] = _given_names_per_value(fields["email"], fields)
     for name in ("given", "family"):
         fields[f"{name}_frequency"] = value_frequencies(fields[name])
     # Given and family names run together: the same person whatever the split
@@ -125,11 +126,26 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[attribute_field(attribute)] = clean_text(_column(records, attribute)).str.lower()
 
     # One missing marker (None) in every text field, whatever the input used.
-    numeric = ["nickname_group", "birth_year", "birth_month", "birth_day"]
+    numeric = ["nickname_group", "email_given_names", "birth_year", "birth_month", "birth_day"]
     numeric += ["given_frequency", "family_frequency"]
     text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
     return fields
+
+
+def _given_names_per_value(values: pd.Series, fields: pd.DataFrame) -> np.ndarray:
+    """For each record, how many different given names the records sharing its value hold.
+
+    A nickname counts as its full name and an initial not at all, so an e-mail address
+    a whole family uses counts 2 or more, one person's own address 1.
+    """
+    known_given = fields["given"].notna() & (fields["given"].str.len() > 1)
+    name = fields["given"].where(
+        fields["nickname_group"] < 0, "~" + fields["nickname_group"].astype(str)
+    )
+    holders = pd.DataFrame({"value": values, "name": name})[values.notna() & known_given]
+    counts = holders.groupby("value")["name"].nunique()
+    return values.map(counts).fillna(0).to_numpy(dtype=np.int32)
 
 
 def value_frequencies(values: pd.Series) -> np.ndarray:

@@ -51,7 +51,14 @@ def test_incremental_run_compares_only_pairs_touching_new_or_changed_records(
     incremental = link_records(today, previous=yesterday)
 
     pairs = incremental.compared
-    touching = np.isin(pairs.record_id_l, list(changed)) | np.isin(pairs.record_id_r, list(changed))
+    # Changed: the record itself, or what its comparisons read about others (a new record
+    # now sharing its e-mail address under another given name).
+    earlier = yesterday.compared.fingerprints
+    known = earlier.index.get_indexer(pairs.fingerprints.index)
+    same = (known >= 0) & (earlier.to_numpy()[known] == pairs.fingerprints.to_numpy())
+    differs = pairs.fingerprints.index[~same]
+    assert changed <= set(differs)
+    touching = np.isin(pairs.record_id_l, differs) | np.isin(pairs.record_id_r, differs)
     assert 0 < pairs.compared == int(touching.sum()) < len(pairs) / 2
 
     again = link_records(today, previous=incremental)
