@@ -21,6 +21,7 @@ from matching.comparison import (
 )
 from matching.decisions import LINK, NON_LINK, decide
 from matching.exceptions import MatchingError
+from matching.labels import LabelledPairs, locate_labels, training_levels
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
     FellegiSunterModel,
@@ -83,6 +84,7 @@ def link_records(
     settings: MatchSettings | None = None,
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[LevelComparison] | None = None,
+    labelled_pairs: pd.DataFrame | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -97,18 +99,25 @@ def link_records(
             without retraining.
         comparisons: The comparisons to score pairs with; by default `comparisons_for`
             the settings.
+        labelled_pairs: Pairs known to be the same customer or not (``record_id_l,
+            record_id_r, is_match``), e.g. steward decisions; training takes them as
+            known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
 
     Raises:
-        MatchingError: If record ids are missing or repeated, or `model` does not fit
-            `comparisons`.
+        MatchingError: If record ids are missing or repeated, `model` does not fit
+            `comparisons`, or labelled pairs come with a `model` or are not usable (see
+            `labels.locate_labels`).
     """
+    if model is not None and labelled_pairs is not None:
+        raise MatchingError("labelled pairs train a model: give them or a `model`, not both")
     settings = settings or MatchSettings()
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
+    labelled = None if labelled_pairs is None else locate_labels(record_ids, labelled_pairs)
     seconds: dict[str, float] = {}
     with _timed(seconds, "match_fields"):
         fields = prepare_match_fields(records, list(settings.attributes))
@@ -118,7 +127,7 @@ def link_records(
         levels = compare_pairs(fields, candidates, comparisons, settings.comparison_chunk_pairs)
     with _timed(seconds, "training"):
         if model is None:
-            model = _train(fields, levels, comparisons, settings)
+            model = _train(fields, candidates, levels, comparisons, settings, labelled)
         else:
             _check_model_fits(model, comparisons)
 
@@ -185,9 +194,11 @@ def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:
 
 def _train(
     fields: pd.DataFrame,
+    candidates: CandidatePairs,
     candidate_levels: dict[str, np.ndarray],
     comparisons: Sequence[LevelComparison],
     settings: MatchSettings,
+    labelled: LabelledPairs | None,
 ) -> FellegiSunterModel:
     record_count = len(fields)
     rng = np.random.default_rng(settings.random_seed)
@@ -201,6 +212,16 @@ def _train(
     random_levels = compare_pairs(
         fields, (left, right), comparisons, settings.comparison_chunk_pairs
     )
+    known_matches = None
+    if labelled is not None:
+        candidate_levels, known_matches = training_levels(
+            fields,
+            candidates,
+            candidate_levels,
+            labelled,
+            comparisons,
+            settings.comparison_chunk_pairs,
+        )
     return fit_fellegi_sunter(
         comparisons,
         candidate_levels,
@@ -208,6 +229,7 @@ def _train(
         settings.em_iterations,
         settings.em_tolerance,
         total_pairs=record_count * (record_count - 1) // 2,
+        known_matches=known_matches,
     )
 
 
