@@ -13,7 +13,9 @@ evidence: inside EM they keep their label as their match probability, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +60,11 @@ class FellegiSunterModel:
     iterations: int = 0
     """EM rounds the fit took."""
     converged: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the comparisons and levels the model scores; see `comparisons_fingerprint`."""
+        return _fingerprint((p.name, p.level_labels) for p in self.comparisons)
 
     @property
     def prior_weight(self) -> float:
@@ -191,6 +198,20 @@ class FellegiSunterModel:
                 for c in data["comparisons"]
             ),
         )
+
+
+def comparisons_fingerprint(comparisons: Sequence[LevelComparison]) -> str:
+    """Identifies comparisons by their names and level labels, in order.
+
+    A model fits the comparisons it was trained with and any others with the same
+    fingerprint (`FellegiSunterModel.fingerprint`).
+    """
+    return _fingerprint((c.comparison_name, c.level_labels) for c in comparisons)
+
+
+def _fingerprint(comparisons: Iterable[tuple[str, Sequence[str]]]) -> str:
+    text = json.dumps([[name, list(labels)] for name, labels in comparisons])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def match_probability(match_weight: np.ndarray) -> np.ndarray:
