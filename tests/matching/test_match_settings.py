@@ -31,6 +31,7 @@ def test_reads_matching_section() -> None:
         ({"link_treshold": 0.9}, "link_treshold"),
         ({"review_threshold": 0.97}, ""),
         ({"attributes": {"address": {}}}, "attributes"),
+        ({"model": "newest"}, "model"),
     ],
     ids=[
         "threshold-range",
@@ -41,6 +42,7 @@ def test_reads_matching_section() -> None:
         "typo",
         "review>link",
         "attribute-clash",
+        "model-choice",
     ],
 )
 def test_errors_name_the_field(section: dict[str, object], culprit: str) -> None:
