@@ -114,3 +114,10 @@ def test_latest_never_uses_a_version_saved_for_other_comparisons(
 
     _run(config_path, LATEST)
     assert "version 1  (saved earlier, reused)" in capsys.readouterr().out
+
+    assert main(["model", "list", "--config", str(config_path)]) == 0
+    header, *rows, _, last = capsys.readouterr().out.splitlines()
+    fits_at = header.index("fits the config")
+    fits = {row.split()[0]: row[fits_at:].split()[0] for row in rows}
+    assert fits == {"2": "no", "1": "yes"}
+    assert last == "With `matching.model: latest` runs score with version 1."
