@@ -19,11 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from matching import link_records, pairwise_scores
+from matching import pairwise_scores
 from pipelines.config import load_config
 from pipelines.demo import generate_demo
 from pipelines.stages import (
     golden_customers,
+    link_customers,
     publication,
     standardize_interaction_sources,
     standardize_sources,
@@ -56,14 +57,15 @@ def main() -> None:
     timed("sync", lambda: [sync_source(engine, n, s) for n, s in config.sources.items()])
     records = timed("standardize+validate", lambda: standardize_sources(engine, config))
     interactions = timed("interactions", lambda: standardize_interaction_sources(engine, config))
-    links = timed("match", lambda: link_records(records.records, config.matching))
+    linked = timed("match", lambda: link_customers(engine, records.records, config.matching))
+    links = linked.links
     golden = timed("golden", lambda: golden_customers(records, links, config))
     run = publication(
         run_id="bench",
         started_at=dt.datetime.now(dt.UTC),
         customer_records=records,
         interactions=interactions,
-        links=links,
+        linked=linked,
         golden=golden,
     )
     timed("publish", lambda: publish(engine, run))

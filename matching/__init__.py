@@ -7,8 +7,8 @@ survivorship. What this module imports is the public interface of the stage.
 from matching.blocking import BlockingPassReport
 from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
-from matching.linking import CustomerLinks, link_records
-from matching.scoring import ComparisonParameters, FellegiSunterModel
+from matching.linking import CustomerLinks, comparisons_for, link_records
+from matching.scoring import ComparisonParameters, FellegiSunterModel, comparisons_fingerprint
 from matching.settings import MatchSettings
 from matching.survivorship import GoldenRecords, survive
 
@@ -21,6 +21,8 @@ __all__ = [
     "MatchSettings",
     "MatchingError",
     "blocking_recall",
+    "comparisons_fingerprint",
+    "comparisons_for",
     "PairwiseScores",
     "link_records",
     "pairwise_scores",

@@ -34,6 +34,7 @@ from matching.decisions import (
 )
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs, compare_candidates
+from matching.labels import LabelledPairs, locate_labels, training_levels
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
     FellegiSunterModel,
@@ -102,6 +103,7 @@ def link_records(
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[LevelComparison] | None = None,
     previous: CustomerLinks | None = None,
+    labelled_pairs: pd.DataFrame | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -118,21 +120,29 @@ def link_records(
             the settings.
         previous: An earlier run's links, to match incrementally: pairs of records
             unchanged since then are not compared again, and its model scores this run
-            unless `model` is given. The result is what a full run with that model gives.
+            unless `model` or `labelled_pairs` is given. The result is what a full run
+            with that model gives.
+        labelled_pairs: Pairs known to be the same customer or not (``record_id_l,
+            record_id_r, is_match``), e.g. steward decisions; training takes them as
+            known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
 
     Raises:
-        MatchingError: If record ids are missing or repeated, or `model` does not fit
-            `comparisons`.
+        MatchingError: If record ids are missing or repeated, `model` does not fit
+            `comparisons`, or labelled pairs come with a `model` or are not usable (see
+            `labels.locate_labels`).
     """
+    if model is not None and labelled_pairs is not None:
+        raise MatchingError("labelled pairs train a model: give them or a `model`, not both")
     settings = settings or MatchSettings()
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
     record_count = len(record_ids)
     constraints = pair_constraints(record_ids, settings.must_link, settings.cannot_link)
+    labelled = None if labelled_pairs is None else locate_labels(record_ids, labelled_pairs)
     seconds: dict[str, float] = {}
     with _timed(seconds, "match_fields"):
         fields = prepare_match_fields(records, list(settings.attributes))
@@ -153,11 +163,10 @@ def link_records(
         )
         levels = compared.levels
     with _timed(seconds, "training"):
-        model = model or (previous.model if previous else None)
+        if model is None and previous is not None and labelled is None:
+            model = previous.model
         if model is None:
-            model = _train(
-                fields, levels, comparisons, settings, _conflicting(levels, comparisons, settings)
-            )
+            model = _train(fields, candidates, levels, comparisons, settings, labelled)
         else:
             _check_model_fits(model, comparisons)
 
@@ -246,10 +255,11 @@ def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:
 
 def _train(
     fields: pd.DataFrame,
+    candidates: CandidatePairs,
     candidate_levels: dict[str, np.ndarray],
     comparisons: Sequence[LevelComparison],
     settings: MatchSettings,
-    known_non_matches: np.ndarray,
+    labelled: LabelledPairs | None,
 ) -> FellegiSunterModel:
     record_count = len(fields)
     rng = np.random.default_rng(settings.random_seed)
@@ -263,6 +273,20 @@ def _train(
     random_levels = compare_pairs(
         fields, (left, right), comparisons, settings.comparison_chunk_pairs
     )
+    known_matches = np.full(len(candidates), np.nan)
+    if labelled is not None:
+        candidate_levels, known_matches = training_levels(
+            fields,
+            candidates,
+            candidate_levels,
+            labelled,
+            comparisons,
+            settings.comparison_chunk_pairs,
+        )
+    # What the conflict rule calls different people is no match to learn from, unless
+    # labelled otherwise: else EM learns what a household looks like.
+    conflicting = np.isnan(known_matches) & _conflicting(candidate_levels, comparisons, settings)
+    known_matches = np.where(conflicting, 0.0, known_matches)
     return fit_fellegi_sunter(
         comparisons,
         candidate_levels,
@@ -270,7 +294,7 @@ def _train(
         settings.em_iterations,
         settings.em_tolerance,
         total_pairs=record_count * (record_count - 1) // 2,
-        known_non_matches=known_non_matches,
+        known_matches=known_matches,
     )
 
 

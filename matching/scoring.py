@@ -1,15 +1,21 @@
-"""Scoring: a Fellegi–Sunter model trained by expectation–maximisation, without labels.
+"""Scoring: a Fellegi–Sunter model trained by expectation–maximisation, and from labels.
 
 For each comparison level the model holds ``m`` (how often true matches show the
 level) and ``u`` (how often non-matches do). A pair's match weight is the prior
 log-odds plus, per comparison, ``log2(m / u)`` of its level; level 0 (missing)
 adds nothing. ``u`` is estimated from random record pairs, which are almost all
 non-matches; ``m`` and the prior come from EM over the candidate pairs.
+
+Labelled pairs (a data steward's "same person" or "not the same person") are known
+evidence: inside EM they keep their label as their match probability, and
+`fit_from_labels` estimates a model from them alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +30,8 @@ from matching.comparison import MISSING_LEVEL, LevelComparison
 _TYPICAL_U_PAIRS = 1_000.0
 _TYPICAL_M_PAIRS = 10.0
 _PROBABILITY_FLOOR = 1e-6
+#: Status of a pair not known to match or not, beside 1 (a match) and 0 (a non-match).
+_UNKNOWN = -1
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class FellegiSunterModel:
     iterations: int = 0
     """EM rounds the fit took."""
     converged: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the comparisons and levels the model scores; see `comparisons_fingerprint`."""
+        return _fingerprint((p.name, p.level_labels) for p in self.comparisons)
 
     @property
     def prior_weight(self) -> float:
@@ -187,6 +200,20 @@ class FellegiSunterModel:
         )
 
 
+def comparisons_fingerprint(comparisons: Sequence[LevelComparison]) -> str:
+    """Identifies comparisons by their names and level labels, in order.
+
+    A model fits the comparisons it was trained with and any others with the same
+    fingerprint (`FellegiSunterModel.fingerprint`).
+    """
+    return _fingerprint((c.comparison_name, c.level_labels) for c in comparisons)
+
+
+def _fingerprint(comparisons: Iterable[tuple[str, Sequence[str]]]) -> str:
+    text = json.dumps([[name, list(labels)] for name, labels in comparisons])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def match_probability(match_weight: np.ndarray) -> np.ndarray:
     """Match probability from a match weight in bits: ``2^w / (1 + 2^w)``."""
     return 1.0 / (1.0 + np.exp2(-np.asarray(match_weight, dtype=np.float64)))
@@ -211,7 +238,7 @@ def fit_fellegi_sunter(
     iterations: int = 50,
     tolerance: float = 1e-5,
     total_pairs: int | None = None,
-    known_non_matches: np.ndarray | None = None,
+    known_matches: np.ndarray | None = None,
 ) -> FellegiSunterModel:
     """Train m and the prior by EM over the candidate pairs, with u held fixed.
 
@@ -220,6 +247,15 @@ def fit_fellegi_sunter(
     blocking left out as non-matches. Scores are then correct for any pair,
     whichever blocking pass found it. Pairs are grouped by their pattern of levels,
     so each EM round costs the number of distinct patterns, not of pairs.
+
+    Pairs whose status is known (`known_matches`, e.g. steward decisions) keep it as
+    their match probability in every round, 1 or 0, where EM would use its own guess.
+    m and the prior move towards what the labels show, the further the larger the share
+    of labelled pairs, and the unlabelled pairs are judged by the model the labels moved.
+    Labelled pairs are record pairs like the others, so this is sound however they were
+    chosen. Known non-matches also count towards u, each as one of the ``total_pairs``
+    record pairs that the random pairs stand for: with many records they hardly move it,
+    as a handful of chosen pairs says little about random ones.
 
     Args:
         comparisons: The comparisons the levels come from.
@@ -230,8 +266,8 @@ def fit_fellegi_sunter(
         tolerance: Stop once no probability moves more than this.
         total_pairs: Number of record pairs in the whole input (``n (n - 1) / 2``);
             the candidate pairs when omitted.
-        known_non_matches: Candidate pairs known to be different people, which EM
-            counts as non-matches instead of guessing.
+        known_matches: Per candidate pair, 1 for a known match, 0 for a known
+            non-match, NaN where unknown; all unknown when omitted.
     """
     names = [c.comparison_name for c in comparisons]
     typical_m = {c.comparison_name: c.typical_m for c in comparisons}
@@ -240,25 +276,26 @@ def fit_fellegi_sunter(
     pair_count = len(candidate_levels[names[0]]) if names else 0
     total_pairs = max(total_pairs or pair_count, pair_count, 1)
     prior, rounds, converged = min(0.1, pair_count / total_pairs / 2 or 0.1), 0, False
+    known = np.full(pair_count, np.nan) if known_matches is None else known_matches
+    status = np.where(np.isnan(known), _UNKNOWN, known).astype(np.int8)
+    non_matches = _known_non_matches(
+        comparisons, candidate_levels, status, random_pair_counts, total_pairs
+    )
     if pair_count:
-        known = np.zeros(pair_count, dtype=bool) if known_non_matches is None else known_non_matches
         matrix = np.column_stack(
-            [np.asarray(candidate_levels[n], dtype=np.int8) for n in names] + [known]
+            [np.asarray(candidate_levels[n], dtype=np.int8) for n in names] + [status]
         )
-        patterns, counts = np.unique(matrix, axis=0, return_counts=True)
+        rows, counts = np.unique(matrix, axis=0, return_counts=True)
+        patterns, pattern_status = rows[:, :-1], rows[:, -1]
         counts = counts.astype(np.float64)
-        possible = patterns[:, -1] == 0
-        patterns = patterns[:, :-1]
         while rounds < iterations and not converged:
             rounds += 1
-            u = {
-                n: _non_match_shares(random_pair_counts[n], m[n], prior, typical_u[n])
-                for n in names
-            }
+            u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
             log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
             log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
             log_odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
-            posterior = possible / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+            posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+            posterior = np.where(pattern_status == _UNKNOWN, posterior, pattern_status)
             new_m = {
                 n: _frequencies(patterns[:, k], counts * posterior, typical_m[n], _TYPICAL_M_PAIRS)
                 for k, n in enumerate(names)
@@ -270,7 +307,91 @@ def fit_fellegi_sunter(
             )
             m, prior = new_m, new_prior
             converged = change < tolerance
-    u = _non_match(random_pair_counts, m, prior, typical_u)
+    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
+    return _model(comparisons, prior, m, u, rounds, converged)
+
+
+def fit_from_labels(
+    comparisons: Sequence[LevelComparison],
+    labelled_levels: Mapping[str, np.ndarray],
+    is_match: np.ndarray,
+    random_pair_counts: Mapping[str, np.ndarray],
+    prior: float,
+    total_pairs: int,
+) -> FellegiSunterModel:
+    """Estimate a model from labelled pairs alone, without EM.
+
+    m is each level's share among the labelled matches; u comes from the random pairs
+    with the matches among them taken out and from the labelled non-matches, counted
+    as `fit_fellegi_sunter` counts known non-matches. Both are drawn towards each
+    comparison's typical shares, as in EM. The estimate of m is only as typical as the
+    labelled matches are: pairs a steward was asked about are the hard ones, so with
+    such labels prefer EM with known matches (`fit_fellegi_sunter`).
+
+    Labelled pairs are chosen, not drawn at random, so their share of matches says
+    nothing about how often two records are the same person: the prior is given.
+
+    Args:
+        comparisons: The comparisons the levels come from.
+        labelled_levels: Level arrays of the labelled pairs, by comparison name.
+        is_match: Per labelled pair, whether it is a match.
+        random_pair_counts: Level counts among random record pairs, from `level_counts`.
+        prior: Probability that two records drawn at random are the same customer,
+            e.g. expected duplicates over ``total_pairs``.
+        total_pairs: Number of record pairs the random pairs were drawn from.
+
+    Returns:
+        The model, with ``iterations`` 0 and ``converged`` true: nothing is iterated.
+    """
+    matches = np.asarray(is_match, dtype=bool)
+    status = matches.astype(np.int8)
+    m = {
+        c.comparison_name: _frequencies(
+            np.asarray(labelled_levels[c.comparison_name])[matches],
+            np.ones(int(matches.sum())),
+            c.typical_m,
+            _TYPICAL_M_PAIRS,
+        )
+        for c in comparisons
+    }
+    typical_u = {c.comparison_name: c.typical_u for c in comparisons}
+    non_matches = _known_non_matches(
+        comparisons, labelled_levels, status, random_pair_counts, total_pairs
+    )
+    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
+    return _model(comparisons, prior, m, u, rounds=0, converged=True)
+
+
+def _known_non_matches(
+    comparisons: Sequence[LevelComparison],
+    levels: Mapping[str, np.ndarray],
+    status: np.ndarray,
+    random_pair_counts: Mapping[str, np.ndarray],
+    total_pairs: int,
+) -> dict[str, np.ndarray]:
+    """Level counts of the known non-matches, in units of random pairs.
+
+    Each random pair stands for ``total_pairs / sample`` record pairs, so one known
+    non-match counts ``sample / total_pairs`` of a random pair.
+    """
+    counts = {}
+    for c in comparisons:
+        random_counts = random_pair_counts[c.comparison_name]
+        share = random_counts.sum() / max(total_pairs, 1)
+        found = np.asarray(levels[c.comparison_name])[status == 0]
+        tally = np.bincount(found, minlength=len(c.level_labels))[: len(c.level_labels)]
+        counts[c.comparison_name] = tally * share
+    return counts
+
+
+def _model(
+    comparisons: Sequence[LevelComparison],
+    prior: float,
+    m: Mapping[str, np.ndarray],
+    u: Mapping[str, np.ndarray],
+    rounds: int,
+    converged: bool,
+) -> FellegiSunterModel:
     return FellegiSunterModel(
         prior=prior,
         iterations=rounds,
@@ -292,17 +413,23 @@ def _non_match(
     m: Mapping[str, np.ndarray],
     prior: float,
     typical_u: Mapping[str, Sequence[float]],
+    known_non_matches: Mapping[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
     return {
-        name: _non_match_shares(counts, m[name], prior, typical_u[name])
+        name: _non_match_shares(counts, m[name], prior, typical_u[name], known_non_matches[name])
         for name, counts in random_pair_counts.items()
     }
 
 
 def _non_match_shares(
-    random_counts: np.ndarray, m: np.ndarray, prior: float, typical: Sequence[float]
+    random_counts: np.ndarray,
+    m: np.ndarray,
+    prior: float,
+    typical: Sequence[float],
+    known_non_matches: np.ndarray,
 ) -> np.ndarray:
-    """u from the level counts of random pairs, with the matches among them taken out.
+    """u from the level counts of random pairs, with the matches among them taken out,
+    and of the known non-matches.
 
     Random pairs are a mixture, ``prior·m + (1 − prior)·u``. The matches in it are few,
     but for rare levels (the same e-mail, the same phone) they are most of what agrees,
@@ -310,7 +437,7 @@ def _non_match_shares(
     """
     counts = random_counts.copy()
     counts[MISSING_LEVEL] = 0.0
-    counts = np.maximum(counts - prior * m * counts.sum(), 0.0)
+    counts = np.maximum(counts - prior * m * counts.sum(), 0.0) + known_non_matches
     return _frequencies(np.arange(len(counts)), counts, typical, _TYPICAL_U_PAIRS)
 
 

@@ -142,6 +142,11 @@ class MatchSettings(BaseModel):
     )
     """Comparisons whose exact agreement is weighed by how rare the shared value is:
     sharing a rare family name counts for more than sharing the most common one."""
+    model: Literal["retrain", "latest"] = "retrain"
+    """Which scoring model a hub run uses. ``retrain``: train one on the run's records and
+    save it as a new version. ``latest``: the latest saved version that fits the
+    comparisons (the built-in ones and those of `attributes`, level for level); only when
+    none fits, train one and save it."""
     em_iterations: int = Field(default=50, ge=1)
     """Most expectation–maximisation rounds to train the scoring model."""
     em_tolerance: float = Field(default=1e-5, gt=0.0)

@@ -10,21 +10,22 @@ from typing import Any
 import dagster as dg
 
 from connectors import SourceUnavailable
-from matching import CustomerLinks, link_records
 from pipelines.config import HubConfig, Source
 from pipelines.resources import WarehouseResource
 from pipelines.stages import (
     CustomerInteractions,
     CustomerRecords,
     GoldenCustomers,
+    LinkedCustomers,
     golden_customers,
+    link_customers,
     publication,
     standardize_interaction_sources,
     standardize_sources,
 )
 from pipelines.sync import sync_source
 from quality import QualityVerdict
-from warehouse import publish
+from warehouse import SavedModel, publish
 
 SOURCE_PREFIX = "source"
 
@@ -124,20 +125,29 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
 
     @dg.asset(group_name="customers", automation_condition=dg.AutomationCondition.eager())
     def customer_links(
-        context: dg.AssetExecutionContext, customer_records: CustomerRecords
-    ) -> CustomerLinks:
-        """Scored pairs of records of the same person, and the clusters they form."""
-        links = link_records(customer_records.records, config.matching)
+        context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
+        customer_records: CustomerRecords,
+    ) -> LinkedCustomers:
+        """Scored pairs of records of the same person, the clusters they form, and the model."""
+        linked = link_customers(warehouse.engine(), customer_records.records, config.matching)
+        links = linked.links
         decisions = links.pairs["decision"].value_counts()
+        model = linked.model
         context.add_output_metadata(
             {
                 "candidate_pairs": sum(r.new_pairs for r in links.candidate_pairs_by_pass.values()),
                 "links": int(decisions.get("link", 0)),
                 "review_pairs": int(decisions.get("review", 0)),
                 "clusters": int(links.clusters.nunique()),
+                "model": (
+                    f"saved version {model.version}"
+                    if isinstance(model, SavedModel)
+                    else "trained by this run"
+                ),
             }
         )
-        return links
+        return linked
 
     @dg.asset(
         name="golden_customers",
@@ -147,10 +157,10 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     def golden_customers_asset(
         context: dg.AssetExecutionContext,
         customer_records: CustomerRecords,
-        customer_links: CustomerLinks,
+        customer_links: LinkedCustomers,
     ) -> GoldenCustomers:
         """One golden record per customer, each field chosen by survivorship."""
-        result = golden_customers(customer_records, customer_links, config)
+        result = golden_customers(customer_records, customer_links.links, config)
         context.add_output_metadata({"golden_customers": len(result.golden)})
         return result
 
@@ -164,21 +174,22 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         warehouse: WarehouseResource,
         customer_records: CustomerRecords,
         customer_interactions: CustomerInteractions,
-        customer_links: CustomerLinks,
+        customer_links: LinkedCustomers,
         golden_customers: GoldenCustomers,
     ) -> dg.MaterializeResult:
-        """The published warehouse: golden customers, crosswalk, records and quarantine."""
+        """The published warehouse: golden customers, crosswalk, records, quarantine, model."""
         run = publication(
             run_id=context.run_id,
             started_at=_run_started_at(context),
             customer_records=customer_records,
             interactions=customer_interactions,
-            links=customer_links,
+            linked=customer_links,
             golden=golden_customers,
         )
-        publish(warehouse.engine(), run)
+        model_version = publish(warehouse.engine(), run)
         return dg.MaterializeResult(
             metadata={
+                "model_version": model_version,
                 "golden_customers": len(run.golden),
                 "source_records": len(run.records),
                 "quarantined_rows": len(run.quarantine),

@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("id", type=int, help="the row's id, from `hub quarantine list`")
     show.set_defaults(command=_quarantine_show)
 
+    model = commands.add_parser("model", help="the saved versions of the match model")
+    model_actions = model.add_subparsers(required=True, metavar="ACTION")
+    models = model_actions.add_parser(
+        "list", parents=[config], help="saved versions, newest first, and which fit the config"
+    )
+    models.set_defaults(command=_model_list)
+
     demo = commands.add_parser("demo", help="generate demo sources and run the hub on them")
     demo.add_argument("--out", type=Path, default=Path(".demo"), help="folder for demo sources")
     demo.add_argument("--people", type=int, default=2000, help="people in the customer base")
@@ -132,6 +139,18 @@ def _quarantine_show(args: argparse.Namespace) -> int:
     engine = connect(load_config(args.config).warehouse.url)
     try:
         print(render_row(engine, args.id))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _model_list(args: argparse.Namespace) -> int:
+    from pipelines.model_command import render_models
+
+    config = load_config(args.config)
+    engine = connect(config.warehouse.url)
+    try:
+        print(render_models(engine, config.matching))
     finally:
         engine.dispose()
     return 0

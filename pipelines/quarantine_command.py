@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 
+from pipelines.text_table import text_table
 from warehouse import QuarantineFilter, quarantined_row, quarantined_rows
 
 _DETAIL_WIDTH = 70
@@ -34,7 +34,7 @@ def render_list(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> st
         "run": "run",
         "detail": "detail",
     }
-    lines = _table(shown[list(columns)].rename(columns=columns))
+    lines = text_table(shown[list(columns)].rename(columns=columns))
     more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
     lines += ["", f"{total:,} quarantined row(s) match{more}."]
     lines.append("`hub quarantine show ID` shows a row as it was read from its source.")
@@ -68,14 +68,3 @@ def render_row(engine: sa.Engine, quarantine_id: int) -> str:
 
 def _shortened(detail: str) -> str:
     return detail if len(detail) <= _DETAIL_WIDTH else detail[: _DETAIL_WIDTH - 1] + "…"
-
-
-def _table(frame: pd.DataFrame) -> list[str]:
-    text = frame.astype(str)
-    widths = {c: max(len(c), *(len(v) for v in text[c])) for c in text.columns}
-    header = "  ".join(f"{c:<{widths[c]}}" for c in text.columns)
-    body = [
-        "  ".join(f"{value:<{widths[c]}}" for c, value in zip(text.columns, row, strict=True))
-        for row in text.itertuples(index=False)
-    ]
-    return [header.rstrip(), *(line.rstrip() for line in body)]

@@ -74,6 +74,7 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes)",
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}",
+        f"  match model         {_model_line(summary['model'])}",
         f"  golden customers    {summary['golden_customers']:>9,}",
     ]
     interactions = summary.get("interactions", {})
@@ -83,6 +84,11 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
             f"  ({interactions['without_customer']:,} not yet with a golden customer)"
         )
     return "\n".join(lines)
+
+
+def _model_line(model: dict[str, Any]) -> str:
+    how = "trained by this run" if model["trained"] else "saved earlier, reused"
+    return f"{'version ' + str(model['version']):>9}  ({how})"
 
 
 def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -> list[str]:

@@ -19,7 +19,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from connectors import row_payloads
-from matching import CustomerLinks, survive
+from matching import (
+    CustomerLinks,
+    MatchSettings,
+    comparisons_fingerprint,
+    comparisons_for,
+    link_records,
+    survive,
+)
 from pipelines.config import HubConfig, Source, SourceSettings
 from quality import (
     CANONICAL_FIELDS,
@@ -31,7 +38,17 @@ from quality import (
     quality_gate,
     standardize_interactions,
 )
-from warehouse import LANDED_PREFIX, Publication, connect, golden_ids, landed_rows, live_row_count
+from warehouse import (
+    LANDED_PREFIX,
+    Publication,
+    SavedModel,
+    TrainedModel,
+    connect,
+    golden_ids,
+    landed_rows,
+    latest_model,
+    live_row_count,
+)
 
 
 @dataclass(frozen=True)
@@ -239,6 +256,38 @@ def _no_quarantine() -> pd.DataFrame:
     return pd.DataFrame(columns=list(_QUARANTINE_COLUMNS))
 
 
+@dataclass(frozen=True)
+class LinkedCustomers:
+    """The records linked into customers, and the model that scored the pairs."""
+
+    links: CustomerLinks
+    model: TrainedModel | SavedModel
+    """A saved version, or a model this run trained, which publishing saves."""
+
+
+def link_customers(
+    engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings
+) -> LinkedCustomers:
+    """Link the records with the scoring model that ``settings.model`` chooses.
+
+    ``retrain`` trains a model on the records. ``latest`` scores with the latest saved
+    version that fits the comparisons, and trains a model only when none fits: a version
+    saved for other comparisons or levels is never used.
+    """
+    if settings.model == "latest":
+        saved = latest_model(engine, comparisons_fingerprint(comparisons_for(settings)))
+        if saved is not None:
+            return LinkedCustomers(link_records(records, settings, model=saved.model), saved)
+    links = link_records(records, settings)
+    trained = TrainedModel(
+        model=links.model,
+        trained_at=dt.datetime.now(dt.UTC),
+        records=len(records),
+        candidate_pairs=sum(report.new_pairs for report in links.candidate_pairs_by_pass.values()),
+    )
+    return LinkedCustomers(links, trained)
+
+
 def golden_customers(
     customer_records: CustomerRecords, links: CustomerLinks, config: HubConfig
 ) -> GoldenCustomers:
@@ -295,10 +344,11 @@ def publication(
     started_at: dt.datetime,
     customer_records: CustomerRecords,
     interactions: CustomerInteractions,
-    links: CustomerLinks,
+    linked: LinkedCustomers,
     golden: GoldenCustomers,
 ) -> Publication:
     """Everything the run publishes, with its summary."""
+    links = linked.links
     decisions = links.pairs["decision"].value_counts()
     quarantine = pd.concat(
         [customer_records.quarantine, interactions.quarantine], ignore_index=True
@@ -336,6 +386,7 @@ def publication(
         xref=golden.xref,
         lineage=golden.lineage,
         pairs=_with_evidence(links.pairs),
+        model=linked.model,
         interactions=attached,
         summary=summary,
     )

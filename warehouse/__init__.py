@@ -11,6 +11,7 @@ from warehouse.landing import (
     landed_rows,
     source_state,
 )
+from warehouse.match_models import SavedModel, TrainedModel, latest_model, saved_models
 from warehouse.publish import Publication, publish
 from warehouse.reads import (
     QuarantineFilter,
@@ -28,12 +29,15 @@ __all__ = [
     "Landing",
     "Publication",
     "QuarantineFilter",
+    "SavedModel",
     "SourceState",
     "SyncFigures",
+    "TrainedModel",
     "WarehouseError",
     "connect",
     "golden_ids",
     "landed_rows",
+    "latest_model",
     "live_row_count",
     "metadata",
     "publish",
@@ -41,6 +45,7 @@ __all__ = [
     "quarantined_row",
     "quarantined_rows",
     "run_summary",
+    "saved_models",
     "syncs_since",
     "source_state",
 ]

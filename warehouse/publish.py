@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from warehouse import schema
+from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
 
 
@@ -32,15 +33,25 @@ class Publication:
     xref: pd.DataFrame
     lineage: pd.DataFrame
     pairs: pd.DataFrame
+    model: TrainedModel | SavedModel
+    """The model that scored the pairs; one this run trained is saved as a new version."""
     interactions: pd.DataFrame
     """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def publish(engine: sa.Engine, publication: Publication) -> None:
-    """Write the run's records, quarantine, golden customers and summary atomically."""
+def publish(engine: sa.Engine, publication: Publication) -> int:
+    """Write the run's records, quarantine, golden customers, model and summary atomically.
+
+    Returns:
+        The version of the model that scored the pairs.
+    """
     run_id = publication.run_id
     with engine.begin() as connection:
+        if isinstance(publication.model, TrainedModel):
+            version, trained = save_model(connection, publication.model, run_id), True
+        else:
+            version, trained = publication.model.version, False
         record, quarantine = schema.customer_record, schema.quarantine
         connection.execute(sa.delete(record).where(record.c.source.in_(publication.sources)))
         connection.execute(
@@ -60,12 +71,14 @@ def publish(engine: sa.Engine, publication: Publication) -> None:
             (schema.customer_interaction, publication.interactions),
         ):
             connection.execute(sa.delete(table))
-            insert_frame(connection, table, frame, run_id=run_id)
+            # Of these tables only `match_pair` has a `model_version` column to take it.
+            insert_frame(connection, table, frame, run_id=run_id, model_version=version)
         connection.execute(
             sa.insert(schema.hub_run).values(
                 run_id=run_id,
                 started_at=publication.started_at,
                 finished_at=dt.datetime.now(dt.UTC),
-                summary=publication.summary,
+                summary={**publication.summary, "model": {"version": version, "trained": trained}},
             )
         )
+    return version

@@ -11,7 +11,9 @@
   could not be read or keyed, ``quality`` for rows that broke a quality rule), where
   they were read, the rule and the detail.
 - ``golden_lineage``: for each golden value, the source record and the rule that chose it.
-- ``match_pair``: scored pairs the matcher linked or left for review, and constrained pairs.
+- ``match_pair``: scored pairs the matcher linked or left for review, and constrained pairs,
+  with the version of the match model that scored them.
+- ``match_model``: every saved version of the match model, with the run that trained it.
 - ``customer_interaction``: orders, tickets, complaints and surveys, by golden customer.
 - ``hub_run``: one row per run with its summary.
 """
@@ -139,8 +141,27 @@ match_pair = sa.Table(
     sa.Column("decision", sa.String(16), nullable=False, index=True),
     sa.Column("decided_by", sa.String(16), nullable=False),
     sa.Column("evidence", sa.JSON),
+    sa.Column("model_version", sa.Integer, nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
+
+match_model = sa.Table(
+    "match_model",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("trained_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, index=True),
+    sa.Column("model", sa.JSON, nullable=False),
+    sa.Column("iterations", sa.Integer, nullable=False),
+    sa.Column("converged", sa.Boolean, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("candidate_pairs", sa.Integer, nullable=False),
+)
+"""``model`` is the model as plain data (`FellegiSunterModel.to_dict`); ``fingerprint``
+identifies the comparisons and levels it scores (`matching.comparisons_fingerprint`), so a
+run finds the versions that fit it; ``records`` and ``candidate_pairs`` are what it was
+trained on."""
 
 customer_interaction = sa.Table(
     "customer_interaction",

@@ -163,6 +163,43 @@ def build_synthetic_customers(people: int, seed: int = 7) -> tuple[pd.DataFrame,
     return frame, pd.Series(person_ids, index=frame["record_id"], name="person")
 
 
+def build_households(households: int, seed: int = 3) -> tuple[pd.DataFrame, pd.Series]:
+    """Seeded couples sharing family name, address and landline, some with two records each.
+
+    Couples are what the model's independence assumption gets wrong: two people who agree
+    on everything the household shares. Records carry a ``gender`` attribute, which
+    couples differ on. Returns records and true person ids (``<household>-<f|m>``).
+    """
+    rng = np.random.default_rng(seed)
+    rows, person_ids = [], []
+    for household in range(households):
+        shared = {
+            "family_name": str(rng.choice(_FAMILY)),
+            "street": f"{rng.choice(_STREETS)} {household + 1}",
+            "postcode": f"{1000 + household}",
+            "city": "Oslo",
+            "country": "NO",
+        }
+        landline = f"+4722{rng.integers(100_000, 999_999)}"
+        for gender, given in zip(("f", "m"), rng.choice(_GIVEN, 2, replace=False), strict=True):
+            birth = pd.Timestamp("1950-01-01") + pd.Timedelta(days=int(rng.integers(0, 15_000)))
+            person = f"{household}-{gender}"
+            for copy in range(int(rng.choice([1, 2]))):
+                rows.append(
+                    build_record(
+                        f"src{copy}:{person}",
+                        given_name=str(given),
+                        birth_date=birth if rng.random() > 0.2 else None,
+                        phone=landline if rng.random() > 0.3 else None,
+                        gender=gender,
+                        **shared,
+                    )
+                )
+                person_ids.append(person)
+    frame = build_frame(*rows)
+    return frame, pd.Series(person_ids, index=frame["record_id"], name="person")
+
+
 @pytest.fixture(scope="session")
 def record() -> Callable[..., dict[str, Any]]:
     """Builder of one canonical record: ``record("crm:1", given_name="Anna", ...)``."""
@@ -179,6 +216,12 @@ def records_frame() -> Callable[..., pd.DataFrame]:
 def synthetic_customers() -> Callable[..., tuple[pd.DataFrame, pd.Series]]:
     """Builder of a seeded synthetic population with duplicates and its true person ids."""
     return build_synthetic_customers
+
+
+@pytest.fixture(scope="session")
+def households() -> Callable[..., tuple[pd.DataFrame, pd.Series]]:
+    """Builder of seeded couples sharing a household, and their true person ids."""
+    return build_households
 
 
 @pytest.fixture(scope="session")

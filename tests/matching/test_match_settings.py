@@ -35,6 +35,7 @@ def test_reads_matching_section() -> None:
         ({"attributes": {"address": {}}}, "attributes"),
         ({"must_link": [["crm:1", "crm:1"]]}, "must_link"),
         ({"cannot_link": [["crm:1", "web:2", "web:3"]]}, "cannot_link.0"),
+        ({"model": "newest"}, "model"),
     ],
     ids=[
         "threshold-range",
@@ -47,6 +48,7 @@ def test_reads_matching_section() -> None:
         "attribute-clash",
         "must-link-to-itself",
         "cannot-link-three",
+        "model-choice",
     ],
 )
 def test_errors_name_the_field(section: dict[str, object], culprit: str) -> None:

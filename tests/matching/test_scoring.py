@@ -7,7 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matching import FellegiSunterModel, MatchSettings, link_records
+from matching import (
+    FellegiSunterModel,
+    MatchSettings,
+    comparisons_fingerprint,
+    comparisons_for,
+    link_records,
+)
 from matching.comparison import DEFAULT_COMPARISONS
 from matching.scoring import match_probability
 
@@ -15,6 +21,21 @@ from matching.scoring import match_probability
 def test_model_round_trips_through_plain_data(trained_model: FellegiSunterModel) -> None:
     restored = FellegiSunterModel.from_dict(json.loads(json.dumps(trained_model.to_dict())))
     assert restored == trained_model
+
+
+def test_the_fingerprint_names_the_comparisons_a_model_fits(
+    trained_model: FellegiSunterModel,
+) -> None:
+    assert trained_model.fingerprint == comparisons_fingerprint(DEFAULT_COMPARISONS)
+    with_tax_id = MatchSettings.model_validate({"attributes": {"tax_id": {}}})
+    by_edit_distance = MatchSettings.model_validate(
+        {"attributes": {"tax_id": {"comparison": "edit_distance"}}}
+    )
+    fingerprints = {
+        comparisons_fingerprint(comparisons_for(settings))
+        for settings in (MatchSettings(), with_tax_id, by_edit_distance)
+    }
+    assert len(fingerprints) == 3
 
 
 def test_prior_is_a_small_probability(trained_model: FellegiSunterModel) -> None:

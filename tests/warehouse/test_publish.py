@@ -9,9 +9,22 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from warehouse import Publication, WarehouseError, connect, publish, run_summary
+from matching import ComparisonParameters, FellegiSunterModel
+from warehouse import Publication, TrainedModel, WarehouseError, connect, publish, run_summary
 
 STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
+
+MODEL = FellegiSunterModel(
+    prior=0.01,
+    comparisons=(
+        ComparisonParameters(
+            name="email",
+            level_labels=("missing", "different", "exact"),
+            m=(1.0, 0.1, 0.9),
+            u=(1.0, 0.99, 0.01),
+        ),
+    ),
+)
 
 
 def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) -> Publication:
@@ -80,6 +93,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
                 "decided_by": ["score"],
             }
         ),
+        model=TrainedModel(model=MODEL, trained_at=STARTED, records=2, candidate_pairs=1),
         interactions=pd.DataFrame(
             {
                 "source": ["orders"],

@@ -1,0 +1,45 @@
+"""`hub model list`: the saved versions of the match model, and which one runs score with."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from matching import MatchSettings, comparisons_fingerprint, comparisons_for
+from pipelines.text_table import text_table
+from warehouse import saved_models
+
+
+def render_models(engine: sa.Engine, settings: MatchSettings) -> str:
+    """The saved versions, newest first, marking those that fit the settings' comparisons."""
+    saved = saved_models(engine)
+    if saved.empty:
+        return "No match model saved yet; the next `hub run` trains one and saves it as version 1."
+    fits = saved["fingerprint"] == comparisons_fingerprint(comparisons_for(settings))
+    shown = pd.DataFrame(
+        {
+            "version": saved["version"],
+            "trained at": pd.to_datetime(saved["trained_at"], utc=True).dt.strftime(
+                "%Y-%m-%d %H:%M UTC"
+            ),
+            "run": saved["run_id"].str[:8],
+            "iterations": saved["iterations"],
+            "converged": saved["converged"].map({True: "yes", False: "no"}),
+            "records": saved["records"].map("{:,}".format),
+            "candidate pairs": saved["candidate_pairs"].map("{:,}".format),
+            "fits the config": fits.map({True: "yes", False: "no"}),
+            "comparisons": saved["comparisons"],
+        }
+    )
+    lines = [*text_table(shown), ""]
+    if settings.model == "retrain":
+        lines.append("With `matching.model: retrain` every run trains and saves a new version.")
+    elif fits.any():
+        version = saved.loc[fits, "version"].iloc[0]
+        lines.append(f"With `matching.model: latest` runs score with version {version}.")
+    else:
+        lines.append(
+            "With `matching.model: latest` the next run trains and saves a new version: "
+            "no saved version fits the config's comparisons."
+        )
+    return "\n".join(lines)
