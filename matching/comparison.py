@@ -112,19 +112,20 @@ def names_swapped(
 
 
 def same_full_name(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
-    """Pairs whose given and family names, run together, are the same: split differently
-    (a double family name taken for a middle name) or with a stray space."""
+    """Pairs whose given and family names, run together, have the same spelling key: split
+    differently (a double family name taken for a middle name) or with a stray space."""
     return equal_values(left["full_name"], right["full_name"])
 
 
 class GivenNameLevels(LevelComparison):
     """Given names: exact, nickname or close spelling, similar, different.
 
-    For swapped pairs (see `names_swapped`) the level comes from the crosswise names.
+    Exact means the same spelling key (see `matching.names.spelling_key`: Jörg, Joerg and
+    Jorg). For swapped pairs (see `names_swapped`) the level comes from the crosswise names.
     """
 
     comparison_name = "given_name"
-    match_fields = ("given", "family", "nickname_group", "full_name")
+    match_fields = ("given", "family", "given_key", "family_key", "nickname_group", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -143,8 +144,8 @@ class GivenNameLevels(LevelComparison):
             left["nickname_group"] == right["nickname_group"]
         )
         similarity = np.where(swapped, crossed, jaro_winkler(given_l, given_r))
-        exact_crosswise = equal_values(given_l, right["family"]) & equal_values(
-            left["family"], given_r
+        exact_crosswise = equal_values(left["given_key"], right["family_key"]) & equal_values(
+            left["family_key"], right["given_key"]
         )
         present = (_present(given_l) & _present(given_r)) | swapped
         return _grade(
@@ -152,17 +153,23 @@ class GivenNameLevels(LevelComparison):
             [
                 (similarity >= 0.80) | (straight & _initial_of(given_l, given_r)),
                 (similarity >= 0.92) | (straight & (nickname | _same_first_word(given_l, given_r))),
-                np.where(swapped, exact_crosswise, equal_values(given_l, given_r))
+                np.where(
+                    swapped, exact_crosswise, equal_values(left["given_key"], right["given_key"])
+                )
                 | same_full_name(left, right),
             ],
         )
 
 
 class FamilyNameLevels(LevelComparison):
-    """Family names: exact, swapped with the given name, close, similar, different."""
+    """Family names: exact, swapped with the given name, close, similar, different.
+
+    Exact means the same spelling key (see `matching.names.spelling_key`: Müller, Mueller
+    and Muller).
+    """
 
     comparison_name = "family_name"
-    match_fields = ("given", "family", "full_name")
+    match_fields = ("given", "family", "family_key", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -178,7 +185,7 @@ class FamilyNameLevels(LevelComparison):
         swapped, _ = names_swapped(left, right)
         similarity = jaro_winkler(left["family"], right["family"])
         present = (_present(left["family"]) & _present(right["family"])) | swapped
-        exact = equal_values(left["family"], right["family"]) | same_full_name(left, right)
+        exact = equal_values(left["family_key"], right["family_key"]) | same_full_name(left, right)
         return _grade(
             present,
             [similarity >= 0.80, similarity >= 0.92, swapped, exact & ~swapped],

@@ -1,7 +1,7 @@
 """Match fields: the normalized, derived columns that blocking and comparison read.
 
-Derived once per record, never per pair: folded names, phonetic codes, nickname
-groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
+Derived once per record, never per pair: folded names and their spelling keys, phonetic
+codes, nickname groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from matching.names import (
     metaphone_series,
     nickname_group_ids,
     soundex_series,
+    spelling_keys,
 )
 from quality.canonical import PERSON_FIELDS, RECORD_ID
 from quality.names import fold_names
@@ -84,16 +85,19 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     family = family.fillna(family_names_in_emails(fields["email_local"], given))
     for name, folded in (("given", given), ("family", family)):
         fields[name] = folded
+        fields[f"{name}_key"] = spelling_keys(folded)
         fields[f"{name}_initial"] = folded.str[:1]
         fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
         fields[f"{name}_metaphone"] = metaphone_series(folded)
         fields[f"{name}_soundex"] = soundex_series(folded)
     fields["nickname_group"] = nickname_group_ids(fields["given"])
     for name in ("given", "family"):
-        fields[f"{name}_frequency"] = value_frequencies(fields[name])
+        fields[f"{name}_frequency"] = value_frequencies(fields[f"{name}_key"])
     # Given and family names run together: the same person whatever the split
-    # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta") or stray spaces.
-    fields["full_name"] = (fields["given"] + fields["family"]).str.replace(" ", "", regex=False)
+    # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta"), stray spaces or spelling.
+    fields["full_name"] = (fields["given_key"] + fields["family_key"]).str.replace(
+        " ", "", regex=False
+    )
     # Given and family metaphone in sorted order: a key that survives swapped names.
     given_code, family_code = fields["given_metaphone"], fields["family_metaphone"]
     both = given_code.notna() & family_code.notna()

@@ -1,4 +1,5 @@
-"""Name knowledge for matching: phonetic codes and nickname groups of folded names."""
+"""Name knowledge for matching: spelling keys, phonetic codes and nickname groups of folded
+names."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from quality.names import fold_name
 from quality.text import map_pairs, map_values
 
 _MIN_FUZZY_NICKNAME_LENGTH = 5
+# ae, oe, ue and aa where a transliteration of ä, ö, ü, ø or å stands: not after a vowel,
+# and before a consonant.
+_TRANSLITERATION = re.compile(r"(?<![aeiouy])(?:ae|oe|ue|aa)(?=[bcdfghjklmnpqrstvwxz])")
 
 #: Groups of given names that people use for one another, folded by `fold_name`.
 NICKNAME_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -98,6 +102,30 @@ def _family_beside(local: str, given: str | None) -> str | None:
         return None
     rest = [word for word in letters.replace(given, " ", 1).split() if len(word) >= 3]
     return rest[0] if len(rest) == 1 else None
+
+
+def spelling_key(folded: str) -> str:
+    """A folded name (see `fold_name`) with ae, oe, ue and aa written as a, o, u and a.
+
+    `fold_name` drops diacritics (Müller → muller, Jørgensen → jorgensen, Åse → ase,
+    Strauß → strauss), but German and Nordic spellings without them keep a second letter
+    (Mueller, Joergensen, Aase). The key writes both forms alike, so Müller, Mueller and
+    Muller share one key, as do Jørgensen, Joergensen and Jorgensen, and Åse, Aase and Ase.
+
+    The trade-off: the key cannot tell a transliteration from the same letters in a name
+    that has them anyway, so it also joins some names that are not spellings of each other
+    (Michael and Michal, Rafael and Rafal, Maas and Mas, Manuel and the non-name Manul).
+    To keep those few, only a pair where a transliteration can stand is collapsed: not
+    after a vowel (Bauer, Feuerstein keep theirs) and before a consonant, so names ending
+    in one (Joe and Jo, Sue and Su, Mae and Ma) stay apart. ``ss`` is left alone (Strauß
+    folds to strauss already; Hess and Hes, Rossi and Rosi stay apart).
+    """
+    return _TRANSLITERATION.sub(lambda found: found[0][0], folded)
+
+
+def spelling_keys(folded: pd.Series) -> pd.Series:
+    """`spelling_key` of each folded name (``None`` when missing)."""
+    return map_values(folded, lambda name: spelling_key(name) if isinstance(name, str) else None)
 
 
 def metaphone_series(folded: pd.Series) -> pd.Series:
