@@ -21,6 +21,7 @@ from recordlinkage.base import BaseCompareFeature
 
 from matching.blocking import CandidatePairs
 from matching.match_fields import attribute_field
+from matching.names import are_nicknames
 
 MISSING_LEVEL = 0
 """Level of every comparison when either side is missing: no evidence either way."""
@@ -125,7 +126,7 @@ class GivenNameLevels(LevelComparison):
     """
 
     comparison_name = "given_name"
-    match_fields = ("given", "family", "given_key", "family_key", "nickname_group", "full_name")
+    match_fields = ("given", "family", "given_key", "family_key", "nickname", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -140,9 +141,7 @@ class GivenNameLevels(LevelComparison):
         swapped, crossed = names_swapped(left, right)
         straight = ~swapped
         given_l, given_r = left["given"], right["given"]
-        nickname = (left["nickname_group"].astype(np.int64) >= 0) & (
-            left["nickname_group"] == right["nickname_group"]
-        )
+        nickname = are_nicknames(left["nickname"], right["nickname"])
         similarity = np.where(swapped, crossed, jaro_winkler(given_l, given_r))
         exact_crosswise = equal_values(left["given_key"], right["family_key"]) & equal_values(
             left["family_key"], right["given_key"]

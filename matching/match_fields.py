@@ -1,7 +1,8 @@
 """Match fields: the normalized, derived columns that blocking and comparison read.
 
 Derived once per record, never per pair: folded names and their spelling keys, phonetic
-codes, nickname groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
+codes, known given names (for nicknames), birth-date parts, e-mail local parts, phone
+tails, folded addresses.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 from matching.names import (
     family_names_in_emails,
     metaphone_series,
-    nickname_group_ids,
+    nickname_numbers,
     soundex_series,
     spelling_keys,
 )
@@ -90,7 +91,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
         fields[f"{name}_metaphone"] = metaphone_series(folded)
         fields[f"{name}_soundex"] = soundex_series(folded)
-    fields["nickname_group"] = nickname_group_ids(fields["given"])
+    fields["nickname"] = nickname_numbers(fields["given_key"])
     for name in ("given", "family"):
         fields[f"{name}_frequency"] = value_frequencies(fields[f"{name}_key"])
     # Given and family names run together: the same person whatever the split
@@ -129,7 +130,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[attribute_field(attribute)] = clean_text(_column(records, attribute)).str.lower()
 
     # One missing marker (None) in every text field, whatever the input used.
-    numeric = ["nickname_group", "birth_year", "birth_month", "birth_day"]
+    numeric = ["nickname", "birth_year", "birth_month", "birth_day"]
     numeric += ["given_frequency", "family_frequency"]
     text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
