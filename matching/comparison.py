@@ -30,6 +30,8 @@ DIFFERENT_LEVEL = 1
 
 # Shortest local part in which one edit counts as a typo rather than another address.
 _MIN_TYPO_LOCAL_LENGTH = 4
+# Fewest digits of a phone number's national form, trunk prefix left out, that place it.
+_MIN_NATIONAL_DIGITS = 8
 
 
 class LevelComparison(BaseCompareFeature):
@@ -282,11 +284,11 @@ def _name_variants(left: pd.Series, right: pd.Series) -> np.ndarray:
 
 
 class PhoneLevels(LevelComparison):
-    """Phone numbers: exact, same last seven digits, different."""
+    """Phone numbers: the same number, same last seven digits, different."""
 
     comparison_name = "phone"
     match_fields = ("phone", "phone_last7")
-    level_labels = ("missing", "different", "same last 7 digits", "exact")
+    level_labels = ("missing", "different", "same last 7 digits", "same number")
     typical_m = (1.0, 0.35, 0.05, 0.60)
     typical_u = (1.0, 0.9999, 0.00005, 0.00005)
 
@@ -296,9 +298,31 @@ class PhoneLevels(LevelComparison):
             present,
             [
                 equal_values(left["phone_last7"], right["phone_last7"]),
-                equal_values(left["phone"], right["phone"]),
+                same_phone_number(left, right),
             ],
         )
+
+
+def same_phone_number(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+    """Phone numbers (digits) that are the same, written alike or one in national form and
+    one with its country code (``030 1234567`` and ``+49 30 1234567``).
+
+    Records standardized by the quality stage hold E.164 numbers already; this is for
+    numbers read without a country to place them in. The national form, without the
+    leading zeros of its trunk prefix, must end the other number and keep at least
+    `_MIN_NATIONAL_DIGITS` digits.
+    """
+    same = equal_values(left["phone"], right["phone"])
+    tail = equal_values(left["phone_last7"], right["phone_last7"]) & ~same
+    lefts = np.char.lstrip(left["phone"][tail].astype(str), "0")
+    rights = np.char.lstrip(right["phone"][tail].astype(str), "0")
+    left_shorter = np.char.str_len(lefts) <= np.char.str_len(rights)
+    shorter = np.where(left_shorter, lefts, rights)
+    longer = np.where(left_shorter, rights, lefts)
+    same[tail] = np.char.endswith(longer, shorter) & (
+        np.char.str_len(shorter) >= _MIN_NATIONAL_DIGITS
+    )
+    return same
 
 
 class AddressLevels(LevelComparison):

@@ -67,6 +67,10 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         ({"email": "kbinner@web.de"}, {"email": "mbinner@web.de"}, "email", 1),
         ({"email": "john.porter@web.de"}, {"email": "johnporter@web.de"}, "email", 1),
         ({"phone": "+4791234567"}, {"phone": "+4691234567"}, "phone", 2),
+        ({"phone": "030 1234567"}, {"phone": "+49 30 1234567"}, "phone", 3),
+        ({"phone": "0049 30 1234567"}, {"phone": "+49 30 1234567"}, "phone", 3),
+        ({"phone": "91234567"}, {"phone": "+47 91234567"}, "phone", 3),
+        ({"phone": "1234567"}, {"phone": "+49 30 1234567"}, "phone", 2),
         (
             {"street": "Storgata 1", "postcode": "0150"},
             {"street": "Storgata 1", "postcode": "0150"},
@@ -142,6 +146,10 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         "other-initial-email",
         "other-separator-email",
         "same-phone-tail",
+        "national-phone",
+        "international-prefix-phone",
+        "national-phone-no-trunk",
+        "local-phone",
         "same-address",
         "street-typo",
         "other-postcode",
@@ -173,7 +181,9 @@ _person = st.fixed_dictionaries(
             [None, "a@x.no", "a@y.no", "b@x.no", "anna.berg@web.de", "anna.berg@wbe.de"]
             + ["anan.berg@web.de", "anna.berg1@web.de", "anna.berg@gmx.de"]
         ),
-        "phone": st.sampled_from([None, "+4791234567", "+4691234567", "+4799999999"]),
+        "phone": st.sampled_from(
+            [None, "+4791234567", "+4691234567", "+4799999999", "91234567", "0491234567"]
+        ),
         "street": st.sampled_from([None, "Storgata 1", "Storgaat 1", "Gran Vía 3"]),
         "postcode": st.sampled_from([None, "0150", "0151"]),
         "city": st.sampled_from([None, "Oslo", "Bergen"]),
