@@ -326,39 +326,63 @@ def same_phone_number(left: dict[str, np.ndarray], right: dict[str, np.ndarray])
 
 
 class AddressLevels(LevelComparison):
-    """Addresses: street and place, where place means postcode or city."""
+    """Addresses: street name, house number and place, where place means postcode or city.
+
+    The same street with another house number is a neighbour's address, not the person's:
+    it has a level of its own, below a similar street with the same house number.
+    """
 
     comparison_name = "address"
-    match_fields = ("street", "postcode", "city")
+    match_fields = ("street_name", "house_number", "postcode", "city")
     level_labels = (
         "missing",
         "different",
         "same postcode or city",
         "same postcode and city",
-        "street jaro_winkler >= 0.88 in the same place",
-        "same street in the same place",
+        "street jaro_winkler >= 0.88, other house number, in the same place",
+        "street jaro_winkler >= 0.88, house number not other, in the same place",
+        "same street and house number in the same place",
     )
-    typical_m = (1.0, 0.15, 0.05, 0.05, 0.05, 0.70)
-    typical_u = (1.0, 0.99, 0.008, 0.0015, 0.0002, 0.0003)
+    typical_m = (1.0, 0.15, 0.05, 0.05, 0.02, 0.05, 0.68)
+    typical_u = (1.0, 0.99, 0.008, 0.0015, 0.0002, 0.0001, 0.0002)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
-        street_both = _present(left["street"]) & _present(right["street"])
+        street_both = _has_street(left) & _has_street(right)
         postcode_both = _present(left["postcode"]) & _present(right["postcode"])
         city_both = _present(left["city"]) & _present(right["city"])
         same_postcode = equal_values(left["postcode"], right["postcode"])
         same_city = equal_values(left["city"], right["city"])
         # A place known on only one side does not contradict the street.
         place_agrees = same_postcode | same_city | ~(postcode_both | city_both)
-        street_similarity = jaro_winkler(left["street"], right["street"])
+        similar_street = jaro_winkler(left["street_name"], right["street_name"]) >= 0.88
+        other_number = (
+            _present(left["house_number"])
+            & _present(right["house_number"])
+            & ~equal_values(left["house_number"], right["house_number"])
+        )
+        same_address = (
+            street_both
+            & _same_or_both_missing(left["street_name"], right["street_name"])
+            & _same_or_both_missing(left["house_number"], right["house_number"])
+        )
         return _grade(
             street_both | postcode_both | city_both,
             [
-                same_postcode | same_city | equal_values(left["street"], right["street"]),
+                same_postcode | same_city | same_address,
                 same_postcode & same_city,
-                street_both & (street_similarity >= 0.88) & place_agrees,
-                equal_values(left["street"], right["street"]) & place_agrees,
+                similar_street & other_number & place_agrees,
+                similar_street & ~other_number & place_agrees,
+                same_address & place_agrees,
             ],
         )
+
+
+def _has_street(side: dict[str, np.ndarray]) -> np.ndarray:
+    return _present(side["street_name"]) | _present(side["house_number"])
+
+
+def _same_or_both_missing(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return equal_values(left, right) | ~(_present(left) | _present(right))
 
 
 def _initial_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Derived once per record, never per pair: folded names and their spelling keys, phonetic
 codes, known given names (for nicknames), birth-date parts, e-mail local parts, phone
-tails, folded addresses.
+tails, folded addresses and their street names and house numbers.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from matching.addresses import split_streets
 from matching.names import (
     family_names_in_emails,
     metaphone_series,
@@ -122,6 +123,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     fields["phone_last7"] = phone_digits.where(phone_digits.str.len() >= 7).str[-7:]
 
     fields["street"] = fold_names(columns["street"])
+    fields[["street_name", "house_number"]] = split_streets(fields["street"])
     postcode = clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
     fields["postcode"] = postcode.where(postcode.str.len() > 0)
     fields["city"] = fold_names(columns["city"])

@@ -75,13 +75,55 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
             {"street": "Storgata 1", "postcode": "0150"},
             {"street": "Storgata 1", "postcode": "0150"},
             "address",
-            5,
+            6,
         ),
         (
             {"street": "Storgata 1", "postcode": "0150"},
             {"street": "Storgaat 1", "postcode": "0150"},
             "address",
+            5,
+        ),
+        (
+            {"street": "Storgata 1", "postcode": "0150"},
+            {"street": "Storgata 3", "postcode": "0150"},
+            "address",
             4,
+        ),
+        (
+            {"street": "Hauptstr. 12a", "city": "Köln"},
+            {"street": "Hauptstr. 12", "city": "Köln"},
+            "address",
+            4,
+        ),
+        (
+            {"street": "Storgata", "postcode": "0150"},
+            {"street": "Storgata 1", "postcode": "0150"},
+            "address",
+            5,
+        ),
+        (
+            {"street": "12 High Street", "postcode": "SW1A 1AA"},
+            {"street": "High Street 12", "postcode": "SW1A 1AA"},
+            "address",
+            6,
+        ),
+        (
+            {"street": "Calle Mayor 5, 3º", "city": "Madrid"},
+            {"street": "Calle Mayor 5", "city": "Madrid"},
+            "address",
+            6,
+        ),
+        (
+            {"street": "Storgata 1", "postcode": "0150"},
+            {"street": "Storgata 1", "postcode": "5003"},
+            "address",
+            2,
+        ),
+        (
+            {"street": "59", "postcode": "5031"},
+            {"street": "59", "postcode": "5031"},
+            "address",
+            6,
         ),
         ({"postcode": "0150"}, {"postcode": "0151"}, "address", 1),
         (
@@ -152,6 +194,13 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         "local-phone",
         "same-address",
         "street-typo",
+        "neighbours",
+        "neighbours-house-letter",
+        "house-number-unknown",
+        "number-first",
+        "floor-left-out",
+        "same-street-other-place",
+        "house-number-only",
         "other-postcode",
         "transliterated-full-name",
         "split-differently",
@@ -184,7 +233,10 @@ _person = st.fixed_dictionaries(
         "phone": st.sampled_from(
             [None, "+4791234567", "+4691234567", "+4799999999", "91234567", "0491234567"]
         ),
-        "street": st.sampled_from([None, "Storgata 1", "Storgaat 1", "Gran Vía 3"]),
+        "street": st.sampled_from(
+            [None, "Storgata 1", "Storgaat 1", "Storgata 3", "Storgata", "1 Storgata"]
+            + ["Gran Vía 3", "Gran Vía 3, 2º", "12"]
+        ),
         "postcode": st.sampled_from([None, "0150", "0151"]),
         "city": st.sampled_from([None, "Oslo", "Bergen"]),
     }
