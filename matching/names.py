@@ -142,9 +142,8 @@ def nickname_numbers(given_keys: pd.Series) -> np.ndarray:
         the known name it is closest to, if that is close enough (Jaro–Winkler ≥ 0.92,
         five letters or more).
     """
-    first_words = given_keys.str.split(" ", n=1).str[0]
-    codes, distinct = pd.factorize(first_words, use_na_sentinel=True)
-    names = pd.Series(distinct, dtype=object)
+    codes, distinct = pd.factorize(given_keys, use_na_sentinel=True)
+    names = pd.Series(distinct, dtype=object).str.split(" ", n=1).str[0]
     numbers = names.map(_nickname_index().numbers).fillna(-1).to_numpy(np.int64)
     long_enough = (names.str.len() >= _MIN_FUZZY_NICKNAME_LENGTH).to_numpy()
     fuzzy = np.flatnonzero((numbers < 0) & long_enough)
