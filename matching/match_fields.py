@@ -97,6 +97,8 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[f"{name}_frequency"] = value_frequencies(fields[f"{name}_key"])
     # Given and family names run together: the same person whatever the split
     # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta"), stray spaces or spelling.
+    # Keyed word by word, so the split cannot matter ("requena escolano" keeps its "ae"
+    # wherever it is split) and "joe smith" stays apart from "jo smith".
     fields["full_name"] = (fields["given_key"] + fields["family_key"]).str.replace(
         " ", "", regex=False
     )

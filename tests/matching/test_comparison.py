@@ -42,7 +42,12 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         ({"given_name": "Åse"}, {"given_name": "Aase"}, "given_name", 4),
         ({"given_name": "Aase"}, {"given_name": "Ase"}, "given_name", 4),
         ({"family_name": "Bauer"}, {"family_name": "Baur"}, "family_name", 3),
-        ({"given_name": "Joe"}, {"given_name": "Jo"}, "given_name", 2),
+        (
+            {"given_name": "Joe", "family_name": "Smith"},
+            {"given_name": "Jo", "family_name": "Smith"},
+            "given_name",
+            2,
+        ),
         (
             {"given_name": "Hansen", "family_name": "Ole"},
             {"given_name": "Ole", "family_name": "Hansen"},
@@ -139,6 +144,12 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
             5,
         ),
         (
+            {"given_name": "Aristides Requena", "family_name": "Escolano"},
+            {"given_name": "Aristides", "family_name": "Requena Escolano"},
+            "family_name",
+            5,
+        ),
+        (
             {"given_name": "Shelle", "family_name": "y Reed"},
             {"given_name": "Shelley", "family_name": "Reed"},
             "given_name",
@@ -204,6 +215,7 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         "other-postcode",
         "transliterated-full-name",
         "split-differently",
+        "split-differently-at-ae",
         "stray-space",
         "family-from-email",
         "no-family-in-email",
