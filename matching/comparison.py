@@ -21,11 +21,17 @@ from recordlinkage.base import BaseCompareFeature
 
 from matching.blocking import CandidatePairs
 from matching.match_fields import attribute_field
+from matching.names import are_nicknames
 
 MISSING_LEVEL = 0
 """Level of every comparison when either side is missing: no evidence either way."""
 DIFFERENT_LEVEL = 1
 """Level of every comparison when both sides are known and agree in no graded way."""
+
+# Shortest local part in which one edit counts as a typo rather than another address.
+_MIN_TYPO_LOCAL_LENGTH = 4
+# Fewest digits of a phone number's national form, trunk prefix left out, that place it.
+_MIN_NATIONAL_DIGITS = 8
 
 
 class LevelComparison(BaseCompareFeature):
@@ -112,19 +118,20 @@ def names_swapped(
 
 
 def same_full_name(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
-    """Pairs whose given and family names, run together, are the same: split differently
-    (a double family name taken for a middle name) or with a stray space."""
+    """Pairs whose given and family names, run together, have the same spelling key: split
+    differently (a double family name taken for a middle name) or with a stray space."""
     return equal_values(left["full_name"], right["full_name"])
 
 
 class GivenNameLevels(LevelComparison):
     """Given names: exact, nickname or close spelling, similar, different.
 
-    For swapped pairs (see `names_swapped`) the level comes from the crosswise names.
+    Exact means the same spelling key (see `matching.names.spelling_key`: Jörg, Joerg and
+    Jorg). For swapped pairs (see `names_swapped`) the level comes from the crosswise names.
     """
 
     comparison_name = "given_name"
-    match_fields = ("given", "family", "nickname_group", "full_name")
+    match_fields = ("given", "family", "given_key", "family_key", "nickname", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -139,12 +146,10 @@ class GivenNameLevels(LevelComparison):
         swapped, crossed = names_swapped(left, right)
         straight = ~swapped
         given_l, given_r = left["given"], right["given"]
-        nickname = (left["nickname_group"].astype(np.int64) >= 0) & (
-            left["nickname_group"] == right["nickname_group"]
-        )
+        nickname = are_nicknames(left["nickname"], right["nickname"])
         similarity = np.where(swapped, crossed, jaro_winkler(given_l, given_r))
-        exact_crosswise = equal_values(given_l, right["family"]) & equal_values(
-            left["family"], given_r
+        exact_crosswise = equal_values(left["given_key"], right["family_key"]) & equal_values(
+            left["family_key"], right["given_key"]
         )
         present = (_present(given_l) & _present(given_r)) | swapped
         return _grade(
@@ -152,17 +157,23 @@ class GivenNameLevels(LevelComparison):
             [
                 (similarity >= 0.80) | (straight & _initial_of(given_l, given_r)),
                 (similarity >= 0.92) | (straight & (nickname | _same_first_word(given_l, given_r))),
-                np.where(swapped, exact_crosswise, equal_values(given_l, given_r))
+                np.where(
+                    swapped, exact_crosswise, equal_values(left["given_key"], right["given_key"])
+                )
                 | same_full_name(left, right),
             ],
         )
 
 
 class FamilyNameLevels(LevelComparison):
-    """Family names: exact, swapped with the given name, close, similar, different."""
+    """Family names: exact, swapped with the given name, close, similar, different.
+
+    Exact means the same spelling key (see `matching.names.spelling_key`: Müller, Mueller
+    and Muller).
+    """
 
     comparison_name = "family_name"
-    match_fields = ("given", "family", "full_name")
+    match_fields = ("given", "family", "family_key", "full_name")
     level_labels = (
         "missing",
         "different",
@@ -178,7 +189,7 @@ class FamilyNameLevels(LevelComparison):
         swapped, _ = names_swapped(left, right)
         similarity = jaro_winkler(left["family"], right["family"])
         present = (_present(left["family"]) & _present(right["family"])) | swapped
-        exact = equal_values(left["family"], right["family"]) | same_full_name(left, right)
+        exact = equal_values(left["family_key"], right["family_key"]) | same_full_name(left, right)
         return _grade(
             present,
             [similarity >= 0.80, similarity >= 0.92, swapped, exact & ~swapped],
@@ -214,33 +225,75 @@ class BirthDateLevels(LevelComparison):
 
 
 class EmailLevels(LevelComparison):
-    """E-mail addresses: exact; exact but used under several given names (a family's
-    address); different.
+    """E-mail addresses: exact; exact but used by several people (a family's address);
+    one typo apart; different.
 
-    The same local part on another domain is no level of its own: it is mostly the
-    name again (``kari.nordmann@``), so counting it would count the name twice.
+    A typo in an address that is otherwise the same is one mailbox mistyped. The same
+    local part at another provider is no level of its own: it is mostly the name again
+    (``kari.nordmann@``), where namesakes meet, so counting it would count the name twice.
     """
 
     comparison_name = "email"
-    match_fields = ("email", "email_given_names")
-    level_labels = ("missing", "different", "exact, used under several given names", "exact")
-    typical_m = (1.0, 0.30, 0.05, 0.65)
-    typical_u = (1.0, 0.9999, 0.00003, 0.00002)
+    match_fields = ("email", "email_shared")
+    level_labels = (
+        "missing",
+        "different",
+        "one typo apart",
+        "exact, used by several people",
+        "exact",
+    )
+    typical_m = (1.0, 0.30, 0.02, 0.05, 0.63)
+    typical_u = (1.0, 0.9999, 0.00001, 0.00003, 0.00002)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
         present = _present(left["email"]) & _present(right["email"])
         exact = equal_values(left["email"], right["email"])
-        # Equal addresses count the same given names on both sides.
-        shared = left["email_given_names"].astype(np.int64) > 1
-        return _grade(present, [exact & shared, exact & ~shared])
+        # Equal addresses are shared or not on both sides alike.
+        shared = left["email_shared"].astype(bool)
+        return _grade(
+            present, [emails_one_typo_apart(left, right), exact & shared, exact & ~shared]
+        )
+
+
+def emails_one_typo_apart(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+    """Addresses one edit apart (see `edit_distance`) by a typo: ``jonh.smith@gmail.com``
+    and ``john.smith@gmail.com``, ``anna.berg@gmial.com`` and ``anna.berg@gmail.com``.
+
+    People build addresses from their names, so some near addresses are different people's
+    rather than typos, and are left out (see `_name_variants`).
+    """
+    near = edit_distance(left["email"], right["email"]) == 1
+    near[near] = ~_name_variants(
+        pd.Series(left["email"][near], dtype=object), pd.Series(right["email"][near], dtype=object)
+    )
+    return near
+
+
+def _name_variants(left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Aligned addresses that differ in what people with one name vary between theirs.
+
+    A number (``anna.berg1``, ``anna.berg2``, as providers hand them out), the initial
+    (``kbinner``, ``mbinner`` in one household), a separator (``john.porter``,
+    ``johnporter``), or a short local part, where one edit makes another name (``jo``,
+    ``joe``).
+    """
+    digits = [side.str.replace(r"\D", "", regex=True) for side in (left, right)]
+    unseparated = [side.str.replace(r"[._-]", "", regex=True) for side in (left, right)]
+    local_length = [side.str.find("@") for side in (left, right)]
+    return (
+        (digits[0] != digits[1])
+        | (left.str[:1] != right.str[:1])
+        | (unseparated[0] == unseparated[1])
+        | (np.minimum(local_length[0], local_length[1]) < _MIN_TYPO_LOCAL_LENGTH)
+    ).to_numpy(dtype=bool)
 
 
 class PhoneLevels(LevelComparison):
-    """Phone numbers: exact, same last seven digits, different."""
+    """Phone numbers: the same number, same last seven digits, different."""
 
     comparison_name = "phone"
     match_fields = ("phone", "phone_last7")
-    level_labels = ("missing", "different", "same last 7 digits", "exact")
+    level_labels = ("missing", "different", "same last 7 digits", "same number")
     typical_m = (1.0, 0.35, 0.05, 0.60)
     typical_u = (1.0, 0.9999, 0.00005, 0.00005)
 
@@ -250,45 +303,91 @@ class PhoneLevels(LevelComparison):
             present,
             [
                 equal_values(left["phone_last7"], right["phone_last7"]),
-                equal_values(left["phone"], right["phone"]),
+                same_phone_number(left, right),
             ],
         )
 
 
+def same_phone_number(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+    """Phone numbers (digits) that are the same, written alike or one in national form and
+    one with its country code (``030 1234567`` and ``+49 30 1234567``).
+
+    Records standardized by the quality stage hold E.164 numbers already; this is for
+    numbers read without a country to place them in. The national form, without the
+    leading zeros of its trunk prefix, must end the other number and keep at least
+    `_MIN_NATIONAL_DIGITS` digits.
+    """
+    same = equal_values(left["phone"], right["phone"])
+    tail = equal_values(left["phone_last7"], right["phone_last7"]) & ~same
+    lefts = np.char.lstrip(left["phone"][tail].astype(str), "0")
+    rights = np.char.lstrip(right["phone"][tail].astype(str), "0")
+    left_shorter = np.char.str_len(lefts) <= np.char.str_len(rights)
+    shorter = np.where(left_shorter, lefts, rights)
+    longer = np.where(left_shorter, rights, lefts)
+    same[tail] = np.char.endswith(longer, shorter) & (
+        np.char.str_len(shorter) >= _MIN_NATIONAL_DIGITS
+    )
+    return same
+
+
 class AddressLevels(LevelComparison):
-    """Addresses: street and place, where place means postcode or city."""
+    """Addresses: street name, house number and place, where place means postcode or city.
+
+    The same street with another house number is a neighbour's address, not the person's:
+    it has a level of its own, below a similar street with the same house number.
+    """
 
     comparison_name = "address"
-    match_fields = ("street", "postcode", "city")
+    match_fields = ("street_name", "house_number", "postcode", "city")
     level_labels = (
         "missing",
         "different",
         "same postcode or city",
         "same postcode and city",
-        "street jaro_winkler >= 0.88 in the same place",
-        "same street in the same place",
+        "street jaro_winkler >= 0.88, other house number, in the same place",
+        "street jaro_winkler >= 0.88, house number not other, in the same place",
+        "same street and house number in the same place",
     )
-    typical_m = (1.0, 0.15, 0.05, 0.05, 0.05, 0.70)
-    typical_u = (1.0, 0.99, 0.008, 0.0015, 0.0002, 0.0003)
+    typical_m = (1.0, 0.15, 0.05, 0.05, 0.02, 0.05, 0.68)
+    typical_u = (1.0, 0.99, 0.008, 0.0015, 0.0002, 0.0001, 0.0002)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
-        street_both = _present(left["street"]) & _present(right["street"])
+        street_both = _has_street(left) & _has_street(right)
         postcode_both = _present(left["postcode"]) & _present(right["postcode"])
         city_both = _present(left["city"]) & _present(right["city"])
         same_postcode = equal_values(left["postcode"], right["postcode"])
         same_city = equal_values(left["city"], right["city"])
         # A place known on only one side does not contradict the street.
         place_agrees = same_postcode | same_city | ~(postcode_both | city_both)
-        street_similarity = jaro_winkler(left["street"], right["street"])
+        similar_street = jaro_winkler(left["street_name"], right["street_name"]) >= 0.88
+        other_number = (
+            _present(left["house_number"])
+            & _present(right["house_number"])
+            & ~equal_values(left["house_number"], right["house_number"])
+        )
+        same_address = (
+            street_both
+            & _same_or_both_missing(left["street_name"], right["street_name"])
+            & _same_or_both_missing(left["house_number"], right["house_number"])
+        )
         return _grade(
             street_both | postcode_both | city_both,
             [
-                same_postcode | same_city | equal_values(left["street"], right["street"]),
+                same_postcode | same_city | same_address,
                 same_postcode & same_city,
-                street_both & (street_similarity >= 0.88) & place_agrees,
-                equal_values(left["street"], right["street"]) & place_agrees,
+                similar_street & other_number & place_agrees,
+                similar_street & ~other_number & place_agrees,
+                same_address & place_agrees,
             ],
         )
+
+
+def _has_street(side: dict[str, np.ndarray]) -> np.ndarray:
+    return _present(side["street_name"]) | _present(side["house_number"])
+
+
+def _same_or_both_missing(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return equal_values(left, right) | ~(_present(left) | _present(right))
 
 
 def _initial_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:

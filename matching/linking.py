@@ -262,8 +262,9 @@ def _train(
     labelled: LabelledPairs | None,
 ) -> FellegiSunterModel:
     record_count = len(fields)
+    total_pairs = record_count * (record_count - 1) // 2
     rng = np.random.default_rng(settings.random_seed)
-    sample = min(settings.u_sample_pairs, record_count * (record_count - 1) // 2)
+    sample = min(settings.u_sample_pairs, total_pairs)
     if sample > 0:
         left = rng.integers(0, record_count, size=sample)
         right = rng.integers(0, record_count - 1, size=sample)
@@ -293,7 +294,7 @@ def _train(
         level_counts(comparisons, random_levels),
         settings.em_iterations,
         settings.em_tolerance,
-        total_pairs=record_count * (record_count - 1) // 2,
+        total_pairs=total_pairs,
         known_matches=known_matches,
     )
 

@@ -1,7 +1,8 @@
 """Match fields: the normalized, derived columns that blocking and comparison read.
 
-Derived once per record, never per pair: folded names, phonetic codes, nickname
-groups, birth-date parts, e-mail local parts, phone tails, folded addresses.
+Derived once per record, never per pair: folded names and their spelling keys, phonetic
+codes, known given names (for nicknames), birth-date parts, e-mail local parts, phone
+tails, folded addresses and their street names and house numbers.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from matching.addresses import split_streets
 from matching.names import (
+    emails_used_by_several_people,
     family_names_in_emails,
     metaphone_series,
-    nickname_group_ids,
+    nickname_numbers,
     soundex_series,
+    spelling_keys,
 )
 from quality.canonical import PERSON_FIELDS, RECORD_ID
 from quality.names import fold_names
@@ -84,17 +88,22 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     family = family.fillna(family_names_in_emails(fields["email_local"], given))
     for name, folded in (("given", given), ("family", family)):
         fields[name] = folded
+        fields[f"{name}_key"] = spelling_keys(folded)
         fields[f"{name}_initial"] = folded.str[:1]
         fields[f"{name}_prefix3"] = folded.str.replace(" ", "", regex=False).str[:3]
         fields[f"{name}_metaphone"] = metaphone_series(folded)
         fields[f"{name}_soundex"] = soundex_series(folded)
-    fields["nickname_group"] = nickname_group_ids(fields["given"])
-    fields["email_given_names"] = _given_names_per_value(fields["email"], fields)
+    fields["nickname"] = nickname_numbers(fields["given_key"])
+    fields["email_shared"] = emails_used_by_several_people(fields)
     for name in ("given", "family"):
-        fields[f"{name}_frequency"] = value_frequencies(fields[name])
+        fields[f"{name}_frequency"] = value_frequencies(fields[f"{name}_key"])
     # Given and family names run together: the same person whatever the split
-    # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta") or stray spaces.
-    fields["full_name"] = (fields["given"] + fields["family"]).str.replace(" ", "", regex=False)
+    # ("manuel | mosquera iniesta" and "manuel mosquera | iniesta"), stray spaces or spelling.
+    # Keyed word by word, so the split cannot matter ("requena escolano" keeps its "ae"
+    # wherever it is split) and "joe smith" stays apart from "jo smith".
+    fields["full_name"] = (fields["given_key"] + fields["family_key"]).str.replace(
+        " ", "", regex=False
+    )
     # Given and family metaphone in sorted order: a key that survives swapped names.
     given_code, family_code = fields["given_metaphone"], fields["family_metaphone"]
     both = given_code.notna() & family_code.notna()
@@ -118,6 +127,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     fields["phone_last7"] = phone_digits.where(phone_digits.str.len() >= 7).str[-7:]
 
     fields["street"] = fold_names(columns["street"])
+    fields[["street_name", "house_number"]] = split_streets(fields["street"])
     postcode = clean_text(columns["postcode"]).str.upper().str.replace(r"[\s-]", "", regex=True)
     fields["postcode"] = postcode.where(postcode.str.len() > 0)
     fields["city"] = fold_names(columns["city"])
@@ -126,26 +136,11 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
         fields[attribute_field(attribute)] = clean_text(_column(records, attribute)).str.lower()
 
     # One missing marker (None) in every text field, whatever the input used.
-    numeric = ["nickname_group", "email_given_names", "birth_year", "birth_month", "birth_day"]
+    numeric = ["nickname", "email_shared", "birth_year", "birth_month", "birth_day"]
     numeric += ["given_frequency", "family_frequency"]
     text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
     return fields
-
-
-def _given_names_per_value(values: pd.Series, fields: pd.DataFrame) -> np.ndarray:
-    """For each record, how many different given names the records sharing its value hold.
-
-    A nickname counts as its full name and an initial not at all, so an e-mail address
-    a whole family uses counts 2 or more, one person's own address 1.
-    """
-    known_given = fields["given"].notna() & (fields["given"].str.len() > 1)
-    name = fields["given"].where(
-        fields["nickname_group"] < 0, "~" + fields["nickname_group"].astype(str)
-    )
-    holders = pd.DataFrame({"value": values, "name": name})[values.notna() & known_given]
-    counts = holders.groupby("value")["name"].nunique()
-    return values.map(counts).fillna(0).to_numpy(dtype=np.int32)
 
 
 def value_frequencies(values: pd.Series) -> np.ndarray:
