@@ -64,6 +64,18 @@ class LevelComparison(BaseCompareFeature):
         """Agreement level of each pair, from the match fields of its two sides."""
         raise NotImplementedError
 
+    def counted_levels(self, match_fields: pd.DataFrame) -> dict[int, float]:
+        """Levels that mean plain equality of a field, with how many of all record pairs
+        show them, counted from the values: exact where a sample of random pairs only
+        estimates, and it matters for levels that random pairs almost never show."""
+        return {}
+
+
+def pairs_sharing_a_value(values: pd.Series) -> float:
+    """How many pairs of the values' records hold the same (present) value."""
+    counts = values.value_counts(dropna=True).to_numpy(dtype=np.float64)
+    return float((counts * (counts - 1) / 2).sum())
+
 
 def _present(values: np.ndarray) -> np.ndarray:
     return pd.notna(values)
@@ -223,6 +235,9 @@ class BirthDateLevels(LevelComparison):
         parts_equal = year.astype(np.int8) + month + day
         return _grade(present, [swapped | (parts_equal == 2), parts_equal == 3])
 
+    def counted_levels(self, match_fields: pd.DataFrame) -> dict[int, float]:
+        return {3: pairs_sharing_a_value(match_fields["birth_date"])}
+
 
 class EmailLevels(LevelComparison):
     """E-mail addresses: exact; exact but used by several people (a family's address);
@@ -253,6 +268,10 @@ class EmailLevels(LevelComparison):
         return _grade(
             present, [emails_one_typo_apart(left, right), exact & shared, exact & ~shared]
         )
+
+    def counted_levels(self, match_fields: pd.DataFrame) -> dict[int, float]:
+        email, shared = match_fields["email"], match_fields["email_shared"].astype(bool)
+        return {3: pairs_sharing_a_value(email[shared]), 4: pairs_sharing_a_value(email[~shared])}
 
 
 def emails_one_typo_apart(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:

@@ -288,10 +288,15 @@ def _train(
     # labelled otherwise: else EM learns what a household looks like.
     conflicting = np.isnan(known_matches) & _conflicting(candidate_levels, comparisons, settings)
     known_matches = np.where(conflicting, 0.0, known_matches)
+    random_counts = level_counts(comparisons, random_levels)
+    for comparison in comparisons:
+        for level, pairs in comparison.counted_levels(fields).items():
+            # In the sample's units: the share of all record pairs, times the sample.
+            random_counts[comparison.comparison_name][level] = pairs * sample / total_pairs
     return fit_fellegi_sunter(
         comparisons,
         candidate_levels,
-        level_counts(comparisons, random_levels),
+        random_counts,
         settings.em_iterations,
         settings.em_tolerance,
         total_pairs=total_pairs,

@@ -330,3 +330,27 @@ def test_attribute_comparisons(
     assert attribute.level_labels[forward] == label
     assert forward == backward
     assert field == "attribute:extra"
+
+
+def test_exact_levels_are_counted_over_all_record_pairs(
+    record: Callable[..., dict[str, Any]], records_frame: Callable[..., pd.DataFrame]
+) -> None:
+    records = records_frame(
+        record("s:1", given_name="Ola", email="familien@x.no", birth_date="1980-01-02"),
+        record("s:2", given_name="Kari", email="familien@x.no", birth_date="1980-01-02"),
+        record("s:3", given_name="Kari", email="familien@x.no"),
+        record("s:4", given_name="Per", email="per@x.no", birth_date="1980-01-02"),
+        record("s:5", given_name="Per", email="per@x.no"),
+        record("s:6", given_name="Anna", email="anna@x.no"),
+    )
+    fields = prepare_match_fields(records)
+    email, birth_date = DEFAULT_COMPARISONS[3], DEFAULT_COMPARISONS[2]
+    # Three pairs share the family's address, one pair Per's own; three share a birth date.
+    assert email.counted_levels(fields) == {3: 3.0, 4: 1.0}
+    assert birth_date.counted_levels(fields) == {3: 3.0}
+    # The counts are of exactly the pairs compare_pairs puts at those levels.
+    left, right = np.triu_indices(len(records), k=1)
+    levels = compare_pairs(fields, (left, right))
+    for comparison in (email, birth_date):
+        for level, pairs in comparison.counted_levels(fields).items():
+            assert (levels[comparison.comparison_name] == level).sum() == pairs
