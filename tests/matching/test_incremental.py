@@ -30,12 +30,22 @@ def base_and_update(
     return base, today[kept], changed & set(today.loc[kept, "record_id"])
 
 
+@pytest.fixture(scope="module")
+def yesterday_and_today(
+    base_and_update: tuple[pd.DataFrame, pd.DataFrame, set[str]],
+) -> tuple[CustomerLinks, CustomerLinks]:
+    """A full run on yesterday's records, and an incremental run on today's after it."""
+    base, today, _ = base_and_update
+    yesterday = link_records(base)
+    return yesterday, link_records(today, previous=yesterday)
+
+
 def test_incremental_run_equals_a_full_run(
     base_and_update: tuple[pd.DataFrame, pd.DataFrame, set[str]],
+    yesterday_and_today: tuple[CustomerLinks, CustomerLinks],
 ) -> None:
-    base, today, changed = base_and_update
-    yesterday = link_records(base)
-    incremental = link_records(today, previous=yesterday)
+    _, today, _ = base_and_update
+    yesterday, incremental = yesterday_and_today
     full = link_records(today, model=yesterday.model)
 
     pd.testing.assert_series_equal(incremental.clusters, full.clusters)
@@ -45,10 +55,10 @@ def test_incremental_run_equals_a_full_run(
 
 def test_incremental_run_compares_only_pairs_touching_new_or_changed_records(
     base_and_update: tuple[pd.DataFrame, pd.DataFrame, set[str]],
+    yesterday_and_today: tuple[CustomerLinks, CustomerLinks],
 ) -> None:
-    base, today, changed = base_and_update
-    yesterday = link_records(base)
-    incremental = link_records(today, previous=yesterday)
+    _, today, changed = base_and_update
+    yesterday, incremental = yesterday_and_today
 
     pairs = incremental.compared
     # Changed: the record itself, or what its comparisons read about others (a new record
@@ -68,9 +78,10 @@ def test_incremental_run_compares_only_pairs_touching_new_or_changed_records(
 
 def test_a_run_with_other_comparisons_compares_everything_again(
     base_and_update: tuple[pd.DataFrame, pd.DataFrame, set[str]],
+    yesterday_and_today: tuple[CustomerLinks, CustomerLinks],
 ) -> None:
     base, _, _ = base_and_update
-    yesterday: CustomerLinks = link_records(base)
+    yesterday, _ = yesterday_and_today
     with_attribute = MatchSettings(attributes={"tier": {"comparison": "exact"}})
     today = link_records(base.assign(tier="gold"), with_attribute)
     again = link_records(base.assign(tier="gold"), with_attribute, previous=today)
