@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import BlockingPassReport, CandidatePairs, candidate_pairs
-from matching.clustering import PairSet, cluster_records, conflict_check
+from matching.clustering import ConflictCheck, PairSet, cluster_records, conflict_check
 from matching.comparison import (
     ATTRIBUTE_COMPARISONS,
     DEFAULT_COMPARISONS,
@@ -20,7 +20,7 @@ from matching.comparison import (
     LevelComparison,
     compare_pairs,
 )
-from matching.constraints import pair_constraints
+from matching.constraints import PairConstraints, pair_constraints
 from matching.decisions import (
     CANNOT_LINK,
     CLUSTERING,
@@ -174,16 +174,7 @@ def link_records(
     comparison_weights = model.comparison_weights(levels, frequencies)
     weights = model.match_weights(levels, frequencies)
     probabilities = match_probability(weights)
-    decisions = decide(probabilities, settings.link_threshold, settings.review_threshold)
-    decided_by = np.full(len(candidates), SCORE, dtype=object)
-    for constraint, pairs, decision in (
-        (MUST_LINK, constraints.must_link, LINK),
-        (CANNOT_LINK, constraints.cannot_link, NON_LINK),
-    ):
-        applies = candidates.contains(pairs.left, pairs.right, record_count)
-        decisions[applies] = decision
-        decided_by[applies] = constraint
-
+    decisions, decided_by = _decide(candidates, record_count, probabilities, constraints, settings)
     linked = decisions == LINK
     unlinked = decisions == NON_LINK
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
@@ -202,12 +193,9 @@ def link_records(
             settings.max_cluster_size,
             constraints.must_link,
         )
-    kept_apart = np.flatnonzero(
-        linked & (cluster_positions[candidates.left] != cluster_positions[candidates.right])
+    _settle_links_kept_apart(
+        candidates, cluster_positions, linked, conflicts, decisions, decided_by
     )
-    differ = conflicts(candidates.left[kept_apart], candidates.right[kept_apart])
-    decisions[kept_apart] = np.where(differ, NON_LINK, REVIEW)
-    decided_by[kept_apart] = np.where(differ, CONFLICT, CLUSTERING)
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -238,6 +226,44 @@ def link_records(
         stage_seconds=seconds,
         absent_constraint_records=constraints.absent_records,
     )
+
+
+def _decide(
+    candidates: CandidatePairs,
+    record_count: int,
+    probabilities: np.ndarray,
+    constraints: PairConstraints,
+    settings: MatchSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair's decision by the thresholds, overruled by constraints, and what decided it."""
+    decisions = decide(probabilities, settings.link_threshold, settings.review_threshold)
+    decided_by = np.full(len(candidates), SCORE, dtype=object)
+    for constraint, pairs, decision in (
+        (MUST_LINK, constraints.must_link, LINK),
+        (CANNOT_LINK, constraints.cannot_link, NON_LINK),
+    ):
+        applies = candidates.contains(pairs.left, pairs.right, record_count)
+        decisions[applies] = decision
+        decided_by[applies] = constraint
+    return decisions, decided_by
+
+
+def _settle_links_kept_apart(
+    candidates: CandidatePairs,
+    cluster_positions: np.ndarray,
+    linked: np.ndarray,
+    conflicts: ConflictCheck,
+    decisions: np.ndarray,
+    decided_by: np.ndarray,
+) -> None:
+    """Links whose records clustering kept apart: not linked if the two records conflict,
+    else sent to review."""
+    kept_apart = np.flatnonzero(
+        linked & (cluster_positions[candidates.left] != cluster_positions[candidates.right])
+    )
+    differ = conflicts(candidates.left[kept_apart], candidates.right[kept_apart])
+    decisions[kept_apart] = np.where(differ, NON_LINK, REVIEW)
+    decided_by[kept_apart] = np.where(differ, CONFLICT, CLUSTERING)
 
 
 def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:
