@@ -3,10 +3,11 @@
 Connected components alone merge a household through a chain of links (A~B by a
 shared e-mail, B~C by the same address). So a component is kept whole only if it
 is within the size cap and holds no evidence that two of its records are
-different people: a scored pair below the review threshold, or birth dates that
-disagree beyond a typo. Any other component is rebuilt greedily from its links,
-strongest first, merging two clusters only when no such evidence crosses them and
-the cap holds.
+different people: an unlinked pair whose comparisons speak against it (a cannot-link
+pair among them), or birth dates or given names that disagree beyond a typo. Any other
+component is rebuilt greedily from its links, strongest first, merging two clusters
+only when no such evidence crosses them and the cap holds; must-link pairs merge
+first, whatever the evidence and the cap.
 
 Records are identified by position; callers order them by record id, so the
 result does not depend on input order.
