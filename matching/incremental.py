@@ -25,8 +25,12 @@ from matching.comparison import LevelComparison, compare_pairs
 class ComparedPairs:
     """Every candidate pair of a run with its levels, and what its records looked like."""
 
-    record_id_l: np.ndarray
-    record_id_r: np.ndarray
+    record_ids: np.ndarray
+    """The run's record ids, sorted."""
+    left: np.ndarray
+    """Position of each pair's first record in `record_ids`."""
+    right: np.ndarray
+    """Position of each pair's second record in `record_ids`."""
     levels: dict[str, np.ndarray]
     """Each pair's level, by comparison name."""
     fingerprints: pd.Series
@@ -35,7 +39,17 @@ class ComparedPairs:
     """Pairs the run compared itself rather than reusing from an earlier run."""
 
     def __len__(self) -> int:
-        return len(self.record_id_l)
+        return len(self.left)
+
+    @property
+    def record_id_l(self) -> np.ndarray:
+        """Each pair's first record id."""
+        return self.record_ids[self.left]
+
+    @property
+    def record_id_r(self) -> np.ndarray:
+        """Each pair's second record id."""
+        return self.record_ids[self.right]
 
 
 def record_fingerprints(
@@ -81,8 +95,9 @@ def compare_candidates(
     for name in names:
         levels[name][fresh] = compared[name]
     return ComparedPairs(
-        record_id_l=record_ids[candidates.left],
-        record_id_r=record_ids[candidates.right],
+        record_ids=record_ids,
+        left=candidates.left,
+        right=candidates.right,
         levels=levels,
         fingerprints=pd.Series(fingerprints, index=pd.Index(record_ids, name="record_id")),
         compared=int(fresh.sum()),
@@ -103,20 +118,20 @@ def _reusable(
     record_count = len(record_ids)
     if not record_count or not len(previous):
         return np.zeros(len(candidates), dtype=bool), np.empty(0, dtype=np.int64)
-    known = previous.fingerprints.index.get_indexer(record_ids)
-    unchanged = (known >= 0) & (previous.fingerprints.to_numpy()[known] == fingerprints)
-    # Previous pairs as positions in this run; record ids sort the same way in both.
-    left = np.searchsorted(record_ids, previous.record_id_l).clip(max=record_count - 1)
-    right = np.searchsorted(record_ids, previous.record_id_r).clip(max=record_count - 1)
-    still_there = (record_ids[left] == previous.record_id_l) & (
-        record_ids[right] == previous.record_id_r
+    # Where each of the previous run's records is in this run, and whether it is unchanged;
+    # record ids sort the same way in both runs, so pairs keep left < right.
+    at = np.searchsorted(record_ids, previous.record_ids).clip(max=record_count - 1)
+    unchanged = (record_ids[at] == previous.record_ids) & (
+        fingerprints[at] == previous.fingerprints.to_numpy()
     )
-    usable = np.flatnonzero(still_there & unchanged[left] & unchanged[right])
-    usable_codes = left[usable] * record_count + right[usable]
+    usable = np.flatnonzero(unchanged[previous.left] & unchanged[previous.right])
+    usable_codes = at[previous.left[usable]] * record_count + at[previous.right[usable]]
     order = np.argsort(usable_codes, kind="stable")
     usable_codes, usable = usable_codes[order], usable[order]
 
     codes = candidates.left * record_count + candidates.right
-    at = np.searchsorted(usable_codes, codes).clip(max=max(len(usable_codes) - 1, 0))
-    found = usable_codes[at] == codes if len(usable_codes) else np.zeros(len(codes), dtype=bool)
-    return found, usable[at[found]]
+    found = np.zeros(len(codes), dtype=bool)
+    at_code = np.searchsorted(usable_codes, codes).clip(max=max(len(usable_codes) - 1, 0))
+    if len(usable_codes):
+        found = usable_codes[at_code] == codes
+    return found, usable[at_code[found]]
