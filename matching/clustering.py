@@ -15,7 +15,7 @@ result does not depend on input order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,14 +81,35 @@ def conflict_check(
         )
 
     def conflicts(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        found = np.zeros(len(left), dtype=bool)
-        for comparison in comparisons:
-            found |= levels(comparison, left, right) == DIFFERENT_LEVEL
-        for identifier in identifiers:
-            found &= levels(identifier, left, right) < identifier.identity_level
-        return found
+        if not comparisons:
+            return np.zeros(len(left), dtype=bool)
+        pair_levels = {c.comparison_name: levels(c, left, right) for c in comparisons}
+        pair_levels |= {c.comparison_name: levels(c, left, right) for c in identifiers}
+        return conflicting_levels(pair_levels, attributes, identifiers)
 
     return conflicts
+
+
+def conflicting_levels(
+    levels: Mapping[str, np.ndarray],
+    attributes: Sequence[str],
+    identifiers: Sequence[AttributeLevels] = (),
+) -> np.ndarray:
+    """Pairs whose levels show two different people: one of `attributes` (see
+    `conflict_check`) at the different level, and no identifier agreeing up to its
+    identity level.
+
+    Args:
+        levels: Each pair's level, by comparison name; holds `attributes` and `identifiers`.
+        attributes: Keys of `CONFLICT_COMPARISONS`.
+        identifiers: Comparisons of extra attributes that identify a person.
+    """
+    found = np.zeros(len(next(iter(levels.values()), ())), dtype=bool)
+    for attribute in attributes:
+        found |= levels[attribute] == DIFFERENT_LEVEL
+    for identifier in identifiers:
+        found &= levels[identifier.comparison_name] < identifier.identity_level
+    return found
 
 
 def cluster_records(

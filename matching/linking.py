@@ -11,11 +11,16 @@ import numpy as np
 import pandas as pd
 
 from matching.blocking import BlockingPassReport, CandidatePairs, candidate_pairs
-from matching.clustering import ConflictCheck, PairSet, cluster_records, conflict_check
+from matching.clustering import (
+    ConflictCheck,
+    PairSet,
+    cluster_records,
+    conflict_check,
+    conflicting_levels,
+)
 from matching.comparison import (
     ATTRIBUTE_COMPARISONS,
     DEFAULT_COMPARISONS,
-    DIFFERENT_LEVEL,
     AttributeLevels,
     LevelComparison,
     compare_pairs,
@@ -312,7 +317,9 @@ def _train(
         )
     # What the conflict rule calls different people is no match to learn from, unless
     # labelled otherwise: else EM learns what a household looks like.
-    conflicting = np.isnan(known_matches) & _conflicting(candidate_levels, comparisons, settings)
+    conflicting = np.isnan(known_matches) & conflicting_levels(
+        candidate_levels, settings.conflicting_attributes, _identifying(comparisons, settings)
+    )
     known_matches = np.where(conflicting, 0.0, known_matches)
     random_counts = level_counts(comparisons, random_levels)
     for comparison in comparisons:
@@ -328,21 +335,6 @@ def _train(
         total_pairs=total_pairs,
         known_matches=known_matches,
     )
-
-
-def _conflicting(
-    levels: dict[str, np.ndarray],
-    comparisons: Sequence[LevelComparison],
-    settings: MatchSettings,
-) -> np.ndarray:
-    """Pairs the conflict rule calls different people, from their levels."""
-    pair_count = len(next(iter(levels.values()))) if levels else 0
-    found = np.zeros(pair_count, dtype=bool)
-    for name in settings.conflicting_attributes:
-        found |= levels[name] == DIFFERENT_LEVEL
-    for identifier in _identifying(comparisons, settings):
-        found &= levels[identifier.comparison_name] < identifier.identity_level
-    return found
 
 
 def _check_model_fits(model: FellegiSunterModel, comparisons: Sequence[LevelComparison]) -> None:
