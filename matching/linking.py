@@ -322,10 +322,12 @@ def _train(
     )
     known_matches = np.where(conflicting, 0.0, known_matches)
     random_counts = level_counts(comparisons, random_levels)
+    counted: dict[str, list[int]] = {}
     for comparison in comparisons:
         for level, pairs in comparison.counted_levels(fields).items():
             # In the sample's units: the share of all record pairs, times the sample.
             random_counts[comparison.comparison_name][level] = pairs * sample / total_pairs
+            counted.setdefault(comparison.comparison_name, []).append(level)
     return fit_fellegi_sunter(
         comparisons,
         candidate_levels,
@@ -334,6 +336,7 @@ def _train(
         settings.em_tolerance,
         total_pairs=total_pairs,
         known_matches=known_matches,
+        counted_levels=counted,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,8 +239,10 @@ def fit_fellegi_sunter(
     tolerance: float = 1e-5,
     total_pairs: int | None = None,
     known_matches: np.ndarray | None = None,
+    counted_levels: Mapping[str, Collection[int]] | None = None,
 ) -> FellegiSunterModel:
-    """Train m and the prior by EM over the candidate pairs, with u held fixed.
+    """Train m and the prior by EM over the candidate pairs; u is what the random pairs
+    show once the matches EM finds among the candidate pairs are taken out.
 
     Because u describes random pairs, the prior is the match probability of two
     random records: EM runs over all ``total_pairs`` record pairs, taking the pairs
@@ -268,7 +270,11 @@ def fit_fellegi_sunter(
             the candidate pairs when omitted.
         known_matches: Per candidate pair, 1 for a known match, 0 for a known
             non-match, NaN where unknown; all unknown when omitted.
+        counted_levels: Per comparison, levels whose `random_pair_counts` were counted
+            over all record pairs (see `LevelComparison.counted_levels`), scaled to the
+            random pairs; their u is then what the count says, however small.
     """
+    counted = counted_levels or {}
     names = [c.comparison_name for c in comparisons]
     typical_m = {c.comparison_name: c.typical_m for c in comparisons}
     typical_u = {c.comparison_name: c.typical_u for c in comparisons}
@@ -281,6 +287,8 @@ def fit_fellegi_sunter(
     non_matches = _known_non_matches(
         comparisons, candidate_levels, status, random_pair_counts, total_pairs
     )
+    share = _random_pair_share(random_pair_counts, total_pairs)
+    matches_found: dict[str, np.ndarray] | None = None
     if pair_count:
         matrix = np.column_stack(
             [np.asarray(candidate_levels[n], dtype=np.int8) for n in names] + [status]
@@ -290,12 +298,15 @@ def fit_fellegi_sunter(
         counts = counts.astype(np.float64)
         while rounds < iterations and not converged:
             rounds += 1
-            u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
+            u = _non_match(
+                random_pair_counts, m, prior, typical_u, non_matches, counted, share, matches_found
+            )
             log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
             log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
             log_odds = np.log(prior) - np.log1p(-prior) + log_m - log_u
             posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
             posterior = np.where(pattern_status == _UNKNOWN, posterior, pattern_status)
+            matches_found = _matches_per_level(comparisons, patterns, counts * posterior, share)
             new_m = {
                 n: _frequencies(patterns[:, k], counts * posterior, typical_m[n], _TYPICAL_M_PAIRS)
                 for k, n in enumerate(names)
@@ -307,7 +318,9 @@ def fit_fellegi_sunter(
             )
             m, prior = new_m, new_prior
             converged = change < tolerance
-    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
+    u = _non_match(
+        random_pair_counts, m, prior, typical_u, non_matches, counted, share, matches_found
+    )
     return _model(comparisons, prior, m, u, rounds, converged)
 
 
@@ -322,11 +335,12 @@ def fit_from_labels(
     """Estimate a model from labelled pairs alone, without EM.
 
     m is each level's share among the labelled matches; u comes from the random pairs
-    with the matches among them taken out and from the labelled non-matches, counted
-    as `fit_fellegi_sunter` counts known non-matches. Both are drawn towards each
-    comparison's typical shares, as in EM. The estimate of m is only as typical as the
-    labelled matches are: pairs a steward was asked about are the hard ones, so with
-    such labels prefer EM with known matches (`fit_fellegi_sunter`).
+    with the matches among them (spread over the levels as the labelled ones are) taken
+    out, and from the labelled non-matches, counted as `fit_fellegi_sunter` counts known
+    non-matches. Both are drawn towards each comparison's typical shares, as in EM. The
+    estimate of m is only as typical as the labelled matches are: pairs a steward was
+    asked about are the hard ones, so with such labels prefer EM with known matches
+    (`fit_fellegi_sunter`).
 
     Labelled pairs are chosen, not drawn at random, so their share of matches says
     nothing about how often two records are the same person: the prior is given.
@@ -358,7 +372,17 @@ def fit_from_labels(
     non_matches = _known_non_matches(
         comparisons, labelled_levels, status, random_pair_counts, total_pairs
     )
-    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches)
+    share = _random_pair_share(random_pair_counts, total_pairs)
+    # All record pairs hold prior·total_pairs matches, spread over the levels as the
+    # labelled matches are.
+    match_patterns = np.column_stack(
+        [np.asarray(labelled_levels[c.comparison_name])[matches] for c in comparisons]
+    )
+    spread = prior * total_pairs / max(int(matches.sum()), 1)
+    matches_found = _matches_per_level(
+        comparisons, match_patterns, np.full(len(match_patterns), spread), share
+    )
+    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches, {}, share, matches_found)
     return _model(comparisons, prior, m, u, rounds=0, converged=True)
 
 
@@ -374,14 +398,42 @@ def _known_non_matches(
     Each random pair stands for ``total_pairs / sample`` record pairs, so one known
     non-match counts ``sample / total_pairs`` of a random pair.
     """
+    share = _random_pair_share(random_pair_counts, total_pairs)
     counts = {}
     for c in comparisons:
-        random_counts = random_pair_counts[c.comparison_name]
-        share = random_counts.sum() / max(total_pairs, 1)
         found = np.asarray(levels[c.comparison_name])[status == 0]
         tally = np.bincount(found, minlength=len(c.level_labels))[: len(c.level_labels)]
         counts[c.comparison_name] = tally * share
     return counts
+
+
+def _random_pair_share(random_pair_counts: Mapping[str, np.ndarray], total_pairs: int) -> float:
+    """Random pairs per record pair: what turns a count of record pairs into random pairs."""
+    sample = next(iter(random_pair_counts.values()), np.zeros(1)).sum()
+    return float(sample / max(total_pairs, 1))
+
+
+def _matches_per_level(
+    comparisons: Sequence[LevelComparison],
+    patterns: np.ndarray,
+    expected_matches: np.ndarray,
+    share: float,
+) -> dict[str, np.ndarray]:
+    """Matches EM expects at each level of each comparison, in units of random pairs.
+
+    Args:
+        comparisons: The comparisons, in the order of the patterns' columns.
+        patterns: Distinct level patterns of the candidate pairs.
+        expected_matches: Per pattern, its pairs times their match probability.
+        share: Random pairs per record pair (`_random_pair_share`).
+    """
+    return {
+        c.comparison_name: np.bincount(
+            patterns[:, k], weights=expected_matches, minlength=len(c.level_labels)
+        )[: len(c.level_labels)]
+        * share
+        for k, c in enumerate(comparisons)
+    }
 
 
 def _model(
@@ -414,31 +466,70 @@ def _non_match(
     prior: float,
     typical_u: Mapping[str, Sequence[float]],
     known_non_matches: Mapping[str, np.ndarray],
+    counted_levels: Mapping[str, Collection[int]],
+    share: float,
+    matches_found: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    return {
-        name: _non_match_shares(counts, m[name], prior, typical_u[name], known_non_matches[name])
-        for name, counts in random_pair_counts.items()
-    }
+    """u of every comparison; see `_non_match_shares`.
+
+    Args:
+        counted_levels: Per comparison, the levels whose random pair counts were counted
+            over all record pairs rather than sampled.
+        share: Random pairs per record pair (`_random_pair_share`).
+        matches_found: Matches expected at each level among the candidate pairs (from
+            `_matches_per_level`); when omitted, ``prior·m`` of the random pairs.
+    """
+    u = {}
+    for name, counts in random_pair_counts.items():
+        if matches_found is None:
+            present = counts.sum() - counts[MISSING_LEVEL]
+            matches = prior * m[name] * present
+        else:
+            matches = matches_found[name]
+        u[name] = _non_match_shares(
+            counts,
+            matches,
+            typical_u[name],
+            known_non_matches[name],
+            sorted(counted_levels.get(name, ())),
+            share,
+        )
+    return u
 
 
 def _non_match_shares(
     random_counts: np.ndarray,
-    m: np.ndarray,
-    prior: float,
+    matches: np.ndarray,
     typical: Sequence[float],
     known_non_matches: np.ndarray,
+    counted: list[int],
+    share: float,
 ) -> np.ndarray:
     """u from the level counts of random pairs, with the matches among them taken out,
     and of the known non-matches.
 
-    Random pairs are a mixture, ``prior·m + (1 − prior)·u``. The matches in it are few,
+    Random pairs are a mixture of matches and non-matches. The matches in it are few,
     but for rare levels (the same e-mail, the same phone) they are most of what agrees,
-    and leaving them in would make agreeing on an identifier look like chance.
+    and leaving them in would make agreeing on an identifier look like chance. So the
+    matches are best counted where they are, among the candidate pairs at that level:
+    ``prior·m`` of all pairs is a difference of two near-equal numbers there, and a
+    prior a little off (records with an e-mail address hold more duplicates than
+    others) made a person's own address look 25 times more common among strangers.
     """
     counts = random_counts.copy()
     counts[MISSING_LEVEL] = 0.0
-    counts = np.maximum(counts - prior * m * counts.sum(), 0.0) + known_non_matches
-    return _frequencies(np.arange(len(counts)), counts, typical, _TYPICAL_U_PAIRS)
+    non_matches = np.maximum(counts - matches, 0.0)
+    non_matches[MISSING_LEVEL] = 0.0
+    shares = _frequencies(
+        np.arange(len(counts)), non_matches + known_non_matches, typical, _TYPICAL_U_PAIRS
+    )
+    # A counted level is known over all record pairs, the known non-matches among them:
+    # it needs no typical share to lean on, and no floor but half a record pair, so that
+    # agreeing on an identifier weighs more as the records grow and strangers' chance of
+    # sharing one falls.
+    if counted:
+        shares[counted] = np.maximum(non_matches[counted], share / 2) / max(counts.sum(), share)
+    return shares
 
 
 def _frequencies(

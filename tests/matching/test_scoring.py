@@ -119,3 +119,19 @@ def test_sharing_a_rare_family_name_counts_for_more_than_a_common_one(
     assert common.loc["family_name", "level"] == rare.loc["family_name", "level"] == 5
     assert rare.loc["family_name", "term_frequency"] > common.loc["family_name", "term_frequency"]
     assert rare["weight"].sum() > common["weight"].sum()
+
+
+def test_strangers_sharing_an_email_address_are_counted_not_floored(
+    synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]],
+) -> None:
+    # Every person has an address of their own, so no two strangers share one.
+    records, _ = synthetic_customers(3_000)
+    model = link_records(records).model
+    email = next(p for p in model.comparisons if p.name == "email")
+    exact = email.level_labels.index("exact")
+    holders = int(records["email"].notna().sum())
+    # Below one in all the pairs that hold two addresses: not a fixed floor, which
+    # would cap the address's weight however many records there are.
+    assert email.u[exact] < 1 / (holders * (holders - 1) / 2)
+    # So sharing an address, and nothing else known, is a link.
+    assert match_probability(model.prior_weight + email.weights()[exact]) > 0.95
