@@ -239,6 +239,55 @@ class BirthDateLevels(LevelComparison):
         return {3: pairs_sharing_a_value(match_fields["birth_date"])}
 
 
+class EmailBirthYearLevels(LevelComparison):
+    """The year ending one record's e-mail address against the other's birth year: the same
+    year, its last two digits, another number.
+
+    People often end an address with their birth year (``maria1987@``, ``ola_nordmann87@``),
+    which tells a father from the son who shares his name, and gives a newsletter record
+    that holds only a name and an address something more to be placed by. Only a record
+    without a birth date is read this way: where both hold one, `BirthDateLevels` compares
+    them, and the year in an address would count the birth year twice.
+    """
+
+    comparison_name = "email_birth_year"
+    match_fields = ("birth_year", "email_year", "email_year_digits")
+    level_labels = (
+        "missing",
+        "another number",
+        "same last two digits of the year",
+        "same year",
+    )
+    typical_m = (1.0, 0.3, 0.35, 0.35)
+    typical_u = (1.0, 0.97, 0.02, 0.01)
+
+    def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        sides = [
+            {f: np.asarray(side[f], dtype=np.int64) for f in self.match_fields}
+            for side in (left, right)
+        ]
+        return np.maximum(
+            self._one_way(sides[0], sides[1]), self._one_way(sides[1], sides[0])
+        ).astype(np.int8)
+
+    @staticmethod
+    def _one_way(holder: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> np.ndarray:
+        """Level of `holder`'s e-mail year against `other`'s birth year."""
+        applies = (
+            (holder["birth_year"] < 0)
+            & (holder["email_year_digits"] > 0)
+            & (other["birth_year"] >= 0)
+        )
+        year, digits = holder["email_year"], holder["email_year_digits"]
+        return _grade(
+            applies,
+            [
+                (digits == 2) & (year == other["birth_year"] % 100),
+                (digits == 4) & (year == other["birth_year"]),
+            ],
+        )
+
+
 class EmailLevels(LevelComparison):
     """E-mail addresses: exact; exact but used by several people (a family's address);
     one typo apart; different.
@@ -521,6 +570,7 @@ DEFAULT_COMPARISONS: tuple[LevelComparison, ...] = (
     EmailLevels(),
     PhoneLevels(),
     AddressLevels(),
+    EmailBirthYearLevels(),
 )
 
 

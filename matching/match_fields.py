@@ -1,8 +1,9 @@
 """Match fields: the normalized, derived columns that blocking and comparison read.
 
 Derived once per record, never per pair: folded names and their spelling keys, phonetic
-codes, known given names (for nicknames), birth-date parts, e-mail local parts, phone
-tails, folded addresses and their street names and house numbers.
+codes, known given names (for nicknames), birth-date parts, e-mail local parts and the
+year that ends them, phone tails, folded addresses and their street names and house
+numbers.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
             np.int32
         )
     fields["birth_date"] = _where(has_birth, birth.dt.strftime("%Y-%m-%d"))
+    fields["email_year"], fields["email_year_digits"] = years_in_emails(fields["email_local"])
     fields["birth_year_key"] = _where(has_birth, fields["birth_year"].astype(str))
 
     phone_digits = clean_text(columns["phone"]).str.replace(r"\D", "", regex=True)
@@ -137,10 +139,32 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
 
     # One missing marker (None) in every text field, whatever the input used.
     numeric = ["nickname", "email_shared", "birth_year", "birth_month", "birth_day"]
+    numeric += ["email_year", "email_year_digits"]
     numeric += ["given_frequency", "family_frequency"]
     text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
     return fields
+
+
+def years_in_emails(local_parts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The year that ends an e-mail address's local part, as people write their birth year.
+
+    ``maria1987`` ends in a year, ``ola_nordmann87`` in its last two digits; a number of
+    another length, or four digits that are no year of the last century and a half, say
+    nothing.
+
+    Returns:
+        The year as written (``1987``, ``87``; ``-1`` where none ends the local part) and
+        how many digits were written: 4, 2, or 0 where none.
+    """
+    digits = local_parts.str.extract(r"(?:^|[^\d])(\d{2}|\d{4})$", expand=False)
+    year = pd.to_numeric(digits, errors="coerce")
+    four = (digits.str.len() == 4).fillna(False).to_numpy(dtype=bool)
+    plausible = ~four | ((year >= 1870) & (year <= 2030)).to_numpy(dtype=bool)
+    known = year.notna().to_numpy(dtype=bool) & plausible
+    written = np.where(known, np.nan_to_num(year.to_numpy(dtype=float)), _MISSING_PART)
+    digits_written = np.where(known, np.where(four, 4, 2), 0)
+    return written.astype(np.int32), digits_written.astype(np.int8)
 
 
 def value_frequencies(values: pd.Series) -> np.ndarray:

@@ -523,12 +523,16 @@ def _non_match_shares(
     shares = _frequencies(
         np.arange(len(counts)), non_matches + known_non_matches, typical, _TYPICAL_U_PAIRS
     )
-    # A counted level is known over all record pairs, the known non-matches among them:
-    # it needs no typical share to lean on, and no floor but half a record pair, so that
-    # agreeing on an identifier weighs more as the records grow and strangers' chance of
-    # sharing one falls.
+    # A counted level is known over all record pairs, the known non-matches among them, so
+    # it is drawn towards its typical share as much as the others, but over all the pairs
+    # the count stands for rather than a sample of them: on many records the count decides,
+    # and agreeing on an identifier weighs more as strangers sharing one get rarer.
     if counted:
-        shares[counted] = np.maximum(non_matches[counted], share / 2) / max(counts.sum(), share)
+        record_pairs = 1.0 / share
+        shares[counted] = (
+            non_matches[counted] * record_pairs
+            + _TYPICAL_U_PAIRS * np.asarray(typical, dtype=np.float64)[counted]
+        ) / (counts.sum() * record_pairs + _TYPICAL_U_PAIRS)
     return shares
 
 

@@ -91,6 +91,30 @@ def test_twins_stay_apart(
     assert clusters["crm:2"] == clusters["web:2"] == "crm:2"
 
 
+def test_a_birth_year_in_an_email_address_tells_father_from_son(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    trained_model: FellegiSunterModel,
+) -> None:
+    home = {
+        "given_name": "Fernando",
+        "family_name": "Muro Valderrama",
+        "street": "Paseo Reinaldo Puga, 15",
+        "postcode": "11868",
+        "city": "Cádiz",
+    }
+    records = records_frame(
+        record("crm:1", birth_date="1981-07-16", **home),
+        record("crm:2", birth_date="1954-06-28", **home),
+        # Name and address alike fit both; only the address's year tells whose it is.
+        record("support:1", email="fernando1954@yahoo.es", **home),
+    )
+    # Three records alone would make the name look common: weigh it as the model does.
+    plain_names = MatchSettings(term_frequency_adjustments=[])
+    clusters = link_records(records, plain_names, model=trained_model).clusters
+    assert clusters["support:1"] == clusters["crm:2"] != clusters["crm:1"]
+
+
 def test_every_record_gets_a_cluster_named_by_its_smallest_id(
     synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]],
 ) -> None:

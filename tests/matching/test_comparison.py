@@ -179,6 +179,32 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
             "family_name",
             0,
         ),
+        (
+            {"email": "maria1987@gmail.com"},
+            {"birth_date": "1987-05-04"},
+            "email_birth_year",
+            3,
+        ),
+        (
+            {"birth_date": "1987-05-04"},
+            {"email": "ola_nordmann87@online.no"},
+            "email_birth_year",
+            2,
+        ),
+        (
+            {"email": "fernando1954@yahoo.es"},
+            {"birth_date": "1981-07-16"},
+            "email_birth_year",
+            1,
+        ),
+        (
+            {"email": "maria1987@gmail.com", "birth_date": "1990-01-01"},
+            {"birth_date": "1987-05-04"},
+            "email_birth_year",
+            0,
+        ),
+        ({"email": "anna.berg5@web.de"}, {"birth_date": "1985-01-01"}, "email_birth_year", 0),
+        ({"email": "kari2345@online.no"}, {"birth_date": "1945-01-01"}, "email_birth_year", 0),
     ],
     ids=[
         "nickname",
@@ -233,6 +259,12 @@ def _levels(records: pd.DataFrame) -> dict[str, int]:
         "stray-space",
         "family-from-email",
         "no-family-in-email",
+        "birth-year-in-email",
+        "two-digit-birth-year-in-email",
+        "father-with-the-sons-name",
+        "both-birth-dates-known",
+        "one-digit-is-no-year",
+        "no-year-that-long-ago",
     ],
 )
 def test_levels(
@@ -254,7 +286,8 @@ _person = st.fixed_dictionaries(
         "birth_date": st.sampled_from([None, "1980-03-04", "1980-04-03", "1981-03-04"]),
         "email": st.sampled_from(
             [None, "a@x.no", "a@y.no", "b@x.no", "anna.berg@web.de", "anna.berg@wbe.de"]
-            + ["anan.berg@web.de", "anna.berg1@web.de", "anna.berg@gmx.de"]
+            + ["anan.berg@web.de", "anna.berg1@web.de", "anna.berg@gmx.de", "anna1980@x.no"]
+            + ["anna_berg81@x.no"]
         ),
         "phone": st.sampled_from(
             [None, "+4791234567", "+4691234567", "+4799999999", "91234567", "0491234567"]

@@ -87,6 +87,7 @@ def test_variant_spellings_outscore_different_people(
     pairs = links.pairs.set_index(["record_id_l", "record_id_r"])["match_weight"]
     different_people = links.model.explain(
         {"given_name": 1, "family_name": 1, "birth_date": 1, "email": 0, "phone": 0, "address": 6}
+        | {"email_birth_year": 0}
     )
     for same_person in [("crm:1", "web:1"), ("crm:1", "web:2"), ("web:1", "web:2")]:
         # Bill ~ Wiliam: a nickname of a misspelling.
