@@ -19,12 +19,12 @@ from pipelines.runner import run_hub
 
 # Floors, not targets: the targets (F1 ≥ 0.95 with precision ≥ 0.97) belong to the
 # matching engine and its benchmark. On this seed and size the hub reaches precision
-# 0.976, recall 0.780, F1 0.867; most missed pairs are newsletter records holding
-# nothing but an e-mail, which stay in review. The floors sit a few points below, so
+# 0.955, recall 0.926, F1 0.940: with 400 people a shared name is rarely a namesake's,
+# so name-only pairs link, a few of them wrongly. The floors sit a few points below, so
 # the test fails when a change breaks a stage, not when one hard pair moves.
-PRECISION_FLOOR = 0.95
-RECALL_FLOOR = 0.72
-F1_FLOOR = 0.82
+PRECISION_FLOOR = 0.93
+RECALL_FLOOR = 0.88
+F1_FLOOR = 0.90
 
 
 @pytest.fixture(scope="module")
