@@ -7,6 +7,7 @@ survivorship. What this module imports is the public interface of the stage.
 from matching.blocking import BlockingPassReport
 from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
+from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
 from matching.scoring import ComparisonParameters, FellegiSunterModel, comparisons_fingerprint
 from matching.settings import MatchSettings
@@ -14,6 +15,7 @@ from matching.survivorship import GoldenRecords, survive
 
 __all__ = [
     "BlockingPassReport",
+    "ComparedPairs",
     "ComparisonParameters",
     "CustomerLinks",
     "FellegiSunterModel",

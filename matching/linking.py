@@ -107,7 +107,7 @@ def link_records(
     settings: MatchSettings | None = None,
     model: FellegiSunterModel | None = None,
     comparisons: Sequence[LevelComparison] | None = None,
-    previous: CustomerLinks | None = None,
+    previous: CustomerLinks | ComparedPairs | None = None,
     labelled_pairs: pd.DataFrame | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
@@ -123,10 +123,12 @@ def link_records(
             without retraining.
         comparisons: The comparisons to score pairs with; by default `comparisons_for`
             the settings.
-        previous: An earlier run's links, to match incrementally: pairs of records
-            unchanged since then are not compared again, and its model scores this run
-            unless `model` or `labelled_pairs` is given. The result is what a full run
-            with that model gives.
+        previous: An earlier run's links, or only what it compared (its `compared`,
+            as a hub run keeps it between runs), to match incrementally: pairs of records
+            unchanged since then are not compared again. An earlier run's links also lend
+            their model to this run unless `model` or `labelled_pairs` is given; compared
+            pairs alone leave the model to be trained. Either way the result is what a
+            full run with the same model gives.
         labelled_pairs: Pairs known to be the same customer or not (``record_id_l,
             record_id_r, is_match``), e.g. steward decisions; training takes them as
             known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`.
@@ -164,11 +166,11 @@ def link_records(
             candidates,
             comparisons,
             settings.comparison_chunk_pairs,
-            previous.compared if previous else None,
+            previous.compared if isinstance(previous, CustomerLinks) else previous,
         )
         levels = compared.levels
     with _timed(seconds, "training"):
-        if model is None and previous is not None and labelled is None:
+        if model is None and isinstance(previous, CustomerLinks) and labelled is None:
             model = previous.model
         if model is None:
             model = _train(fields, candidates, levels, comparisons, settings, labelled)

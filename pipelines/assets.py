@@ -130,13 +130,16 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         customer_records: CustomerRecords,
     ) -> LinkedCustomers:
         """Scored pairs of records of the same person, the clusters they form, and the model."""
-        linked = link_customers(warehouse.engine(), customer_records.records, config.matching)
+        linked = link_customers(
+            warehouse.engine(), customer_records.records, config.matching, config.match_state
+        )
         links = linked.links
         decisions = links.pairs["decision"].value_counts()
         model = linked.model
         context.add_output_metadata(
             {
                 "candidate_pairs": sum(r.new_pairs for r in links.candidate_pairs_by_pass.values()),
+                "pairs_compared": links.compared.compared,
                 "links": int(decisions.get("link", 0)),
                 "review_pairs": int(decisions.get("review", 0)),
                 "clusters": int(links.clusters.nunique()),

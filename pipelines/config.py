@@ -205,6 +205,10 @@ class HubConfig(BaseModel):
     data_docs: Path | None = Path("data_docs")
     """Folder for the Great Expectations Data Docs of each run, relative to the config
     file; ``null`` writes none."""
+    match_state: Path | None = Path("match_state.npz")
+    """File where each run keeps the candidate pairs it compared, relative to the config
+    file, so that the next run compares only pairs touching new or changed records;
+    ``null`` keeps none, and every run compares every pair."""
 
     @model_validator(mode="after")
     def _interactions_name_a_customer_source(self) -> HubConfig:
@@ -292,8 +296,14 @@ def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
         for name, source in config.sources.items()
     }
     data_docs = None if config.data_docs is None else base_dir / config.data_docs.expanduser()
+    match_state = None if config.match_state is None else base_dir / config.match_state.expanduser()
     return config.model_copy(
-        update={"warehouse": WarehouseSettings(url=url), "sources": sources, "data_docs": data_docs}
+        update={
+            "warehouse": WarehouseSettings(url=url),
+            "sources": sources,
+            "data_docs": data_docs,
+            "match_state": match_state,
+        }
     )
 
 

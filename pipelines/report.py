@@ -69,9 +69,13 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
     lines += render_quality(summary.get("quality", {}), summary.get("data_docs"))
     candidates = sum(p["new_pairs"] for p in summary["candidate_pairs"].values())
     passes = len(summary["candidate_pairs"])
+    compared = summary.get("pairs_compared", candidates)
+    reused = (
+        f"; {candidates - compared:,} reused from the last run" if compared < candidates else ""
+    )
     lines += [
         "",
-        f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes)",
+        f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes{reused})",
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}",
         f"  match model         {_model_line(summary['model'])}",

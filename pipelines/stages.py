@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from connectors import row_payloads
 from matching import (
+    ComparedPairs,
     CustomerLinks,
     MatchSettings,
     comparisons_fingerprint,
@@ -28,6 +29,7 @@ from matching import (
     survive,
 )
 from pipelines.config import HubConfig, Source, SourceSettings
+from pipelines.match_state import load_compared, save_compared
 from quality import (
     CANONICAL_FIELDS,
     INTERACTION_FIELDS,
@@ -266,19 +268,40 @@ class LinkedCustomers:
 
 
 def link_customers(
-    engine: sa.Engine, records: pd.DataFrame, settings: MatchSettings
+    engine: sa.Engine,
+    records: pd.DataFrame,
+    settings: MatchSettings,
+    match_state: Path | None = None,
 ) -> LinkedCustomers:
     """Link the records with the scoring model that ``settings.model`` chooses.
 
     ``retrain`` trains a model on the records. ``latest`` scores with the latest saved
     version that fits the comparisons, and trains a model only when none fits: a version
     saved for other comparisons or levels is never used.
+
+    With a `match_state` file, the run reuses the levels of the pairs the last run kept
+    there whose records did not change, compares the rest, and keeps its own pairs there
+    for the next run (see `pipelines.match_state`); the result is a full run's.
     """
+    previous = load_compared(match_state, settings)
+    linked = _linked(engine, records, settings, previous)
+    save_compared(match_state, linked.links.compared, settings)
+    return linked
+
+
+def _linked(
+    engine: sa.Engine,
+    records: pd.DataFrame,
+    settings: MatchSettings,
+    previous: ComparedPairs | None,
+) -> LinkedCustomers:
     if settings.model == "latest":
         saved = latest_model(engine, comparisons_fingerprint(comparisons_for(settings)))
         if saved is not None:
-            return LinkedCustomers(link_records(records, settings, model=saved.model), saved)
-    links = link_records(records, settings)
+            return LinkedCustomers(
+                link_records(records, settings, model=saved.model, previous=previous), saved
+            )
+    links = link_records(records, settings, previous=previous)
     trained = TrainedModel(
         model=links.model,
         trained_at=dt.datetime.now(dt.UTC),
@@ -366,6 +389,7 @@ def publication(
             name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
             for name, report in links.candidate_pairs_by_pass.items()
         },
+        "pairs_compared": links.compared.compared,
         "links": int(decisions.get("link", 0)),
         "review_pairs": int(decisions.get("review", 0)),
         "constraint_records_absent": len(links.absent_constraint_records),

@@ -1,0 +1,78 @@
+"""What matching keeps between hub runs: every candidate pair it compared, with its levels.
+
+A run compares only the candidate pairs that touch a record that is new or whose compared
+fields changed, and reuses the levels of the others (see `matching.incremental`). The
+pairs are kept in one file beside the config, written whole or not at all; a file that is
+missing, unreadable or written for other comparisons is passed over, and that run
+compares every pair, as a first run does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matching import ComparedPairs, comparisons_fingerprint, comparisons_for
+from matching.settings import MatchSettings
+
+log = logging.getLogger(__name__)
+
+_FORMAT = "1"
+
+
+def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs | None:
+    """The pairs an earlier run compared with this run's comparisons, if kept at `path`."""
+    if path is None or not path.exists():
+        return None
+    comparisons = comparisons_for(settings)
+    try:
+        with np.load(path, allow_pickle=False) as kept:
+            if str(kept["format"]) != _FORMAT or str(kept["comparisons"]) != (
+                comparisons_fingerprint(comparisons)
+            ):
+                log.info("%s was kept for other comparisons; comparing every pair", path)
+                return None
+            record_ids = np.char.decode(kept["record_ids"], "utf-8").astype(object)
+            return ComparedPairs(
+                record_ids=record_ids,
+                left=kept["left"].astype(np.int64),
+                right=kept["right"].astype(np.int64),
+                levels={c.comparison_name: kept[f"level:{c.comparison_name}"] for c in comparisons},
+                fingerprints=pd.Series(
+                    kept["fingerprints"], index=pd.Index(record_ids, name="record_id")
+                ),
+                compared=0,
+            )
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        log.warning(
+            "could not read the compared pairs in %s (%s); comparing every pair", path, error
+        )
+        return None
+
+
+def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSettings) -> None:
+    """Keep what a run compared at `path` for the next run, replacing what was there."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {
+        "format": np.array(_FORMAT),
+        "comparisons": np.array(comparisons_fingerprint(comparisons_for(settings))),
+        "record_ids": np.char.encode(compared.record_ids.astype(str), "utf-8"),
+        "fingerprints": compared.fingerprints.to_numpy(),
+        "left": compared.left.astype(np.int32),
+        "right": compared.right.astype(np.int32),
+    }
+    arrays |= {f"level:{name}": levels for name, levels in compared.levels.items()}
+    # Written beside the file and then put in its place, so a run killed while writing
+    # leaves the last run's pairs whole.
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as file:
+        np.savez(file, allow_pickle=False, **arrays)
+    os.replace(partial, path)
