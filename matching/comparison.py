@@ -245,7 +245,7 @@ class EmailBirthYearLevels(LevelComparison):
 
     People often end an address with their birth year (``maria1987@``, ``ola_nordmann87@``),
     which tells a father from the son who shares his name, and gives a newsletter record
-    that holds only a name and an address something more to be placed by. Only a record
+    that holds only a first name and an e-mail address something more to be placed by. Only a record
     without a birth date is read this way: where both hold one, `BirthDateLevels` compares
     them, and the year in an address would count the birth year twice.
     """

@@ -57,10 +57,12 @@ def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs |
 
 
 def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSettings) -> None:
-    """Keep what a run compared at `path` for the next run, replacing what was there."""
+    """Keep what a run compared at `path` for the next run, replacing what was there.
+
+    A file that cannot be written is logged and left as it was; the run goes on.
+    """
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, Any] = {
         "format": np.array(_FORMAT),
         "comparisons": np.array(comparisons_fingerprint(comparisons_for(settings))),
@@ -73,6 +75,11 @@ def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSet
     # Written beside the file and then put in its place, so a run killed while writing
     # leaves the last run's pairs whole.
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as file:
-        np.savez(file, allow_pickle=False, **arrays)
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as file:
+            np.savez(file, allow_pickle=False, **arrays)
+        os.replace(partial, path)
+    except OSError as error:
+        # The pairs only save work: a run that cannot keep them publishes all the same.
+        log.warning("could not keep the compared pairs in %s (%s)", path, error)

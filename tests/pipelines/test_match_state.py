@@ -99,6 +99,16 @@ def test_an_unreadable_file_of_kept_pairs_means_comparing_every_pair(tmp_path: P
     assert load_compared(tmp_path / "none.npz", MatchSettings()) is None
 
 
+def test_pairs_that_cannot_be_kept_do_not_stop_the_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    kept = tmp_path / "a-file" / "match_state.npz"
+    save_compared(kept, link_records(_records()).compared, MatchSettings())
+    assert "could not keep the compared pairs" in caplog.text
+    assert load_compared(kept, MatchSettings()) is None
+
+
 def _records() -> pd.DataFrame:
     rng = np.random.default_rng(3)
     names = ["Anna", "Lars", "Nora", "Ole"]
