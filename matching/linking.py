@@ -325,7 +325,7 @@ def _train(
     known_matches = np.where(conflicting, 0.0, known_matches)
     random_counts = level_counts(comparisons, random_levels)
     counted: dict[str, list[int]] = {}
-    for comparison in comparisons:
+    for comparison in comparisons if total_pairs else ():
         for level, pairs in comparison.counted_levels(fields).items():
             # In the sample's units: the share of all record pairs, times the sample.
             random_counts[comparison.comparison_name][level] = pairs * sample / total_pairs

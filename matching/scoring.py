@@ -284,10 +284,8 @@ def fit_fellegi_sunter(
     prior, rounds, converged = min(0.1, pair_count / total_pairs / 2 or 0.1), 0, False
     known = np.full(pair_count, np.nan) if known_matches is None else known_matches
     status = np.where(np.isnan(known), _UNKNOWN, known).astype(np.int8)
-    non_matches = _known_non_matches(
-        comparisons, candidate_levels, status, random_pair_counts, total_pairs
-    )
-    share = _random_pair_share(random_pair_counts, total_pairs)
+    share = _random_pair_share(random_pair_counts, total_pairs, counted)
+    non_matches = _known_non_matches(comparisons, candidate_levels, status, share)
     matches_found: dict[str, np.ndarray] | None = None
     if pair_count:
         matrix = np.column_stack(
@@ -369,10 +367,8 @@ def fit_from_labels(
         for c in comparisons
     }
     typical_u = {c.comparison_name: c.typical_u for c in comparisons}
-    non_matches = _known_non_matches(
-        comparisons, labelled_levels, status, random_pair_counts, total_pairs
-    )
-    share = _random_pair_share(random_pair_counts, total_pairs)
+    share = _random_pair_share(random_pair_counts, total_pairs, {})
+    non_matches = _known_non_matches(comparisons, labelled_levels, status, share)
     # All record pairs hold prior·total_pairs matches, spread over the levels as the
     # labelled matches are.
     match_patterns = np.column_stack(
@@ -390,15 +386,13 @@ def _known_non_matches(
     comparisons: Sequence[LevelComparison],
     levels: Mapping[str, np.ndarray],
     status: np.ndarray,
-    random_pair_counts: Mapping[str, np.ndarray],
-    total_pairs: int,
+    share: float,
 ) -> dict[str, np.ndarray]:
     """Level counts of the known non-matches, in units of random pairs.
 
     Each random pair stands for ``total_pairs / sample`` record pairs, so one known
-    non-match counts ``sample / total_pairs`` of a random pair.
+    non-match counts ``share = sample / total_pairs`` of a random pair.
     """
-    share = _random_pair_share(random_pair_counts, total_pairs)
     counts = {}
     for c in comparisons:
         found = np.asarray(levels[c.comparison_name])[status == 0]
@@ -407,10 +401,21 @@ def _known_non_matches(
     return counts
 
 
-def _random_pair_share(random_pair_counts: Mapping[str, np.ndarray], total_pairs: int) -> float:
-    """Random pairs per record pair: what turns a count of record pairs into random pairs."""
-    sample = next(iter(random_pair_counts.values()), np.zeros(1)).sum()
-    return float(sample / max(total_pairs, 1))
+def _random_pair_share(
+    random_pair_counts: Mapping[str, np.ndarray],
+    total_pairs: int,
+    counted_levels: Mapping[str, Collection[int]],
+) -> float:
+    """Random pairs per record pair: what turns a count of record pairs into random pairs.
+
+    The sample's size is read off a comparison whose counts are all of the sample, not
+    partly counted over all record pairs.
+    """
+    if not random_pair_counts:
+        return 0.0
+    sampled = [name for name in random_pair_counts if not counted_levels.get(name)]
+    counts = random_pair_counts[sampled[0]] if sampled else next(iter(random_pair_counts.values()))
+    return float(counts.sum() / max(total_pairs, 1))
 
 
 def _matches_per_level(
@@ -529,10 +534,11 @@ def _non_match_shares(
     # and agreeing on an identifier weighs more as strangers sharing one get rarer.
     if counted:
         record_pairs = 1.0 / share
+        non_matching_pairs = (non_matches + known_non_matches).sum() * record_pairs
         shares[counted] = (
             non_matches[counted] * record_pairs
             + _TYPICAL_U_PAIRS * np.asarray(typical, dtype=np.float64)[counted]
-        ) / (counts.sum() * record_pairs + _TYPICAL_U_PAIRS)
+        ) / (non_matching_pairs + _TYPICAL_U_PAIRS)
     return shares
 
 

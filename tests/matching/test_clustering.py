@@ -115,6 +115,14 @@ def test_a_birth_year_in_an_email_address_tells_father_from_son(
     assert clusters["support:1"] == clusters["crm:2"] != clusters["crm:1"]
 
 
+def test_a_single_record_is_a_customer_of_its_own(
+    record: Callable[..., dict[str, Any]], records_frame: Callable[..., pd.DataFrame]
+) -> None:
+    links = link_records(records_frame(record("crm:1", given_name="Anna", email="a@x.no")))
+    assert links.clusters.to_dict() == {"crm:1": "crm:1"}
+    assert links.pairs.empty
+
+
 def test_every_record_gets_a_cluster_named_by_its_smallest_id(
     synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]],
 ) -> None:
