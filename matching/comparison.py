@@ -245,13 +245,14 @@ class EmailBirthYearLevels(LevelComparison):
 
     People often end an address with their birth year (``maria1987@``, ``ola_nordmann87@``),
     which tells a father from the son who shares his name, and gives a newsletter record
-    that holds only a first name and an e-mail address something more to be placed by. Only a record
-    without a birth date is read this way: where both hold one, `BirthDateLevels` compares
-    them, and the year in an address would count the birth year twice.
+    that holds only a first name and an e-mail address something more to be placed by.
+    Only a record without a birth date is read this way, and only against another address:
+    where both records hold a birth date, `BirthDateLevels` compares them, and where both
+    hold the same address, `EmailLevels` has counted it, year and all.
     """
 
     comparison_name = "email_birth_year"
-    match_fields = ("birth_year", "email_year", "email_year_digits")
+    match_fields = ("birth_year", "email_year", "email_year_digits", "email")
     level_labels = (
         "missing",
         "another number",
@@ -262,13 +263,15 @@ class EmailBirthYearLevels(LevelComparison):
     typical_u = (1.0, 0.97, 0.02, 0.01)
 
     def levels(self, left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> np.ndarray:
+        numbers = self.match_fields[:3]
         sides = [
-            {f: np.asarray(side[f], dtype=np.int64) for f in self.match_fields}
-            for side in (left, right)
+            {f: np.asarray(side[f], dtype=np.int64) for f in numbers} for side in (left, right)
         ]
-        return np.maximum(
-            self._one_way(sides[0], sides[1]), self._one_way(sides[1], sides[0])
-        ).astype(np.int8)
+        levels = np.maximum(self._one_way(sides[0], sides[1]), self._one_way(sides[1], sides[0]))
+        same_address = equal_values(
+            np.asarray(left["email"], dtype=object), np.asarray(right["email"], dtype=object)
+        )
+        return np.where(same_address, MISSING_LEVEL, levels).astype(np.int8)
 
     @staticmethod
     def _one_way(holder: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> np.ndarray:

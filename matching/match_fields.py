@@ -159,8 +159,8 @@ def years_in_emails(local_parts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     digits = local_parts.str.extract(r"(?:^|[^\d])(\d{2}|\d{4})$", expand=False)
     year = pd.to_numeric(digits, errors="coerce")
-    four = (digits.str.len() == 4).fillna(False).to_numpy(dtype=bool)
-    plausible = ~four | ((year >= 1870) & (year <= 2030)).to_numpy(dtype=bool)
+    four = (digits.str.len() == 4).to_numpy(dtype=bool, na_value=False)
+    plausible = ~four | ((year >= 1870) & (year <= 2030)).to_numpy(dtype=bool, na_value=False)
     known = year.notna().to_numpy(dtype=bool) & plausible
     written = np.where(known, np.nan_to_num(year.to_numpy(dtype=float)), _MISSING_PART)
     digits_written = np.where(known, np.where(four, 4, 2), 0)
