@@ -3,27 +3,49 @@
 A run compares only the candidate pairs that touch a record that is new or whose compared
 fields changed, and reuses the levels of the others (see `matching.incremental`). The
 pairs are kept in one file beside the config, written whole or not at all; a file that is
-missing, unreadable or written for other comparisons is passed over, and that run
-compares every pair, as a first run does.
+missing, unreadable, or written for other comparisons or by other code is passed over,
+and that run compares every pair, as a first run does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import os
 import zipfile
+from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+import matching
+import quality
 from matching import ComparedPairs, comparisons_fingerprint, comparisons_for
 from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
 
 _FORMAT = "1"
+#: Libraries whose releases can change a pair's levels: name data, string similarity,
+#: phonetic codes.
+_LEVEL_LIBRARIES = ("nicknames", "rapidfuzz", "jellyfish")
+
+
+@cache
+def _code_version() -> str:
+    """What levels are computed by: the matching and quality code and the libraries they
+    use, so that pairs kept by another release of either are not reused."""
+    digest = hashlib.sha256()
+    for package in (matching, quality):
+        for source in sorted(Path(package.__path__[0]).rglob("*.py")):
+            digest.update(source.read_bytes())
+    for library in _LEVEL_LIBRARIES:
+        digest.update(f"{library}=={metadata.version(library)}".encode())
+    return digest.hexdigest()
 
 
 def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs | None:
@@ -33,10 +55,15 @@ def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs |
     comparisons = comparisons_for(settings)
     try:
         with np.load(path, allow_pickle=False) as kept:
-            if str(kept["format"]) != _FORMAT or str(kept["comparisons"]) != (
-                comparisons_fingerprint(comparisons)
+            if (
+                str(kept["format"]) != _FORMAT
+                or str(kept["comparisons"]) != comparisons_fingerprint(comparisons)
+                or str(kept["code"]) != _code_version()
             ):
-                log.info("%s was kept for other comparisons; comparing every pair", path)
+                log.info(
+                    "%s was kept for other comparisons or by other code; comparing every pair",
+                    path,
+                )
                 return None
             record_ids = np.char.decode(kept["record_ids"], "utf-8").astype(object)
             return ComparedPairs(
@@ -63,23 +90,30 @@ def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSet
     """
     if path is None:
         return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        _write(partial, compared, settings)
+        os.replace(partial, path)
+    except (OSError, ValueError) as error:
+        # The pairs only save work: a run that cannot keep them publishes all the same.
+        log.warning("could not keep the compared pairs in %s (%s)", path, error)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+def _write(path: Path, compared: ComparedPairs, settings: MatchSettings) -> None:
+    """Write the pairs to `path`; the caller puts the file in place once it is whole, so a
+    run killed while writing leaves the last run's pairs as they were."""
     arrays: dict[str, Any] = {
         "format": np.array(_FORMAT),
         "comparisons": np.array(comparisons_fingerprint(comparisons_for(settings))),
+        "code": np.array(_code_version()),
         "record_ids": np.char.encode(compared.record_ids.astype(str), "utf-8"),
         "fingerprints": compared.fingerprints.to_numpy(),
         "left": compared.left.astype(np.int32),
         "right": compared.right.astype(np.int32),
     }
     arrays |= {f"level:{name}": levels for name, levels in compared.levels.items()}
-    # Written beside the file and then put in its place, so a run killed while writing
-    # leaves the last run's pairs whole.
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("wb") as file:
-            np.savez(file, allow_pickle=False, **arrays)
-        os.replace(partial, path)
-    except OSError as error:
-        # The pairs only save work: a run that cannot keep them publishes all the same.
-        log.warning("could not keep the compared pairs in %s (%s)", path, error)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        np.savez(file, allow_pickle=False, **arrays)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from matching import MatchSettings, link_records
+from pipelines import match_state
 from pipelines.config import HubConfig, load_config
 from pipelines.demo import generate_demo
 from pipelines.match_state import load_compared, save_compared
@@ -92,6 +93,17 @@ def test_kept_pairs_for_other_comparisons_are_passed_over(tmp_path: Path) -> Non
     assert load_compared(kept, with_attribute) is None
 
 
+def test_kept_pairs_written_by_other_code_are_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = tmp_path / "match_state.npz"
+    save_compared(kept, link_records(_records()).compared, MatchSettings())
+    assert load_compared(kept, MatchSettings()) is not None
+    # As after an upgrade that changes how levels are computed, but not their names.
+    monkeypatch.setattr(match_state, "_code_version", lambda: "another release")
+    assert load_compared(kept, MatchSettings()) is None
+
+
 def test_an_unreadable_file_of_kept_pairs_means_comparing_every_pair(tmp_path: Path) -> None:
     kept = tmp_path / "match_state.npz"
     kept.write_bytes(b"half a file")
@@ -106,7 +118,6 @@ def test_pairs_that_cannot_be_kept_do_not_stop_the_run(
     kept = tmp_path / "a-file" / "match_state.npz"
     save_compared(kept, link_records(_records()).compared, MatchSettings())
     assert "could not keep the compared pairs" in caplog.text
-    assert load_compared(kept, MatchSettings()) is None
 
 
 def _records() -> pd.DataFrame:
