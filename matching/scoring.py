@@ -286,7 +286,8 @@ def fit_fellegi_sunter(
     status = np.where(np.isnan(known), _UNKNOWN, known).astype(np.int8)
     share = _random_pair_share(random_pair_counts, total_pairs, counted)
     non_matches = _known_non_matches(comparisons, candidate_levels, status, share)
-    matches_found: dict[str, np.ndarray] | None = None
+    # Before EM has judged any pair, the matches among the random pairs are the prior's.
+    matches_found = _matches_by_prior(random_pair_counts, m, prior)
     if pair_count:
         matrix = np.column_stack(
             [np.asarray(candidate_levels[n], dtype=np.int8) for n in names] + [status]
@@ -297,7 +298,7 @@ def fit_fellegi_sunter(
         while rounds < iterations and not converged:
             rounds += 1
             u = _non_match(
-                random_pair_counts, m, prior, typical_u, non_matches, counted, share, matches_found
+                random_pair_counts, matches_found, typical_u, non_matches, counted, share
             )
             log_u = sum(np.log(u[n][patterns[:, k]]) for k, n in enumerate(names))
             log_m = sum(np.log(m[n][patterns[:, k]]) for k, n in enumerate(names))
@@ -316,9 +317,7 @@ def fit_fellegi_sunter(
             )
             m, prior = new_m, new_prior
             converged = change < tolerance
-    u = _non_match(
-        random_pair_counts, m, prior, typical_u, non_matches, counted, share, matches_found
-    )
+    u = _non_match(random_pair_counts, matches_found, typical_u, non_matches, counted, share)
     return _model(comparisons, prior, m, u, rounds, converged)
 
 
@@ -378,7 +377,7 @@ def fit_from_labels(
     matches_found = _matches_per_level(
         comparisons, match_patterns, np.full(len(match_patterns), spread), share
     )
-    u = _non_match(random_pair_counts, m, prior, typical_u, non_matches, {}, share, matches_found)
+    u = _non_match(random_pair_counts, matches_found, typical_u, non_matches, {}, share)
     return _model(comparisons, prior, m, u, rounds=0, converged=True)
 
 
@@ -465,41 +464,45 @@ def _model(
     )
 
 
+def _matches_by_prior(
+    random_pair_counts: Mapping[str, np.ndarray], m: Mapping[str, np.ndarray], prior: float
+) -> dict[str, np.ndarray]:
+    """Matches at each level among the random pairs as the prior and m put them: the
+    ``prior`` share of the pairs where both sides are known, spread as m is."""
+    return {
+        name: prior * m[name] * (counts.sum() - counts[MISSING_LEVEL])
+        for name, counts in random_pair_counts.items()
+    }
+
+
 def _non_match(
     random_pair_counts: Mapping[str, np.ndarray],
-    m: Mapping[str, np.ndarray],
-    prior: float,
+    matches: Mapping[str, np.ndarray],
     typical_u: Mapping[str, Sequence[float]],
     known_non_matches: Mapping[str, np.ndarray],
     counted_levels: Mapping[str, Collection[int]],
     share: float,
-    matches_found: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """u of every comparison; see `_non_match_shares`.
 
     Args:
+        matches: Matches at each level among the random pairs, in their units (from
+            `_matches_per_level` or `_matches_by_prior`).
         counted_levels: Per comparison, the levels whose random pair counts were counted
             over all record pairs rather than sampled.
         share: Random pairs per record pair (`_random_pair_share`).
-        matches_found: Matches expected at each level among the candidate pairs (from
-            `_matches_per_level`); when omitted, ``prior·m`` of the random pairs.
     """
-    u = {}
-    for name, counts in random_pair_counts.items():
-        if matches_found is None:
-            present = counts.sum() - counts[MISSING_LEVEL]
-            matches = prior * m[name] * present
-        else:
-            matches = matches_found[name]
-        u[name] = _non_match_shares(
+    return {
+        name: _non_match_shares(
             counts,
-            matches,
+            matches[name],
             typical_u[name],
             known_non_matches[name],
             sorted(counted_levels.get(name, ())),
             share,
         )
-    return u
+        for name, counts in random_pair_counts.items()
+    }
 
 
 def _non_match_shares(

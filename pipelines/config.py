@@ -295,16 +295,19 @@ def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
         name: source.model_copy(update={"connector": source.connector.resolved(base_dir)})
         for name, source in config.sources.items()
     }
-    data_docs = None if config.data_docs is None else base_dir / config.data_docs.expanduser()
-    match_state = None if config.match_state is None else base_dir / config.match_state.expanduser()
     return config.model_copy(
         update={
             "warehouse": WarehouseSettings(url=url),
             "sources": sources,
-            "data_docs": data_docs,
-            "match_state": match_state,
+            "data_docs": _under(base_dir, config.data_docs),
+            "match_state": _under(base_dir, config.match_state),
         }
     )
+
+
+def _under(base_dir: Path, path: Path | None) -> Path | None:
+    """A path of the config, relative to its folder; ``None`` stays ``None``."""
+    return None if path is None else base_dir / path.expanduser()
 
 
 def _describe(path: Path, error: Any) -> str:
