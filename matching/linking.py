@@ -24,6 +24,7 @@ from matching.comparison import (
     AttributeLevels,
     LevelComparison,
     compare_pairs,
+    equal_values,
 )
 from matching.constraints import PairConstraints, pair_constraints
 from matching.decisions import (
@@ -385,9 +386,25 @@ _FREQUENCY_FIELDS = {"given_name": "given_frequency", "family_name": "family_fre
 def _shared_value_frequencies(
     fields: pd.DataFrame, candidates: CandidatePairs, settings: MatchSettings
 ) -> dict[str, np.ndarray]:
-    """Per adjusted comparison, the frequency of each pair's value (the larger side's)."""
+    """Per adjusted comparison, the frequency of each pair's value (the larger side's).
+
+    Where the two records hold the same full name, the family name's frequency is at
+    least how often other people of that name hold it (see
+    `matching.match_fields.namesake_frequencies`): namesakes in the records make
+    agreeing on both names count for less.
+    """
+    left, right = candidates.left, candidates.right
     frequencies: dict[str, np.ndarray] = {}
     for name in settings.term_frequency_adjustments:
         values = fields[_FREQUENCY_FIELDS[name]].to_numpy()
-        frequencies[name] = np.fmax(values[candidates.left], values[candidates.right])
+        frequencies[name] = np.fmax(values[left], values[right])
+    if "family_name" in frequencies:
+        full_name = fields["full_name"].to_numpy()
+        namesakes = fields["namesake_frequency"].to_numpy()
+        same_name = equal_values(full_name[left], full_name[right])
+        frequencies["family_name"] = np.where(
+            same_name,
+            np.fmax(frequencies["family_name"], np.fmax(namesakes[left], namesakes[right])),
+            frequencies["family_name"],
+        )
     return frequencies

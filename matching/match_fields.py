@@ -105,6 +105,9 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     fields["full_name"] = (fields["given_key"] + fields["family_key"]).str.replace(
         " ", "", regex=False
     )
+    fields["namesake_frequency"] = namesake_frequencies(
+        fields["full_name"], fields["given_key"], _column(records, "source")
+    )
     # Given and family metaphone in sorted order: a key that survives swapped names.
     given_code, family_code = fields["given_metaphone"], fields["family_metaphone"]
     both = given_code.notna() & family_code.notna()
@@ -140,7 +143,7 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     # One missing marker (None) in every text field, whatever the input used.
     numeric = ["nickname", "email_shared", "birth_year", "birth_month", "birth_day"]
     numeric += ["email_year", "email_year_digits"]
-    numeric += ["given_frequency", "family_frequency"]
+    numeric += ["given_frequency", "family_frequency", "namesake_frequency"]
     text = fields.columns.difference(numeric)
     fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
     return fields
@@ -175,6 +178,30 @@ def value_frequencies(values: pd.Series) -> np.ndarray:
     shares = np.full(len(values), np.nan)
     shares[known] = counts[codes[known]] / known.sum()
     return shares
+
+
+def namesake_frequencies(
+    full_names: pd.Series, given_keys: pd.Series, sources: pd.Series
+) -> np.ndarray:
+    """How often the family name recurs with the given name among *other* people of that name.
+
+    Among the records with a record's given name, the share that other people holding
+    its full name hold (NaN without a full name). How many people hold a full name is
+    read from the sources: a source keeps most customers once, so a full name that one
+    source holds three times belongs to at least three people, and the records beyond
+    one holder's share (all of its records divided by its holders) are namesakes'.
+
+    The shares of the given and the family name alone, multiplied, take a name for as
+    rare as its parts: "sofia garcia" is held more often than "sofia" times "garcia"
+    says, because both are Spanish. This frequency is what the records show instead.
+    """
+    names = pd.DataFrame({"full": full_names, "source": sources.fillna("").to_numpy()})
+    held = names.dropna(subset=["full"])
+    records = held.groupby("full").size()
+    holders = held.groupby(["full", "source"]).size().groupby(level="full").max()
+    others = (records - records / holders).reindex(full_names).to_numpy(dtype=float)
+    with_given = given_keys.map(given_keys.value_counts()).to_numpy(dtype=float)
+    return others / with_given
 
 
 def _column(records: pd.DataFrame, field: str) -> pd.Series:

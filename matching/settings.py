@@ -126,7 +126,7 @@ class MatchSettings(BaseModel):
     or is a `SortedNeighbourhoodPass`."""
     max_block_size: int = Field(default=1_000, ge=2)
     """A block with more records than this is skipped (and counted) rather than paired out."""
-    link_threshold: float = Field(default=0.95, gt=0.0, lt=1.0)
+    link_threshold: float = Field(default=0.8, gt=0.0, lt=1.0)
     """Match probability from which a pair is linked."""
     review_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     """Match probability from which an unlinked pair goes to steward review."""

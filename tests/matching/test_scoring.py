@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from matching import (
     FellegiSunterModel,
@@ -120,6 +121,42 @@ def test_sharing_a_rare_family_name_counts_for_more_than_a_common_one(
     assert common.loc["family_name", "level"] == rare.loc["family_name", "level"] == 5
     assert rare.loc["family_name", "term_frequency"] > common.loc["family_name", "term_frequency"]
     assert rare["weight"].sum() > common["weight"].sum()
+
+
+def test_namesakes_in_the_records_make_sharing_both_names_count_for_less(
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    trained_model: FellegiSunterModel,
+) -> None:
+    # Kari and Ola are as common as each other, and so are Nordmann and Hansen; but only
+    # one person is called Kari Nordmann, while the CRM knows three people called Ola Hansen.
+    others = [
+        record(f"crm:x{n}", given_name=f"Anne{letter}", family_name=f"Dahl{letter}")
+        for n, letter in enumerate("bcdfghjklmnprstvwz")
+    ]
+    records = records_frame(
+        *others,
+        record("crm:k", given_name="Kari", family_name="Nordmann"),
+        record("web:k", given_name="Kari", family_name="Nordmann"),
+        record("crm:k2", given_name="Kari", family_name="Berg"),
+        record("crm:k3", given_name="Kari", family_name="Lie"),
+        record("crm:n2", given_name="Per", family_name="Nordmann"),
+        record("crm:n3", given_name="Liv", family_name="Nordmann"),
+        *(record(f"crm:o{n}", given_name="Ola", family_name="Hansen") for n in range(3)),
+        record("web:o", given_name="Ola", family_name="Hansen"),
+    )
+    links = link_records(records, MatchSettings(review_threshold=1e-9), model=trained_model)
+    one_holder = links.explain("crm:k", "web:k").set_index("comparison")
+    namesakes = links.explain("crm:o0", "web:o").set_index("comparison")
+    assert one_holder.loc["given_name", "weight"] == namesakes.loc["given_name", "weight"]
+    # Three holders of four records: others hold 4 − 4/3 of the four Olas' records.
+    family = next(p for p in trained_model.comparisons if p.name == "family_name")
+    expected = np.log2(family.u[-1] / ((4 - 4 / 3) / 4))
+    assert namesakes.loc["family_name", "term_frequency"] == pytest.approx(expected)
+    # Nordmann and Hansen are 4 of 28 family names; Ola Hansen is two thirds namesakes'.
+    assert one_holder.loc["family_name", "weight"] - namesakes.loc[
+        "family_name", "weight"
+    ] == pytest.approx(np.log2((4 - 4 / 3) / 4 / (4 / 28)))
 
 
 def test_strangers_sharing_an_email_address_are_counted_not_floored(
