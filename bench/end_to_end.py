@@ -30,7 +30,7 @@ from pipelines.stages import (
     standardize_sources,
 )
 from pipelines.sync import sync_source
-from warehouse import connect, publish
+from warehouse import connect, issued_ids, publish
 
 
 def main() -> None:
@@ -59,10 +59,14 @@ def main() -> None:
     interactions = timed("interactions", lambda: standardize_interaction_sources(engine, config))
     linked = timed("match", lambda: link_customers(engine, records.records, config.matching))
     links = linked.links
-    golden = timed("golden", lambda: golden_customers(records, links, config))
+    started_at = dt.datetime.now(dt.UTC)
+    golden = timed(
+        "golden",
+        lambda: golden_customers(records, links, config, issued_ids(engine), started_at),
+    )
     run = publication(
         run_id="bench",
-        started_at=dt.datetime.now(dt.UTC),
+        started_at=started_at,
         customer_records=records,
         interactions=interactions,
         linked=linked,

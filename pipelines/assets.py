@@ -25,7 +25,7 @@ from pipelines.stages import (
 )
 from pipelines.sync import sync_source
 from quality import QualityVerdict
-from warehouse import SavedModel, publish
+from warehouse import SavedModel, issued_ids, publish
 
 SOURCE_PREFIX = "source"
 
@@ -159,12 +159,22 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     )
     def golden_customers_asset(
         context: dg.AssetExecutionContext,
+        warehouse: WarehouseResource,
         customer_records: CustomerRecords,
         customer_links: LinkedCustomers,
     ) -> GoldenCustomers:
-        """One golden record per customer, each field chosen by survivorship."""
-        result = golden_customers(customer_records, customer_links.links, config)
-        context.add_output_metadata({"golden_customers": len(result.golden)})
+        """One golden record per customer, each field chosen by survivorship, each keeping
+        the golden id its records had in the warehouse."""
+        result = golden_customers(
+            customer_records,
+            customer_links.links,
+            config,
+            issued_ids(warehouse.engine()),
+            _run_started_at(context),
+        )
+        context.add_output_metadata(
+            {"golden_customers": len(result.golden), "golden_ids_retired": len(result.redirects)}
+        )
         return result
 
     @dg.asset(

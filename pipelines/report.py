@@ -79,7 +79,7 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}",
         f"  match model         {_model_line(summary['model'])}",
-        f"  golden customers    {summary['golden_customers']:>9,}",
+        f"  golden customers    {summary['golden_customers']:>9,}{_retired(summary)}",
     ]
     interactions = summary.get("interactions", {})
     if interactions.get("landed"):
@@ -88,6 +88,11 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
             f"  ({interactions['without_customer']:,} not yet with a golden customer)"
         )
     return "\n".join(lines)
+
+
+def _retired(summary: dict[str, Any]) -> str:
+    retired = summary.get("golden_ids_retired", 0)
+    return f"  ({retired:,} ids merged into others, redirected)" if retired else ""
 
 
 def _model_line(model: dict[str, Any]) -> str:

@@ -45,8 +45,9 @@ from warehouse import (
     Publication,
     SavedModel,
     TrainedModel,
+    IssuedIds,
+    assign_golden_ids,
     connect,
-    golden_ids,
     landed_rows,
     latest_model,
     live_row_count,
@@ -89,6 +90,8 @@ class GoldenCustomers:
     golden: pd.DataFrame
     xref: pd.DataFrame
     lineage: pd.DataFrame
+    redirects: pd.DataFrame
+    """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
 
 
 #: Landed rows from which the quality stage spreads sources over the machine's cores.
@@ -312,17 +315,26 @@ def _linked(
 
 
 def golden_customers(
-    customer_records: CustomerRecords, links: CustomerLinks, config: HubConfig
+    customer_records: CustomerRecords,
+    links: CustomerLinks,
+    config: HubConfig,
+    issued: IssuedIds,
+    now: dt.datetime,
 ) -> GoldenCustomers:
-    """Golden customers from the clusters, each field chosen by survivorship."""
+    """Golden customers from the clusters, each field chosen by survivorship.
+
+    Each keeps the golden id its records had (`issued`, read from the warehouse), as
+    `warehouse.identity` lays down; ids issued by this run are issued at ``now``.
+    """
     records = customer_records.records
     survived = survive(records, links.clusters, config.trust_ranks)
-    golden_id_of_cluster = dict(
-        zip(survived.golden["cluster_id"], golden_ids(survived.golden["cluster_id"]), strict=True)
-    )
+    identity = assign_golden_ids(links.clusters, issued, now)
+    golden_id_of_cluster = identity.of_cluster
+    golden_id = survived.golden["cluster_id"].map(golden_id_of_cluster)
     golden = survived.golden.assign(
-        golden_id=survived.golden["cluster_id"].map(golden_id_of_cluster),
+        golden_id=golden_id,
         sources=survived.golden["sources"].map(_joined),
+        created_at=golden_id.map(identity.created_at),
     )
     by_record = records.set_index(RECORD_ID)
     xref = pd.DataFrame(
@@ -341,6 +353,7 @@ def golden_customers(
         golden=golden,
         xref=xref,
         lineage=lineage[["golden_id", "field", "source", "source_key", "rule"]],
+        redirects=identity.redirects,
     )
 
 
@@ -394,6 +407,7 @@ def publication(
         "review_pairs": int(decisions.get("review", 0)),
         "constraint_records_absent": len(links.absent_constraint_records),
         "golden_customers": len(golden.golden),
+        "golden_ids_retired": len(golden.redirects),
         "interactions": {
             "landed": interactions.rows_landed,
             "published": len(attached),
@@ -409,6 +423,7 @@ def publication(
         golden=golden.golden,
         xref=golden.xref,
         lineage=golden.lineage,
+        redirects=golden.redirects,
         pairs=_with_evidence(links.pairs),
         model=linked.model,
         interactions=attached,

@@ -2,7 +2,7 @@
 
 from warehouse.engine import connect
 from warehouse.exceptions import WarehouseError
-from warehouse.identity import golden_ids
+from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
     LANDED_PREFIX,
     Landing,
@@ -15,6 +15,7 @@ from warehouse.match_models import SavedModel, TrainedModel, latest_model, saved
 from warehouse.publish import Publication, publish
 from warehouse.reads import (
     QuarantineFilter,
+    issued_ids,
     live_row_count,
     quarantine_counts,
     quarantined_row,
@@ -26,6 +27,8 @@ from warehouse.schema import metadata
 
 __all__ = [
     "LANDED_PREFIX",
+    "GoldenIdentity",
+    "IssuedIds",
     "Landing",
     "Publication",
     "QuarantineFilter",
@@ -35,7 +38,8 @@ __all__ = [
     "TrainedModel",
     "WarehouseError",
     "connect",
-    "golden_ids",
+    "assign_golden_ids",
+    "issued_ids",
     "landed_rows",
     "latest_model",
     "live_row_count",

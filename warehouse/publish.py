@@ -32,6 +32,8 @@ class Publication:
     golden: pd.DataFrame
     xref: pd.DataFrame
     lineage: pd.DataFrame
+    redirects: pd.DataFrame
+    """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
     pairs: pd.DataFrame
     model: TrainedModel | SavedModel
     """The model that scored the pairs; one this run trained is saved as a new version."""
@@ -73,6 +75,7 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             connection.execute(sa.delete(table))
             # Of these tables only `match_pair` has a `model_version` column to take it.
             insert_frame(connection, table, frame, run_id=run_id, model_version=version)
+        _add_redirects(connection, publication.redirects, run_id)
         connection.execute(
             sa.insert(schema.hub_run).values(
                 run_id=run_id,
@@ -82,3 +85,24 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             )
         )
     return version
+
+
+def _add_redirects(connection: sa.Connection, redirects: pd.DataFrame, run_id: str) -> None:
+    """Record the retired ids; redirects to a now retired id move on to its successor."""
+    if redirects.empty:
+        return
+    table = schema.golden_redirect
+    connection.execute(
+        sa.update(table)
+        .where(table.c.golden_id == sa.bindparam("retired"))
+        .values(golden_id=sa.bindparam("successor")),
+        [
+            {"retired": retired, "successor": successor}
+            for retired, successor in zip(
+                redirects["retired_id"], redirects["golden_id"], strict=True
+            )
+        ],
+    )
+    insert_frame(
+        connection, table, redirects, retired_at=dt.datetime.now(dt.UTC), run_id=run_id
+    )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from warehouse import schema
 from warehouse.exceptions import WarehouseError
+from warehouse.identity import IssuedIds
 
 
 def run_summary(engine: sa.Engine, run_id: str) -> dict[str, Any]:
@@ -22,6 +23,23 @@ def run_summary(engine: sa.Engine, run_id: str) -> dict[str, Any]:
     if summary is None:
         raise WarehouseError(f"run {run_id} has not published to this warehouse")
     return dict(summary)
+
+
+def issued_ids(engine: sa.Engine) -> IssuedIds:
+    """The golden ids the warehouse holds: each record's, when each was issued, the retired."""
+    xref, golden = schema.customer_xref, schema.golden_customer
+    with engine.connect() as connection:
+        placed = pd.read_sql(sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection)
+        issued = pd.read_sql(sa.select(golden.c.golden_id, golden.c.created_at), connection)
+        retired = connection.execute(sa.select(schema.golden_redirect.c.retired_id)).scalars()
+        retired_ids = frozenset(retired)
+    record_ids = placed["source"] + ":" + placed["source_key"]
+    created_at = pd.to_datetime(issued["created_at"], utc=True)
+    return IssuedIds(
+        of_record=pd.Series(placed["golden_id"].to_numpy(), index=record_ids.to_numpy()),
+        created_at=pd.Series(created_at.array, index=issued["golden_id"].to_numpy()),
+        retired=retired_ids,
+    )
 
 
 def syncs_since(engine: sa.Engine, started_at: dt.datetime) -> pd.DataFrame:

@@ -108,8 +108,22 @@ golden_customer = sa.Table(
     *_person_columns(),
     sa.Column("record_count", sa.Integer, nullable=False),
     sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
+"""``created_at``: when the golden id was first issued; it lasts as long as the customer
+does (see `warehouse.identity`)."""
+
+golden_redirect = sa.Table(
+    "golden_redirect",
+    metadata,
+    sa.Column("retired_id", sa.String(32), primary_key=True),
+    sa.Column("golden_id", sa.String(32), nullable=False, index=True),
+    sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""Golden ids retired by a merge, each with the live id that now holds its customer.
+``golden_id`` is always live: when a customer merges again, its redirects move along."""
 
 customer_xref = sa.Table(
     "customer_xref",

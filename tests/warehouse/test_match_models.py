@@ -62,6 +62,7 @@ def _publication(run_id: str, model: TrainedModel | SavedModel) -> Publication:
         golden=nothing,
         xref=nothing,
         lineage=nothing,
+        redirects=nothing,
         pairs=pairs,
         model=model,
         interactions=nothing,

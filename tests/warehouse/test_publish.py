@@ -48,6 +48,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
             "birth_date": pd.to_datetime(["1961-02-01", None]),
             "record_count": [1, 1],
             "sources": ["crm", "crm"],
+            "created_at": [STARTED, STARTED],
         }
     )
     return Publication(
@@ -83,6 +84,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
                 "rule": ["trust_rank", "trust_rank"],
             }
         ),
+        redirects=pd.DataFrame({"retired_id": [], "golden_id": []}, dtype=object),
         pairs=pd.DataFrame(
             {
                 "record_id_l": ["crm:1"],

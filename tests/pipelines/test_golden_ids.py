@@ -1,0 +1,85 @@
+"""Golden ids across hub runs: kept, split off, merged and redirected, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
+from pipelines.demo import generate_demo
+from pipelines.runner import run_hub
+from warehouse import run_summary
+
+
+def _run(config: HubConfig, **matching: object) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
+    """Run the hub with these matching settings; each record's golden id, golden, redirects."""
+    run = run_hub(
+        config.model_copy(update={"matching": config.matching.model_copy(update=matching)})
+    )
+    engine = sa.create_engine(config.warehouse.url)
+    retired = run_summary(engine, run.run_id)["golden_ids_retired"]
+    with engine.connect() as connection:
+        xref = pd.read_sql_table("customer_xref", connection)
+        golden = pd.read_sql_table("golden_customer", connection).set_index("golden_id")
+        golden = golden.sort_index()
+        redirects = pd.read_sql_table("golden_redirect", connection)
+    engine.dispose()
+    assert retired == int((redirects["run_id"] == run.run_id).sum())
+    of_record = pd.Series(
+        xref["golden_id"].to_numpy(), index=(xref["source"] + ":" + xref["source_key"]).to_numpy()
+    ).sort_index()
+    return of_record, golden, redirects
+
+
+def test_golden_ids_last_through_splits_and_merges(
+    tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = generate_demo(tmp_path / "demo", people=150, seed=5)
+    monkeypatch.setenv(WAREHOUSE_URL_ENV, warehouse_url)
+    config = load_config(demo.config)
+
+    first, golden, _ = _run(config)
+    sizes = first.value_counts()
+    pair_id, other_id = sizes.index[sizes == 2][0], sizes.index[sizes == 1][0]
+    kept_record, leaving_record = first.index[first == pair_id]
+    (other_record,) = first.index[first == other_id]
+
+    # A steward says the two records of one customer are different people: the part that
+    # leaves gets a new id, issued now, and every other record keeps its id.
+    apart = [(kept_record, leaving_record)]
+    split, golden, redirects = _run(config, cannot_link=apart)
+    assert split[kept_record] == pair_id
+    new_id = split[leaving_record]
+    assert new_id not in set(first)
+    assert golden.loc[new_id, "created_at"] > golden.loc[pair_id, "created_at"]
+    others = first.index.difference([leaving_record])
+    assert split[others].equals(first[others])
+    assert redirects.empty
+
+    # The part that left is then found to be another customer: the older id survives,
+    # and the newer one redirects to it.
+    together = [(leaving_record, other_record)]
+    merged, golden, redirects = _run(config, cannot_link=apart, must_link=together)
+    assert merged[leaving_record] == merged[other_record] == other_id
+    assert redirects[["retired_id", "golden_id"]].values.tolist() == [[new_id, other_id]]
+    assert new_id not in golden.index
+
+    # That customer merges again, into the first: the redirect moves on to the survivor,
+    # so a reader following it lands on a live customer in one step.
+    everything = [*together, (other_record, kept_record)]
+    again, golden, redirects = _run(config, must_link=everything)
+    survivor = again[kept_record]
+    assert again[[leaving_record, other_record]].eq(survivor).all()
+    assert survivor == min(pair_id, other_id)  # both issued by the first run: the id decides
+    retired = {new_id, pair_id, other_id} - {survivor}
+    assert set(redirects["retired_id"]) == retired
+    assert (redirects["golden_id"] == survivor).all()
+
+    # And a re-run on unchanged input changes no id.
+    rerun, golden_rerun, redirects_rerun = _run(config, must_link=everything)
+    assert rerun.equals(again)
+    assert golden_rerun["created_at"].equals(golden["created_at"])
+    assert len(redirects_rerun) == len(redirects)
