@@ -92,6 +92,8 @@ class GoldenCustomers:
     lineage: pd.DataFrame
     redirects: pd.DataFrame
     """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
+    split_from: pd.Series
+    """Id of the customer each new golden customer split from, indexed by its new id."""
 
 
 #: Landed rows from which the quality stage spreads sources over the machine's cores.
@@ -354,6 +356,7 @@ def golden_customers(
         xref=xref,
         lineage=lineage[["golden_id", "field", "source", "source_key", "rule"]],
         redirects=identity.redirects,
+        split_from=identity.split_from,
     )
 
 
@@ -424,6 +427,7 @@ def publication(
         xref=golden.xref,
         lineage=golden.lineage,
         redirects=golden.redirects,
+        split_from=golden.split_from,
         pairs=_with_evidence(links.pairs),
         model=linked.model,
         interactions=attached,

@@ -54,6 +54,9 @@ class GoldenIdentity:
     redirects: pd.DataFrame
     """Ids this run retires: ``retired_id`` and the ``golden_id`` now holding most of its
     records."""
+    split_from: pd.Series
+    """For each new id given to records that had another id, that id (the one most of
+    them had), indexed by the new id: the customer they split from."""
 
 
 def assign_golden_ids(clusters: pd.Series, issued: IssuedIds, now: dt.datetime) -> GoldenIdentity:
@@ -98,12 +101,22 @@ def assign_golden_ids(clusters: pd.Series, issued: IssuedIds, now: dt.datetime) 
         golden_ids[position] = _new_id(str(cluster_ids[position]), taken)
         taken.add(golden_ids[position])
     ids = pd.Series(golden_ids, index=cluster_ids, dtype=object)
+    new = ~np.isin(np.arange(len(cluster_ids)), id_of_cluster.index.to_numpy())
+    left = held[new[held["cluster"].to_numpy()]].sort_values(
+        ["cluster", "records", "golden_id"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("cluster")
+    split_from = pd.Series(
+        earlier_ids[left["golden_id"].to_numpy()],
+        index=golden_ids[left["cluster"].to_numpy()],
+        dtype=object,
+    )
     created_at = pd.to_datetime(issued.created_at.reindex(ids.to_numpy()), utc=True)
     created_at = created_at.fillna(pd.Timestamp(now))
     return GoldenIdentity(
         of_cluster=ids,
         created_at=created_at,
         redirects=retired.reset_index(drop=True),
+        split_from=split_from,
     )
 
 

@@ -7,11 +7,15 @@ table of the run is written inside one transaction that commits at the end.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+
+from quality.canonical import PERSON_FIELDS
 
 from warehouse import schema
 from warehouse.match_models import SavedModel, TrainedModel, save_model
@@ -34,6 +38,8 @@ class Publication:
     lineage: pd.DataFrame
     redirects: pd.DataFrame
     """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
+    split_from: pd.Series
+    """Id of the customer each new golden customer split from, indexed by its new id."""
     pairs: pd.DataFrame
     model: TrainedModel | SavedModel
     """The model that scored the pairs; one this run trained is saved as a new version."""
@@ -49,6 +55,7 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
         The version of the model that scored the pairs.
     """
     run_id = publication.run_id
+    published_at = dt.datetime.now(dt.UTC)
     with engine.begin() as connection:
         if isinstance(publication.model, TrainedModel):
             version, trained = save_model(connection, publication.model, run_id), True
@@ -75,7 +82,8 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             connection.execute(sa.delete(table))
             # Of these tables only `match_pair` has a `model_version` column to take it.
             insert_frame(connection, table, frame, run_id=run_id, model_version=version)
-        _add_redirects(connection, publication.redirects, run_id)
+        _add_redirects(connection, publication.redirects, run_id, published_at)
+        _record_history(connection, publication, published_at)
         connection.execute(
             sa.insert(schema.hub_run).values(
                 run_id=run_id,
@@ -87,7 +95,9 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
     return version
 
 
-def _add_redirects(connection: sa.Connection, redirects: pd.DataFrame, run_id: str) -> None:
+def _add_redirects(
+    connection: sa.Connection, redirects: pd.DataFrame, run_id: str, at: dt.datetime
+) -> None:
     """Record the retired ids; redirects to a now retired id move on to its successor."""
     if redirects.empty:
         return
@@ -103,6 +113,69 @@ def _add_redirects(connection: sa.Connection, redirects: pd.DataFrame, run_id: s
             )
         ],
     )
-    insert_frame(
-        connection, table, redirects, retired_at=dt.datetime.now(dt.UTC), run_id=run_id
+    insert_frame(connection, table, redirects, retired_at=at, run_id=run_id)
+
+
+#: Golden customer columns whose change makes a new version in the history.
+_VERSIONED: Final = ("golden_id", *PERSON_FIELDS, "record_count", "sources")
+
+
+def _record_history(
+    connection: sa.Connection, publication: Publication, at: dt.datetime
+) -> None:
+    """Close the versions of changed and vanished customers, add the new versions, and
+    note each change in the change feed."""
+    history, run_id = schema.golden_customer_history, publication.run_id
+    golden = publication.golden
+    current = pd.read_sql(
+        sa.select(history.c.golden_id, history.c.row_hash).where(history.c.is_current),
+        connection,
+    ).set_index("golden_id")["row_hash"]
+    hashes = _row_hashes(golden)
+    before = current.reindex(golden["golden_id"]).to_numpy()
+    created = pd.isna(before)
+    updated = ~created & (before != hashes)
+    gone = current.index.difference(pd.Index(golden["golden_id"]))
+    closed = [*golden["golden_id"][updated], *gone]
+    if closed:
+        connection.execute(
+            sa.update(history)
+            .where(history.c.golden_id == sa.bindparam("closed_id"), history.c.is_current)
+            .values(valid_to=at, is_current=False),
+            [{"closed_id": golden_id} for golden_id in closed],
+        )
+    versions = golden[created | updated].assign(row_hash=hashes[created | updated])
+    insert_frame(connection, history, versions, valid_from=at, is_current=True, run_id=run_id)
+
+    merged_into = publication.redirects.set_index("retired_id")["golden_id"]
+    new_ids = golden["golden_id"][created]
+    changes = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "golden_id": new_ids,
+                    "change": np.where(new_ids.isin(publication.split_from.index), "split", "created"),
+                    "other_id": new_ids.map(publication.split_from),
+                }
+            ),
+            pd.DataFrame({"golden_id": golden["golden_id"][updated], "change": "updated"}),
+            pd.DataFrame(
+                {
+                    "golden_id": gone,
+                    "change": np.where(gone.isin(merged_into.index), "merged", "removed"),
+                    "other_id": gone.map(merged_into),
+                }
+            ),
+        ],
+        ignore_index=True,
     )
+    insert_frame(connection, schema.golden_change, changes, changed_at=at, run_id=run_id)
+
+
+def _row_hashes(golden: pd.DataFrame) -> np.ndarray:
+    """SHA-256 of each golden row's versioned values, written out as text."""
+    columns = [golden[c] if c in golden else pd.Series(None, index=golden.index) for c in _VERSIONED]
+    text = pd.Series("", index=golden.index)
+    for column in columns:
+        text = text + column.astype(object).where(column.notna(), "\x00").astype(str) + "\x1f"
+    return np.array([hashlib.sha256(row.encode()).hexdigest() for row in text], dtype=object)

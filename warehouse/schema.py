@@ -1,6 +1,11 @@
 """The warehouse tables. Their names and columns are a contract that downstream apps read.
 
 - ``golden_customer``: one row per customer, the surviving value of each field.
+- ``golden_redirect``: golden ids retired by a merge, and the live id each now is.
+- ``golden_customer_history``: every version of every golden customer, with the time it
+  held from and to (a type-2 slowly changing dimension).
+- ``golden_change``: the change feed: each golden customer created, updated, merged into
+  another, split off another or removed, and when.
 - ``customer_xref``: one row per source record, the golden customer it belongs to.
 - ``source_record``: every row as read from its source (raw landing), with when it was
   first and last seen and, for rows gone from a full-refresh source, when it disappeared.
@@ -124,6 +129,38 @@ golden_redirect = sa.Table(
 )
 """Golden ids retired by a merge, each with the live id that now holds its customer.
 ``golden_id`` is always live: when a customer merges again, its redirects move along."""
+
+golden_customer_history = sa.Table(
+    "golden_customer_history",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("valid_from", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("valid_to", sa.DateTime(timezone=True)),
+    sa.Column("is_current", sa.Boolean, nullable=False),
+    *_person_columns(),
+    sa.Column("record_count", sa.Integer, nullable=False),
+    sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Index("ix_golden_customer_history_current", "is_current", "golden_id"),
+)
+"""A version holds from ``valid_from`` until ``valid_to`` (empty while ``is_current``).
+``row_hash`` fingerprints the version's values, so an unchanged customer adds none."""
+
+golden_change = sa.Table(
+    "golden_change",
+    metadata,
+    sa.Column("change_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("golden_id", sa.String(32), nullable=False, index=True),
+    sa.Column("change", sa.String(16), nullable=False),
+    sa.Column("other_id", sa.String(32)),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""``change``: ``created``; ``updated`` (a field, its records or sources changed);
+``merged`` (``other_id`` is the customer it went into); ``split`` (a new customer of
+records that left ``other_id``); ``removed`` (its records are gone). Poll it by
+``change_id`` or ``changed_at``."""
 
 customer_xref = sa.Table(
     "customer_xref",

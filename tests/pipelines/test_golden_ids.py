@@ -15,7 +15,10 @@ from warehouse import run_summary
 
 
 def _run(config: HubConfig, **matching: object) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
-    """Run the hub with these matching settings; each record's golden id, golden, redirects."""
+    """Run the hub with these matching settings; each record's golden id, golden, redirects.
+
+    Also checks that the run's merges and splits are in the change feed.
+    """
     run = run_hub(
         config.model_copy(update={"matching": config.matching.model_copy(update=matching)})
     )
@@ -26,12 +29,40 @@ def _run(config: HubConfig, **matching: object) -> tuple[pd.Series, pd.DataFrame
         golden = pd.read_sql_table("golden_customer", connection).set_index("golden_id")
         golden = golden.sort_index()
         redirects = pd.read_sql_table("golden_redirect", connection)
+        feed = pd.read_sql_table("golden_change", connection)
     engine.dispose()
     assert retired == int((redirects["run_id"] == run.run_id).sum())
+    feed = feed[feed["run_id"] == run.run_id]
+    merges = feed[feed["change"] == "merged"]
+    assert set(zip(merges["golden_id"], merges["other_id"], strict=True)) == set(
+        redirects.loc[redirects["run_id"] == run.run_id, ["retired_id", "golden_id"]].itertuples(
+            index=False, name=None
+        )
+    )
+    splits = feed[feed["change"] == "split"]
+    assert golden.loc[splits["golden_id"], "created_at"].gt(golden["created_at"].min()).all()
     of_record = pd.Series(
         xref["golden_id"].to_numpy(), index=(xref["source"] + ":" + xref["source_key"]).to_numpy()
     ).sort_index()
     return of_record, golden, redirects
+
+
+CHANGES = ("created", "updated", "merged", "split", "removed")
+
+
+def _feed(config: HubConfig, change: str) -> list[tuple[str, str]]:
+    """Every change of one kind in the feed, oldest first: golden id and the other id."""
+    engine = sa.create_engine(config.warehouse.url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT golden_id, other_id FROM golden_change WHERE change = :change "
+                "ORDER BY change_id"
+            ),
+            {"change": change},
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in rows]
 
 
 def test_golden_ids_last_through_splits_and_merges(
@@ -58,6 +89,7 @@ def test_golden_ids_last_through_splits_and_merges(
     others = first.index.difference([leaving_record])
     assert split[others].equals(first[others])
     assert redirects.empty
+    assert _feed(config, "split") == [(new_id, pair_id)]
 
     # The part that left is then found to be another customer: the older id survives,
     # and the newer one redirects to it.
@@ -78,8 +110,12 @@ def test_golden_ids_last_through_splits_and_merges(
     assert set(redirects["retired_id"]) == retired
     assert (redirects["golden_id"] == survivor).all()
 
-    # And a re-run on unchanged input changes no id.
+    assert _feed(config, "merged") == [(new_id, other_id), *((r, survivor) for r in retired - {new_id})]
+
+    # And a re-run on unchanged input changes no id, and the feed has nothing new.
+    changes = {change: _feed(config, change) for change in CHANGES}
     rerun, golden_rerun, redirects_rerun = _run(config, must_link=everything)
+    assert {change: _feed(config, change) for change in CHANGES} == changes
     assert rerun.equals(again)
     assert golden_rerun["created_at"].equals(golden["created_at"])
     assert len(redirects_rerun) == len(redirects)

@@ -83,6 +83,8 @@ def test_in_a_split_the_part_that_leaves_gets_a_new_id() -> None:
     assert split.created_at[leaving] == pd.Timestamp(NEXT_RUN)
     assert split.created_at[customer] == pd.Timestamp(FIRST_RUN)
     assert split.redirects.empty
+    assert split.split_from.to_dict() == {leaving: customer}
+    assert first.split_from.empty
 
 
 def test_a_new_id_is_never_one_issued_before() -> None:

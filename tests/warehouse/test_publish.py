@@ -85,6 +85,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
             }
         ),
         redirects=pd.DataFrame({"retired_id": [], "golden_id": []}, dtype=object),
+        split_from=pd.Series(dtype=object),
         pairs=pd.DataFrame(
             {
                 "record_id_l": ["crm:1"],
@@ -150,6 +151,39 @@ def test_republishing_replaces_the_run_results(warehouse_url: str) -> None:
     assert set(golden["run_id"]) == {"run-2"}
     assert len(_table(engine, "customer_record")) == 2
     assert _table(engine, "quarantine")["run_id"].tolist() == ["run-2"]
+
+
+def test_history_keeps_every_version_and_the_feed_says_what_changed(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    publish(engine, _publication("run-1"))
+    publish(engine, _publication("run-2", crm_names=("Anna", "Johannes")))
+    publish(engine, _publication("run-3", crm_names=("Anna", "Johannes")))
+
+    history = _table(engine, "golden_customer_history").sort_values(["golden_id", "valid_from"])
+    versions = history[["golden_id", "given_name", "is_current", "run_id"]].values.tolist()
+    assert versions == [
+        ["GC-A", "Anna", True, "run-1"],
+        ["GC-B", "Hans", False, "run-1"],
+        ["GC-B", "Johannes", True, "run-2"],
+    ]
+    hans, johannes = history[history["golden_id"] == "GC-B"].itertuples()
+    assert hans.valid_to == johannes.valid_from
+    assert pd.isna(johannes.valid_to) and pd.isna(history["valid_to"].iloc[0])
+
+    feed = _table(engine, "golden_change").sort_values("change_id")
+    assert feed[["run_id", "golden_id", "change"]].values.tolist() == [
+        ["run-1", "GC-A", "created"],
+        ["run-1", "GC-B", "created"],
+        ["run-2", "GC-B", "updated"],
+    ]
+    # A reader polling since the first run sees only the update.
+    first_run = feed["changed_at"].iloc[0]
+    with engine.connect() as connection:
+        since = connection.execute(
+            sa.text("SELECT golden_id, change FROM golden_change WHERE changed_at > :since"),
+            {"since": first_run.to_pydatetime()},
+        ).all()
+    assert [tuple(row) for row in since] == [("GC-B", "updated")]
 
 
 def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str) -> None:
