@@ -170,7 +170,6 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
             customer_links.links,
             config,
             issued_ids(warehouse.engine()),
-            _run_started_at(context),
         )
         context.add_output_metadata(
             {"golden_customers": len(result.golden), "golden_ids_retired": len(result.redirects)}

@@ -321,16 +321,15 @@ def golden_customers(
     links: CustomerLinks,
     config: HubConfig,
     issued: IssuedIds,
-    now: dt.datetime,
 ) -> GoldenCustomers:
     """Golden customers from the clusters, each field chosen by survivorship.
 
     Each keeps the golden id its records had (`issued`, read from the warehouse), as
-    `warehouse.identity` lays down; ids issued by this run are issued at ``now``.
+    `warehouse.identity` lays down.
     """
     records = customer_records.records
     survived = survive(records, links.clusters, config.trust_ranks)
-    identity = assign_golden_ids(links.clusters, issued, now)
+    identity = assign_golden_ids(links.clusters, issued)
     golden_id_of_cluster = identity.of_cluster
     golden_id = survived.golden["cluster_id"].map(golden_id_of_cluster)
     golden = survived.golden.assign(

@@ -17,7 +17,6 @@ Unchanged input keeps every id.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Set
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ class IssuedIds:
     of_record: pd.Series
     """Golden id of each record, indexed by record id (the published crosswalk)."""
     created_at: pd.Series
-    """When each live golden id was first issued, indexed by golden id."""
+    """When each live golden id was first published, indexed by golden id."""
     retired: Set[str] = frozenset()
     """Ids that redirect to another: never issued again."""
 
@@ -50,7 +49,8 @@ class GoldenIdentity:
     of_cluster: pd.Series
     """Golden id by cluster id."""
     created_at: pd.Series
-    """When each of the run's golden ids was first issued, indexed by golden id."""
+    """When each of the run's golden ids was first published, indexed by golden id; empty
+    (NaT) for the ids this run issues, which are published with the run."""
     redirects: pd.DataFrame
     """Ids this run retires: ``retired_id`` and the ``golden_id`` now holding most of its
     records."""
@@ -59,13 +59,12 @@ class GoldenIdentity:
     them had), indexed by the new id: the customer they split from."""
 
 
-def assign_golden_ids(clusters: pd.Series, issued: IssuedIds, now: dt.datetime) -> GoldenIdentity:
+def assign_golden_ids(clusters: pd.Series, issued: IssuedIds) -> GoldenIdentity:
     """Give each cluster of a run its golden id.
 
     Args:
         clusters: Cluster id by record id (`matching.CustomerLinks.clusters`).
         issued: The ids the warehouse held before the run.
-        now: When new ids are issued.
     """
     # Ids and cluster ids as integer codes in sorted order: sorting strings is slow.
     cluster_codes, cluster_ids = pd.factorize(clusters.to_numpy(), sort=True)
@@ -111,7 +110,6 @@ def assign_golden_ids(clusters: pd.Series, issued: IssuedIds, now: dt.datetime) 
         dtype=object,
     )
     created_at = pd.to_datetime(issued.created_at.reindex(ids.to_numpy()), utc=True)
-    created_at = created_at.fillna(pd.Timestamp(now))
     return GoldenIdentity(
         of_cluster=ids,
         created_at=created_at,

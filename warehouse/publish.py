@@ -72,8 +72,12 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
         insert_frame(
             connection, schema.quarantine, publication.quarantine, stage="quality", run_id=run_id
         )
+        # Customers new in this run are first published now.
+        golden = publication.golden.assign(
+            created_at=publication.golden["created_at"].fillna(published_at)
+        )
         for table, frame in (
-            (schema.golden_customer, publication.golden),
+            (schema.golden_customer, golden),
             (schema.customer_xref, publication.xref),
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),

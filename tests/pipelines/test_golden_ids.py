@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +50,20 @@ def _run(config: HubConfig, **matching: object) -> tuple[pd.Series, pd.DataFrame
 
 
 CHANGES = ("created", "updated", "merged", "split", "removed")
+READER_GUIDE = Path(__file__).parents[2] / "docs" / "downstream-readers.md"
+
+
+def _guide_queries() -> list[str]:
+    """The SQL of the downstream readers' guide, in order."""
+    return re.findall(r"```sql\n(.*?)```", READER_GUIDE.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def _query(config: HubConfig, sql: str, **parameters: object) -> pd.DataFrame:
+    engine = sa.create_engine(config.warehouse.url)
+    with engine.connect() as connection:
+        rows = pd.read_sql(sa.text(sql), connection, params=parameters)
+    engine.dispose()
+    return rows
 
 
 def _feed(config: HubConfig, change: str) -> list[tuple[str, str]]:
@@ -119,3 +135,25 @@ def test_golden_ids_last_through_splits_and_merges(
     assert rerun.equals(again)
     assert golden_rerun["created_at"].equals(golden["created_at"])
     assert len(redirects_rerun) == len(redirects)
+
+    # What the downstream readers' guide says, on this warehouse.
+    by_key, resolve, poll, as_of = _guide_queries()
+    source, source_key = leaving_record.split(":", 1)
+    assert _query(config, by_key, source=source, source_key=source_key)["golden_id"].tolist() == [
+        survivor
+    ]
+    for kept_id in (new_id, pair_id, other_id):
+        assert _query(config, resolve, kept_id=kept_id)["golden_id"].tolist() == [survivor]
+    feed = _query(config, poll, last_change_id=0)
+    assert feed["change_id"].is_monotonic_increasing
+    after_split = feed.loc[feed["change"] == "split", "change_id"].iat[0]
+    later = _query(config, poll, last_change_id=int(after_split))
+    assert set(later["change"]) == {"merged", "updated"}
+    assert set(later.loc[later["change"] == "merged", "golden_id"]) == retired
+    before_split = golden.loc[pair_id, "created_at"].to_pydatetime()
+    versions = _query(config, as_of, golden_id=pair_id, as_of=before_split)
+    assert versions["record_count"].tolist() == [2]
+    now = dt.datetime.now(dt.UTC)
+    current = _query(config, as_of, golden_id=survivor, as_of=now)
+    assert current["is_current"].astype(bool).tolist() == [True]
+    assert int(current["record_count"].iat[0]) == int((rerun == survivor).sum())

@@ -59,7 +59,7 @@ def _publication(run_id: str, model: TrainedModel | SavedModel) -> Publication:
         sources=(),
         records=nothing,
         quarantine=nothing,
-        golden=pd.DataFrame(columns=["golden_id", "record_count", "sources"]),
+        golden=pd.DataFrame(columns=["golden_id", "record_count", "sources", "created_at"]),
         xref=nothing,
         lineage=nothing,
         redirects=pd.DataFrame(columns=["retired_id", "golden_id"]),
