@@ -42,10 +42,10 @@ from quality import (
 )
 from warehouse import (
     LANDED_PREFIX,
+    IssuedIds,
     Publication,
     SavedModel,
     TrainedModel,
-    IssuedIds,
     assign_golden_ids,
     connect,
     landed_rows,

@@ -101,9 +101,13 @@ def assign_golden_ids(clusters: pd.Series, issued: IssuedIds) -> GoldenIdentity:
         taken.add(golden_ids[position])
     ids = pd.Series(golden_ids, index=cluster_ids, dtype=object)
     new = ~np.isin(np.arange(len(cluster_ids)), id_of_cluster.index.to_numpy())
-    left = held[new[held["cluster"].to_numpy()]].sort_values(
-        ["cluster", "records", "golden_id"], ascending=[True, False, True], kind="stable"
-    ).drop_duplicates("cluster")
+    left = (
+        held[new[held["cluster"].to_numpy()]]
+        .sort_values(
+            ["cluster", "records", "golden_id"], ascending=[True, False, True], kind="stable"
+        )
+        .drop_duplicates("cluster")
+    )
     split_from = pd.Series(
         earlier_ids[left["golden_id"].to_numpy()],
         index=golden_ids[left["cluster"].to_numpy()],

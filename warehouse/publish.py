@@ -16,7 +16,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from quality.canonical import PERSON_FIELDS
-
 from warehouse import schema
 from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
@@ -74,7 +73,9 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
         )
         # Customers new in this run are first published now.
         golden = publication.golden.assign(
-            created_at=publication.golden["created_at"].fillna(published_at)
+            created_at=pd.to_datetime(publication.golden["created_at"], utc=True).fillna(
+                published_at
+            )
         )
         for table, frame in (
             (schema.golden_customer, golden),
@@ -124,9 +125,7 @@ def _add_redirects(
 _VERSIONED: Final = ("golden_id", *PERSON_FIELDS, "record_count", "sources")
 
 
-def _record_history(
-    connection: sa.Connection, publication: Publication, at: dt.datetime
-) -> None:
+def _record_history(connection: sa.Connection, publication: Publication, at: dt.datetime) -> None:
     """Close the versions of changed and vanished customers, add the new versions, and
     note each change in the change feed."""
     history, run_id = schema.golden_customer_history, publication.run_id
@@ -158,7 +157,9 @@ def _record_history(
             pd.DataFrame(
                 {
                     "golden_id": new_ids,
-                    "change": np.where(new_ids.isin(publication.split_from.index), "split", "created"),
+                    "change": np.where(
+                        new_ids.isin(publication.split_from.index), "split", "created"
+                    ),
                     "other_id": new_ids.map(publication.split_from),
                 }
             ),
@@ -178,7 +179,9 @@ def _record_history(
 
 def _row_hashes(golden: pd.DataFrame) -> np.ndarray:
     """SHA-256 of each golden row's versioned values, written out as text."""
-    columns = [golden[c] if c in golden else pd.Series(None, index=golden.index) for c in _VERSIONED]
+    columns = [
+        golden[c] if c in golden else pd.Series(None, index=golden.index) for c in _VERSIONED
+    ]
     text = pd.Series("", index=golden.index)
     for column in columns:
         text = text + column.astype(object).where(column.notna(), "\x00").astype(str) + "\x1f"

@@ -29,7 +29,9 @@ def issued_ids(engine: sa.Engine) -> IssuedIds:
     """The golden ids the warehouse holds: each record's, when each was issued, the retired."""
     xref, golden = schema.customer_xref, schema.golden_customer
     with engine.connect() as connection:
-        placed = pd.read_sql(sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection)
+        placed = pd.read_sql(
+            sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection
+        )
         issued = pd.read_sql(sa.select(golden.c.golden_id, golden.c.created_at), connection)
         retired = connection.execute(sa.select(schema.golden_redirect.c.retired_id)).scalars()
         retired_ids = frozenset(retired)

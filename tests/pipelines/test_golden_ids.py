@@ -126,7 +126,10 @@ def test_golden_ids_last_through_splits_and_merges(
     assert set(redirects["retired_id"]) == retired
     assert (redirects["golden_id"] == survivor).all()
 
-    assert _feed(config, "merged") == [(new_id, other_id), *((r, survivor) for r in retired - {new_id})]
+    assert _feed(config, "merged") == [
+        (new_id, other_id),
+        *((r, survivor) for r in retired - {new_id}),
+    ]
 
     # And a re-run on unchanged input changes no id, and the feed has nothing new.
     changes = {change: _feed(config, change) for change in CHANGES}
