@@ -338,14 +338,17 @@ def golden_customers(
         created_at=golden_id.map(identity.created_at),
     )
     by_record = records.set_index(RECORD_ID)
-    xref = pd.DataFrame(
-        {
-            "source": by_record["source"],
-            "source_key": by_record["source_key"],
-            "golden_id": links.clusters.reindex(by_record.index).map(golden_id_of_cluster),
-            "match_probability": _placing_probability(links, by_record.index),
-        }
-    ).reset_index(drop=True)
+    xref = (
+        pd.DataFrame(
+            {
+                "source": by_record["source"],
+                "source_key": by_record["source_key"],
+                "golden_id": links.clusters.reindex(by_record.index).map(golden_id_of_cluster),
+            }
+        )
+        .join(_placing_links(links, by_record.index))
+        .reset_index(drop=True)
+    )
     lineage_records = by_record[["source", "source_key"]]
     lineage = survived.lineage.join(lineage_records, on=RECORD_ID).assign(
         golden_id=survived.lineage["cluster_id"].map(golden_id_of_cluster)
@@ -363,17 +366,23 @@ def _joined(sources: Any) -> str:
     return sources if isinstance(sources, str) else ",".join(sorted(sources))
 
 
-def _placing_probability(links: CustomerLinks, record_ids: pd.Index) -> pd.Series:
-    """For each record, the strongest link that placed it with another record."""
+def _placing_links(links: CustomerLinks, record_ids: pd.Index) -> pd.DataFrame:
+    """For each record, the strongest link that placed it with another record: its
+    ``match_probability`` and what decided it (``placed_by``: ``score`` or ``must_link``;
+    ``single`` for a customer's only record)."""
     linked = links.pairs[links.pairs["decision"] == "link"]
+    columns = ["match_probability", "decided_by"]
     both_ends = pd.concat(
         [
-            linked[["record_id_l", "match_probability"]].set_axis([RECORD_ID, "p"], axis=1),
-            linked[["record_id_r", "match_probability"]].set_axis([RECORD_ID, "p"], axis=1),
+            linked[["record_id_l", *columns]].set_axis([RECORD_ID, *columns], axis=1),
+            linked[["record_id_r", *columns]].set_axis([RECORD_ID, *columns], axis=1),
         ]
     )
-    best = both_ends.groupby(RECORD_ID)["p"].max()
-    return best.reindex(record_ids)
+    strongest = both_ends.sort_values(
+        [RECORD_ID, "match_probability"], ascending=[True, False], kind="stable"
+    ).drop_duplicates(RECORD_ID)
+    placing = strongest.set_index(RECORD_ID).reindex(record_ids)
+    return placing.assign(placed_by=placing.pop("decided_by").fillna("single"))
 
 
 def publication(

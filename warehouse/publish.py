@@ -77,9 +77,10 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
                 published_at
             )
         )
+        xref = _record_placements(connection, publication.xref, run_id, published_at)
         for table, frame in (
             (schema.golden_customer, golden),
-            (schema.customer_xref, publication.xref),
+            (schema.customer_xref, xref),
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),
             (schema.customer_interaction, publication.interactions),
@@ -119,6 +120,43 @@ def _add_redirects(
         ],
     )
     insert_frame(connection, table, redirects, retired_at=at, run_id=run_id)
+
+
+def _record_placements(
+    connection: sa.Connection, xref: pd.DataFrame, run_id: str, at: dt.datetime
+) -> pd.DataFrame:
+    """The crosswalk with each record's ``valid_from``: kept where the record stays with its
+    golden customer, ``at`` where it joins one; `customer_xref_history` follows."""
+    table, history = schema.customer_xref, schema.customer_xref_history
+    keys = ["source", "source_key"]
+    before = pd.read_sql(
+        sa.select(table.c.source, table.c.source_key, table.c.golden_id, table.c.valid_from),
+        connection,
+    )
+    placed = xref.merge(before, on=keys, how="left", suffixes=("", "_before"))
+    stays = (placed["golden_id"] == placed["golden_id_before"]).to_numpy()
+    xref = xref.assign(
+        valid_from=pd.to_datetime(placed["valid_from"], utc=True).where(stays, at).to_numpy()
+    )
+    moved = before.merge(xref[keys][stays], on=keys, how="left", indicator=True)
+    moved = moved[moved["_merge"] == "left_only"]
+    if len(moved):
+        connection.execute(
+            sa.update(history)
+            .where(
+                history.c.source == sa.bindparam("moved_source"),
+                history.c.source_key == sa.bindparam("moved_key"),
+                history.c.valid_to.is_(None),
+            )
+            .values(valid_to=at),
+            [
+                {"moved_source": source, "moved_key": key}
+                for source, key in zip(moved["source"], moved["source_key"], strict=True)
+            ],
+        )
+    joined = xref.loc[~stays, [*keys, "golden_id"]]
+    insert_frame(connection, history, joined, valid_from=at, run_id=run_id)
+    return xref
 
 
 #: Golden customer columns whose change makes a new version in the history.

@@ -7,6 +7,7 @@
 - ``golden_change``: the change feed: each golden customer created, updated, merged into
   another, split off another or removed, and when.
 - ``customer_xref``: one row per source record, the golden customer it belongs to.
+- ``customer_xref_history``: every golden customer a source record has belonged to.
 - ``source_record``: every row as read from its source (raw landing), with when it was
   first and last seen and, for rows gone from a full-refresh source, when it disappeared.
 - ``source_state``: per source, the incremental cursor and the columns seen so far.
@@ -169,8 +170,26 @@ customer_xref = sa.Table(
     sa.Column("source_key", sa.String(200), primary_key=True),
     sa.Column("golden_id", sa.String(32), nullable=False, index=True),
     sa.Column("match_probability", sa.Float),
+    sa.Column("placed_by", sa.String(16), nullable=False),
+    sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
+"""``match_probability`` and ``placed_by`` come from the strongest link that placed the
+record with another (``score`` or ``must_link``; ``single`` when it is its customer's only
+record); ``valid_from`` is when it joined this golden customer."""
+
+customer_xref_history = sa.Table(
+    "customer_xref_history",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_key", sa.String(200), primary_key=True),
+    sa.Column("valid_from", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("valid_to", sa.DateTime(timezone=True)),
+    sa.Column("golden_id", sa.String(32), nullable=False, index=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""Every golden customer each source record has belonged to, and when; ``valid_to`` is
+empty for the one it belongs to now."""
 
 golden_lineage = sa.Table(
     "golden_lineage",

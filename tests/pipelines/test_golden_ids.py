@@ -106,6 +106,13 @@ def test_golden_ids_last_through_splits_and_merges(
     assert split[others].equals(first[others])
     assert redirects.empty
     assert _feed(config, "split") == [(new_id, pair_id)]
+    xref = _query(config, "SELECT * FROM customer_xref")
+    xref.index = xref["source"] + ":" + xref["source_key"]
+    # The record that left is a customer of its own since this run; the other stays since the first.
+    assert xref.loc[leaving_record, "placed_by"] == xref.loc[kept_record, "placed_by"] == "single"
+    joined = pd.to_datetime(xref["valid_from"], utc=True)
+    assert joined[leaving_record] > joined[kept_record]
+    assert joined[kept_record] == pd.to_datetime(golden.loc[pair_id, "created_at"], utc=True)
 
     # The part that left is then found to be another customer: the older id survives,
     # and the newer one redirects to it.

@@ -65,7 +65,9 @@ def customers(
                 "created_at": pd.NaT,
             }
         ),
-        xref=pd.DataFrame({"source": "crm", "source_key": keys, "golden_id": golden_ids}),
+        xref=pd.DataFrame(
+            {"source": "crm", "source_key": keys, "golden_id": golden_ids, "placed_by": "single"}
+        ),
         lineage=pd.DataFrame(
             {
                 "golden_id": golden_ids,

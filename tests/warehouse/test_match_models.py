@@ -60,7 +60,7 @@ def _publication(run_id: str, model: TrainedModel | SavedModel) -> Publication:
         records=nothing,
         quarantine=nothing,
         golden=pd.DataFrame(columns=["golden_id", "record_count", "sources", "created_at"]),
-        xref=nothing,
+        xref=pd.DataFrame(columns=["source", "source_key", "golden_id", "placed_by"]),
         lineage=nothing,
         redirects=pd.DataFrame(columns=["retired_id", "golden_id"]),
         split_from=pd.Series(dtype=object),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def _publication(run_id: str, *, crm_names: tuple[str, str] = ("Anna", "Hans")) 
                 "source_key": ["1", "2"],
                 "golden_id": ["GC-A", "GC-B"],
                 "match_probability": [None, None],
+                "placed_by": ["single", "single"],
             }
         ),
         lineage=pd.DataFrame(
@@ -184,6 +186,33 @@ def test_history_keeps_every_version_and_the_feed_says_what_changed(warehouse_ur
             {"since": first_run.to_pydatetime()},
         ).all()
     assert [tuple(row) for row in since] == [("GC-B", "updated")]
+
+
+def test_the_crosswalk_says_since_when_each_record_belongs_to_its_customer(
+    warehouse_url: str,
+) -> None:
+    engine = connect(warehouse_url)
+    publish(engine, _publication("run-1"))
+    first = _table(engine, "customer_xref").set_index("source_key")
+    # Record 2 turns out to be Anna too, placed there by a link.
+    second = _publication("run-2")
+    xref = second.xref.assign(
+        golden_id=["GC-A", "GC-A"], match_probability=[0.99, 0.99], placed_by="score"
+    )
+    publish(engine, dataclasses.replace(second, xref=xref))
+
+    now = _table(engine, "customer_xref").set_index("source_key")
+    assert now.loc["1", "valid_from"] == first.loc["1", "valid_from"]
+    assert now.loc["2", "valid_from"] > first.loc["2", "valid_from"]
+    assert now["placed_by"].tolist() == ["score", "score"]
+    history = _table(engine, "customer_xref_history").sort_values(["source_key", "valid_from"])
+    assert history[["source_key", "golden_id", "run_id"]].values.tolist() == [
+        ["1", "GC-A", "run-1"],
+        ["2", "GC-B", "run-1"],
+        ["2", "GC-A", "run-2"],
+    ]
+    assert history["valid_to"].isna().tolist() == [True, False, True]
+    assert history["valid_to"].iloc[1] == now.loc["2", "valid_from"]
 
 
 def test_a_failed_publish_leaves_the_previous_warehouse_whole(warehouse_url: str) -> None:
