@@ -11,7 +11,7 @@ from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
 from matching.scoring import ComparisonParameters, FellegiSunterModel, comparisons_fingerprint
 from matching.settings import MatchSettings
-from matching.survivorship import GoldenRecords, survive
+from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
     "BlockingPassReport",
@@ -20,6 +20,7 @@ __all__ = [
     "CustomerLinks",
     "FellegiSunterModel",
     "GoldenRecords",
+    "SurvivorshipRules",
     "MatchSettings",
     "MatchingError",
     "blocking_recall",

@@ -26,7 +26,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
-from matching import MatchSettings
+from matching import MatchSettings, SurvivorshipRules
 from quality import (
     InteractionMapping,
     InteractionMappingBase,
@@ -202,6 +202,8 @@ class HubConfig(BaseModel):
     warehouse: WarehouseSettings = WarehouseSettings()
     sources: dict[SourceName, AnySource] = Field(min_length=1)
     matching: MatchSettings = MatchSettings()
+    survivorship: SurvivorshipRules = SurvivorshipRules()
+    """Which record's value each golden field takes (see `matching.SurvivorshipRules`)."""
     data_docs: Path | None = Path("data_docs")
     """Folder for the Great Expectations Data Docs of each run, relative to the config
     file; ``null`` writes none."""

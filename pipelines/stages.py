@@ -328,7 +328,7 @@ def golden_customers(
     `warehouse.identity` lays down.
     """
     records = customer_records.records
-    survived = survive(records, links.clusters, config.trust_ranks)
+    survived = survive(records, links.clusters, config.trust_ranks, config.survivorship)
     identity = assign_golden_ids(links.clusters, issued)
     golden_id_of_cluster = identity.of_cluster
     golden_id = survived.golden["cluster_id"].map(golden_id_of_cluster)

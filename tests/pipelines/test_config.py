@@ -192,3 +192,18 @@ def test_a_bad_attribute_names_the_source_and_field(
     (problem,) = caught.value.problems
     assert f"source `webshop`: {where}" in problem
     assert message in problem
+
+
+def test_survivorship_rules_are_read_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    rules = "survivorship:\n  default: [most_recent]\n  fields:\n    email: [most_frequent]\n"
+    (tmp_path / "hub.yaml").write_text(GOOD + rules, encoding="utf-8")
+    config = load_config(tmp_path / "hub.yaml")
+    assert config.survivorship.chain("email") == ["most_frequent"]
+    assert config.survivorship.chain("city") == ["most_recent"]
+
+    (tmp_path / "hub.yaml").write_text(GOOD + rules.replace("email", "emial"), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "hub.yaml")
+    (problem,) = caught.value.problems
+    assert "hub.yaml" in str(caught.value) and "survivorship.fields" in problem
+    assert "'emial' is not a person field" in problem
