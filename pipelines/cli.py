@@ -9,11 +9,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
 from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.errors import HUB_ERRORS
 from pipelines.report import hub_report, render_syncs
 from pipelines.runner import RunFailed, run_hub
 from warehouse import QuarantineFilter, connect
+from warehouse.migrate import upgrade
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     models.set_defaults(command=_model_list)
 
+    db = commands.add_parser("db", help="the warehouse's schema")
+    db_actions = db.add_subparsers(required=True, metavar="ACTION")
+    db_upgrade = db_actions.add_parser(
+        "upgrade",
+        parents=[config],
+        help="upgrade the warehouse's schema in place to this version's",
+    )
+    db_upgrade.set_defaults(command=_db_upgrade)
+
     demo = commands.add_parser("demo", help="generate demo sources and run the hub on them")
     demo.add_argument("--out", type=Path, default=Path(".demo"), help="folder for demo sources")
     demo.add_argument("--people", type=int, default=2000, help="people in the customer base")
@@ -116,6 +129,25 @@ def _sync(args: argparse.Namespace) -> int:
     syncs, failed = sync_sources(config, names, full_refresh=args.full_refresh)
     print(render_syncs(syncs, names, failed))
     return 1 if failed else 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    url = load_config(args.config).warehouse.url
+    engine = sa.create_engine(url)
+    try:
+        done = upgrade(engine)
+    finally:
+        engine.dispose()
+    shown = make_url(url).render_as_string(hide_password=True)
+    if done.before == done.after:
+        print(f"The warehouse at {shown} is at schema revision {done.after} already.")
+    elif done.before is None:
+        print(f"Created the warehouse schema at {shown}, revision {done.after}.")
+    else:
+        print(
+            f"Upgraded the warehouse at {shown} from schema revision {done.before} to {done.after}."
+        )
+    return 0
 
 
 def _quarantine_list(args: argparse.Namespace) -> int:

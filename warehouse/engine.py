@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from warehouse.exceptions import WarehouseError
+from warehouse.migrate import create_or_check, head_revision, schema_revision
 from warehouse.schema import metadata
 
 
@@ -24,19 +25,37 @@ def connect(url: str) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     shown = parsed.render_as_string(hide_password=True)
     try:
-        metadata.create_all(engine)
-        outdated = _outdated_tables(engine)
+        revision = _schema_in_place(engine)
+        outdated = _outdated_tables(engine) if revision == head_revision() else []
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise WarehouseError(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
+    if revision != head_revision():
+        engine.dispose()
+        raise WarehouseError(
+            f"the warehouse at {shown} has the schema of an earlier version of the hub "
+            f"(revision {revision}; this one writes {head_revision()}): upgrade it in place "
+            "with `hub db upgrade`"
+        )
     if outdated:
         engine.dispose()
         raise WarehouseError(
             f"the warehouse at {shown} was created by an earlier version of the hub: "
             f"{'; '.join(outdated)}. Publish into a new warehouse (for the demo, delete "
-            "its warehouse.sqlite); upgrading in place needs a schema migration"
+            "its warehouse.sqlite)"
         )
     return engine
+
+
+def _schema_in_place(engine: sa.Engine) -> str | None:
+    """Create the schema if the warehouse has none; the revision it is at."""
+    try:
+        with engine.begin() as connection:
+            return create_or_check(connection)
+    except sa.exc.DBAPIError:
+        # Another process may have been creating it at the same moment: look again.
+        with engine.begin() as connection:
+            return schema_revision(connection)
 
 
 def _outdated_tables(engine: sa.Engine) -> list[str]:

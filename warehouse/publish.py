@@ -172,7 +172,7 @@ def _record_history(connection: sa.Connection, publication: Publication, at: dt.
         sa.select(history.c.golden_id, history.c.row_hash).where(history.c.is_current),
         connection,
     ).set_index("golden_id")["row_hash"]
-    hashes = _row_hashes(golden)
+    hashes = row_hashes(golden)
     before = current.reindex(golden["golden_id"]).to_numpy()
     created = pd.isna(before)
     updated = ~created & (before != hashes)
@@ -215,12 +215,15 @@ def _record_history(connection: sa.Connection, publication: Publication, at: dt.
     insert_frame(connection, schema.golden_change, changes, changed_at=at, run_id=run_id)
 
 
-def _row_hashes(golden: pd.DataFrame) -> np.ndarray:
-    """SHA-256 of each golden row's versioned values, written out as text."""
-    columns = [
-        golden[c] if c in golden else pd.Series(None, index=golden.index) for c in _VERSIONED
-    ]
+def row_hashes(golden: pd.DataFrame) -> np.ndarray:
+    """SHA-256 of each golden row's versioned values, written out as the warehouse holds
+    them, so that a row read back from it hashes as it did when it was written."""
+    table = schema.golden_customer_history
     text = pd.Series("", index=golden.index)
-    for column in columns:
-        text = text + column.astype(object).where(column.notna(), "\x00").astype(str) + "\x1f"
+    for name in _VERSIONED:
+        column = golden[name] if name in golden else pd.Series(None, index=golden.index)
+        if isinstance(table.c[name].type, sa.Date):
+            column = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+        written = column.astype(object).where(column.notna(), "\x00").astype(str)
+        text = text + written + "\x1f"
     return np.array([hashlib.sha256(row.encode()).hexdigest() for row in text], dtype=object)

@@ -1,4 +1,5 @@
-"""Publishing a run: the contract tables, replaced as a whole, all or nothing."""
+"""Publishing a run: the contract tables, replaced as a whole, all or nothing; and the
+schema, upgraded in place by `hub db upgrade`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from matching import ComparisonParameters, FellegiSunterModel
+from pipelines.cli import main
 from warehouse import Publication, TrainedModel, WarehouseError, connect, publish, run_summary
+from warehouse.migrate import alembic_config, head_revision
 
 STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
@@ -242,3 +246,87 @@ def test_a_warehouse_from_an_earlier_version_is_refused_with_the_reason(tmp_path
     old.dispose()
     with pytest.raises(WarehouseError, match=r"`quarantine` lacks .*stage"):
         connect(url)
+
+
+PUBLISHED = dt.datetime(2026, 10, 1, 6, 0, tzinfo=dt.UTC)
+
+
+def _warehouse_before_versioning(url: str) -> None:
+    """The tables as the hub wrote them before its schema had revisions, with one run in."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(sa.text("DROP TABLE alembic_version"))
+    run = _publication("run-1")
+    old_columns = {
+        "golden_customer": run.golden.drop(columns=["created_at"]),
+        "customer_xref": run.xref.drop(columns=["placed_by"]).assign(
+            match_probability=[None, 0.97]
+        ),
+        "customer_record": run.records,
+    }
+    with engine.begin() as connection:
+        for table, frame in old_columns.items():
+            if "birth_date" in frame:  # a DATE column, as the hub writes it
+                frame = frame.assign(birth_date=frame["birth_date"].dt.date)
+            frame.assign(run_id="run-1").to_sql(table, connection, if_exists="append", index=False)
+        connection.execute(
+            sa.text(
+                "INSERT INTO hub_run (run_id, started_at, finished_at, summary) "
+                "VALUES ('run-1', :at, :at, '{}')"
+            ),
+            {"at": PUBLISHED},
+        )
+    engine.dispose()
+
+
+def test_a_warehouse_from_before_versioning_is_upgraded_in_place(
+    warehouse_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _warehouse_before_versioning(warehouse_url)
+    with pytest.raises(WarehouseError, match=r"revision 0001; this one writes .*hub db upgrade"):
+        connect(warehouse_url)
+
+    config = tmp_path / "hub.yaml"
+    config.write_text(
+        f"warehouse: {{url: '{warehouse_url}'}}\n"
+        "sources:\n  crm:\n    connector: {kind: csv, path: crm.csv}\n"
+        "    primary_key: id\n    trust_rank: 1\n    fields: {given_name: name}\n",
+        encoding="utf-8",
+    )
+    assert main(["db", "upgrade", "--config", str(config)]) == 0
+    assert f"from schema revision 0001 to {head_revision()}" in capsys.readouterr().out
+
+    engine = connect(warehouse_url)
+    with engine.connect() as connection:
+        golden = pd.read_sql_table("golden_customer", connection)
+        xref = pd.read_sql_table("customer_xref", connection).set_index("source_key")
+        history = pd.read_sql_table("golden_customer_history", connection)
+    # What the old rows lacked comes from the run that published them.
+    assert (pd.to_datetime(golden["created_at"], utc=True) == PUBLISHED).all()
+    assert xref["placed_by"].to_dict() == {"1": "single", "2": "score"}
+    assert (pd.to_datetime(xref["valid_from"], utc=True) == PUBLISHED).all()
+    assert sorted(history["golden_id"]) == ["GC-A", "GC-B"] and history["is_current"].all()
+
+    # The next run carries on from them: unchanged customers add no version and no change.
+    publish(engine, _publication("run-2"))
+    with engine.connect() as connection:
+        feed = pd.read_sql_table("golden_change", connection)
+        versions = pd.read_sql_table("golden_customer_history", connection)
+    assert feed[["golden_id", "change"]].values.tolist() == [
+        ["GC-A", "created"],
+        ["GC-B", "created"],
+    ]
+    assert len(versions) == 2
+    engine.dispose()
+
+    assert main(["db", "upgrade", "--config", str(config)]) == 0
+    assert "already" in capsys.readouterr().out
+
+
+def test_an_empty_warehouse_is_created_at_the_newest_revision(warehouse_url: str) -> None:
+    engine = connect(warehouse_url)
+    with engine.connect() as connection:
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert revision == head_revision()
+    engine.dispose()
