@@ -9,7 +9,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from pipelines.config import ConfigError, HubConfig, load_config
@@ -17,7 +16,7 @@ from pipelines.errors import HUB_ERRORS
 from pipelines.report import hub_report, render_syncs
 from pipelines.runner import RunFailed, run_hub
 from warehouse import QuarantineFilter, connect
-from warehouse.migrate import upgrade
+from warehouse.engine import upgrade_warehouse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,11 +132,7 @@ def _sync(args: argparse.Namespace) -> int:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     url = load_config(args.config).warehouse.url
-    engine = sa.create_engine(url)
-    try:
-        done = upgrade(engine)
-    finally:
-        engine.dispose()
+    done = upgrade_warehouse(url)
     shown = make_url(url).render_as_string(hide_password=True)
     if done.before == done.after:
         print(f"The warehouse at {shown} is at schema revision {done.after} already.")

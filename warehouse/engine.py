@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from warehouse.exceptions import WarehouseError
-from warehouse.migrate import create_or_check, head_revision, schema_revision
+from warehouse.migrate import (
+    Upgrade,
+    check_revision,
+    create_or_check,
+    head_revision,
+    schema_revision,
+    upgrade,
+)
 from warehouse.schema import metadata
 
 
@@ -17,26 +24,18 @@ def connect(url: str) -> sa.Engine:
 
     SQLite files get write-ahead logging so readers keep reading during a publish.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(parsed)
-    if parsed.get_backend_name() == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    shown = parsed.render_as_string(hide_password=True)
+    engine, shown = _engine(url)
     try:
         revision = _schema_in_place(engine)
         outdated = _outdated_tables(engine) if revision == head_revision() else []
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise WarehouseError(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
-    if revision != head_revision():
+    try:
+        check_revision(revision, shown)
+    except WarehouseError:
         engine.dispose()
-        raise WarehouseError(
-            f"the warehouse at {shown} has the schema of an earlier version of the hub "
-            f"(revision {revision}; this one writes {head_revision()}): upgrade it in place "
-            "with `hub db upgrade`"
-        )
+        raise
     if outdated:
         engine.dispose()
         raise WarehouseError(
@@ -47,7 +46,31 @@ def connect(url: str) -> sa.Engine:
     return engine
 
 
-def _schema_in_place(engine: sa.Engine) -> str | None:
+def upgrade_warehouse(url: str) -> Upgrade:
+    """Upgrade the schema of the warehouse at ``url`` in place (see `warehouse.migrate`)."""
+    engine, shown = _engine(url)
+    try:
+        return upgrade(engine)
+    except sa.exc.DBAPIError as exc:
+        raise WarehouseError(f"cannot upgrade the warehouse at {shown}: {exc.orig}") from None
+    except WarehouseError as exc:
+        raise WarehouseError(f"{shown}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+def _engine(url: str) -> tuple[sa.Engine, str]:
+    """An engine for ``url`` (a SQLite file's folder made first), and the URL to show."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine, parsed.render_as_string(hide_password=True)
+
+
+def _schema_in_place(engine: sa.Engine) -> str:
     """Create the schema if the warehouse has none; the revision it is at."""
     try:
         with engine.begin() as connection:
@@ -55,7 +78,10 @@ def _schema_in_place(engine: sa.Engine) -> str | None:
     except sa.exc.DBAPIError:
         # Another process may have been creating it at the same moment: look again.
         with engine.begin() as connection:
-            return schema_revision(connection)
+            revision = schema_revision(connection)
+        if revision is None:
+            raise
+        return revision
 
 
 def _outdated_tables(engine: sa.Engine) -> list[str]:

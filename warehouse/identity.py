@@ -34,7 +34,8 @@ class IssuedIds:
     created_at: pd.Series
     """When each live golden id was first published, indexed by golden id."""
     retired: Set[str] = frozenset()
-    """Ids that redirect to another: never issued again."""
+    """Ids no longer live, merged into another or removed with their records: never
+    issued again."""
 
     @classmethod
     def none(cls) -> IssuedIds:

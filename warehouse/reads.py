@@ -26,15 +26,19 @@ def run_summary(engine: sa.Engine, run_id: str) -> dict[str, Any]:
 
 
 def issued_ids(engine: sa.Engine) -> IssuedIds:
-    """The golden ids the warehouse holds: each record's, when each was issued, the retired."""
+    """The golden ids the warehouse holds: each record's, when each was first published,
+    and those no longer live (merged into another, or removed)."""
     xref, golden = schema.customer_xref, schema.golden_customer
     with engine.connect() as connection:
         placed = pd.read_sql(
             sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection
         )
         issued = pd.read_sql(sa.select(golden.c.golden_id, golden.c.created_at), connection)
-        retired = connection.execute(sa.select(schema.golden_redirect.c.retired_id)).scalars()
-        retired_ids = frozenset(retired)
+        merged = connection.execute(sa.select(schema.golden_redirect.c.retired_id)).scalars()
+        versioned = connection.execute(
+            sa.select(schema.golden_customer_history.c.golden_id).distinct()
+        ).scalars()
+        retired_ids = (frozenset(merged) | frozenset(versioned)) - set(issued["golden_id"])
     record_ids = placed["source"] + ":" + placed["source_key"]
     created_at = pd.to_datetime(issued["created_at"], utc=True)
     return IssuedIds(

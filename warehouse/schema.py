@@ -128,8 +128,9 @@ golden_redirect = sa.Table(
     sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
-"""Golden ids retired by a merge, each with the live id that now holds its customer.
-``golden_id`` is always live: when a customer merges again, its redirects move along."""
+"""Golden ids retired by a merge, each with the id that now holds its customer. When that
+customer merges again, its redirects move along, so ``golden_id`` is live unless the
+customer was later removed (``removed`` in `golden_change`)."""
 
 golden_customer_history = sa.Table(
     "golden_customer_history",

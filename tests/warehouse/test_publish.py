@@ -14,8 +14,18 @@ from alembic import command
 
 from matching import ComparisonParameters, FellegiSunterModel
 from pipelines.cli import main
-from warehouse import Publication, TrainedModel, WarehouseError, connect, publish, run_summary
+from warehouse import (
+    Publication,
+    TrainedModel,
+    WarehouseError,
+    connect,
+    issued_ids,
+    publish,
+    run_summary,
+)
+from warehouse.engine import upgrade_warehouse
 from warehouse.migrate import alembic_config, head_revision
+from warehouse.schema import metadata
 
 STARTED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
@@ -191,6 +201,29 @@ def test_history_keeps_every_version_and_the_feed_says_what_changed(warehouse_ur
         ).all()
     assert [tuple(row) for row in since] == [("GC-B", "updated")]
 
+    # Hans's records go: his customer is removed, and its id is never issued again.
+    last = _publication("run-4", crm_names=("Anna", "Johannes"))
+    anna = {"golden_id": "GC-A", "source_key": "1"}
+    kept = {
+        name: frame[frame[key] == anna[key]]
+        for name, frame, key in (
+            ("golden", last.golden, "golden_id"),
+            ("xref", last.xref, "source_key"),
+            ("lineage", last.lineage, "golden_id"),
+            ("records", last.records, "source_key"),
+        )
+    }
+    publish(engine, dataclasses.replace(last, **kept))
+    feed = _table(engine, "golden_change").sort_values("change_id")
+    assert feed[["run_id", "golden_id", "change"]].values.tolist()[-1] == [
+        "run-4",
+        "GC-B",
+        "removed",
+    ]
+    assert "GC-B" in issued_ids(engine).retired
+    current = _table(engine, "golden_customer_history")
+    assert current.loc[current["is_current"].astype(bool), "golden_id"].tolist() == ["GC-A"]
+
 
 def test_the_crosswalk_says_since_when_each_record_belongs_to_its_customer(
     warehouse_url: str,
@@ -330,3 +363,23 @@ def test_an_empty_warehouse_is_created_at_the_newest_revision(warehouse_url: str
         revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     assert revision == head_revision()
     engine.dispose()
+
+
+def test_a_creation_cut_short_is_finished_and_a_newer_warehouse_refused(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    # The tables were made, but the process died before their revision was recorded.
+    engine = sa.create_engine(warehouse_url)
+    metadata.create_all(engine)
+    engine.dispose()
+    engine = connect(warehouse_url)
+    with engine.begin() as connection:
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert revision.scalar_one() == head_revision()
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+
+    with pytest.raises(WarehouseError, match="newer version of the hub .*revision 0099"):
+        connect(warehouse_url)
+    with pytest.raises(WarehouseError, match="newer version of the hub"):
+        upgrade_warehouse(warehouse_url)

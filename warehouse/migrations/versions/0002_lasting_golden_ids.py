@@ -10,13 +10,11 @@ start with them as they are.
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import sqlalchemy as sa
 from alembic import op
-
-from warehouse import schema
-from warehouse.publish import row_hashes
-from warehouse.rows import insert_frame
 
 revision = "0002"
 down_revision = "0001"
@@ -115,13 +113,63 @@ def upgrade() -> None:
     _start_history(op.get_bind())
 
 
+#: The columns of a golden customer whose change made a new version, at this revision.
+_VERSIONED = (
+    "golden_id",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "email",
+    "phone",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "record_count",
+    "sources",
+)
+
+
 def _start_history(connection: sa.Connection) -> None:
-    golden = pd.read_sql(sa.select(schema.golden_customer), connection)
+    """The customers and placements as they are: the first versions and changes."""
+    tables = sa.MetaData()
+    golden_customer, history, change, xref, xref_history = (
+        sa.Table(name, tables, autoload_with=connection)
+        for name in (
+            "golden_customer",
+            "golden_customer_history",
+            "golden_change",
+            "customer_xref",
+            "customer_xref_history",
+        )
+    )
+    golden = pd.read_sql(sa.select(golden_customer), connection)
     created_at = pd.to_datetime(golden["created_at"], utc=True)
-    versions = golden.assign(valid_from=created_at, is_current=True, row_hash=row_hashes(golden))
-    insert_frame(connection, schema.golden_customer_history, versions)
+    versions = golden[[*_VERSIONED, "run_id"]].assign(
+        valid_from=created_at, is_current=True, row_hash=_row_hashes(golden)
+    )
+    _insert(connection, history, versions)
     changes = golden[["golden_id", "run_id"]].assign(changed_at=created_at, change="created")
-    insert_frame(connection, schema.golden_change, changes.sort_values(["changed_at", "golden_id"]))
-    xref = pd.read_sql(sa.select(schema.customer_xref), connection)
-    xref = xref.assign(valid_from=pd.to_datetime(xref["valid_from"], utc=True))
-    insert_frame(connection, schema.customer_xref_history, xref)
+    _insert(connection, change, changes.sort_values(["changed_at", "golden_id"]))
+    placed = pd.read_sql(sa.select(xref), connection)
+    placements = placed[["source", "source_key", "golden_id", "run_id"]].assign(
+        valid_from=pd.to_datetime(placed["valid_from"], utc=True)
+    )
+    _insert(connection, xref_history, placements)
+
+
+def _row_hashes(golden: pd.DataFrame) -> list[str]:
+    """`warehouse.publish.row_hashes` as it was at this revision."""
+    text = pd.Series("", index=golden.index)
+    for name in _VERSIONED:
+        column = golden[name]
+        if name == "birth_date":
+            column = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+        text = text + column.astype(object).where(column.notna(), "\x00").astype(str) + "\x1f"
+    return [hashlib.sha256(row.encode()).hexdigest() for row in text]
+
+
+def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    if rows:
+        connection.execute(table.insert(), rows)
