@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -36,18 +37,34 @@ def server_engine(kind: str) -> sa.Engine:
     return engine
 
 
-@pytest.fixture
-def postgresql_url() -> Iterator[str]:
+@contextmanager
+def _postgresql_schema() -> Iterator[str]:
     """URL of a fresh, empty schema on the local PostgreSQL server, dropped afterwards."""
     engine = server_engine("postgresql")
     schema = f"hub_test_{uuid.uuid4().hex[:10]}"
     with engine.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     url = engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    """URL of a fresh, empty schema on the local PostgreSQL server, dropped afterwards."""
+    with _postgresql_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgresql_url() -> Iterator[str]:
+    """`postgresql_url` shared by a test module's tests."""
+    with _postgresql_schema() as url:
+        yield url
 
 
 @pytest.fixture
