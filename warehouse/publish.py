@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from quality.canonical import PERSON_FIELDS
 from warehouse import schema
+from warehouse.marts import sales_customers
 from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
 
@@ -84,6 +85,7 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),
             (schema.customer_interaction, publication.interactions),
+            (schema.mart_sales_customer, sales_customers(golden, publication.interactions)),
         ):
             connection.execute(sa.delete(table))
             # Of these tables only `match_pair` has a `model_version` column to take it.

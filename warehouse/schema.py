@@ -21,6 +21,7 @@
   with the version of the match model that scored them.
 - ``match_model``: every saved version of the match model, with the run that trained it.
 - ``customer_interaction``: orders, tickets, complaints and surveys, by golden customer.
+- ``mart_sales_customer``: sales' customer 360: orders, revenue and categories per customer.
 - ``hub_run``: one row per run with its summary.
 """
 
@@ -252,6 +253,27 @@ customer_interaction = sa.Table(
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 """One row per interaction; ``golden_id`` is empty while its customer has no golden record."""
+
+mart_sales_customer = sa.Table(
+    "mart_sales_customer",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("given_name", sa.Text),
+    sa.Column("family_name", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("country", sa.String(2)),
+    sa.Column("order_count", sa.Integer, nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("lifetime_revenue", sa.Numeric(16, 2), nullable=False),
+    sa.Column("orders_in_other_currencies", sa.Integer, nullable=False),
+    sa.Column("first_order_at", sa.DateTime(timezone=True)),
+    sa.Column("last_order_at", sa.DateTime(timezone=True)),
+    sa.Column("categories", sa.Text),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""Sales' customer 360, one row per golden customer (see `warehouse.marts`): revenue in
+``currency``, the one most of its orders are in, unconverted; ``categories`` bought,
+comma-separated."""
 
 quarantine = sa.Table(
     "quarantine",

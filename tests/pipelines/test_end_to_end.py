@@ -131,6 +131,39 @@ def test_interactions_are_attached_to_golden_customers(
     assert interactions["golden_id"].notna().mean() > 0.98
 
 
+def test_the_sales_mart_sums_up_each_customers_orders(warehouse: sa.Engine) -> None:
+    mart = _read(warehouse, "mart_sales_customer").set_index("golden_id")
+    golden = _read(warehouse, "golden_customer")
+    assert set(mart.index) == set(golden["golden_id"])
+    with warehouse.connect() as connection:
+        orders = pd.read_sql(
+            sa.text(
+                "SELECT golden_id, currency, COUNT(*) AS n, SUM(amount) AS revenue, "
+                "MIN(occurred_at) AS first FROM customer_interaction "
+                "WHERE kind = 'order' AND golden_id IS NOT NULL GROUP BY golden_id, currency"
+            ),
+            connection,
+        )
+    # Revenue is summed in the currency most of a customer's orders are in, never mixed.
+    main = orders.sort_values(["golden_id", "n", "currency"], ascending=[True, False, True])
+    main = main.drop_duplicates("golden_id").set_index("golden_id")
+    totals = orders.groupby("golden_id")["n"].sum()
+    buyers = mart.loc[main.index]
+    assert (mart["order_count"] > 0).sum() == len(main)
+    assert buyers["order_count"].tolist() == totals.reindex(main.index).tolist()
+    assert buyers["currency"].tolist() == main["currency"].tolist()
+    revenue = buyers["lifetime_revenue"].astype(float).round(2)
+    assert revenue.tolist() == main["revenue"].astype(float).round(2).tolist()
+    other = (totals.reindex(main.index) - main["n"]).tolist()
+    assert buyers["orders_in_other_currencies"].tolist() == other
+    first = orders.groupby("golden_id")["first"].min().reindex(main.index)
+    assert (
+        pd.to_datetime(buyers["first_order_at"], utc=True).tolist()
+        == pd.to_datetime(first, utc=True).tolist()
+    )
+    assert buyers["categories"].notna().all()
+
+
 def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> None:
     golden = _read(warehouse, "golden_customer").set_index("golden_id")
     lineage = _read(warehouse, "golden_lineage")

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
 from matching import ComparisonParameters, FellegiSunterModel
 from pipelines.cli import main
@@ -154,6 +156,10 @@ def test_publish_writes_the_contract_tables(warehouse_url: str) -> None:
     orders = _table(engine, "customer_interaction")
     assert orders[["golden_id", "kind", "currency"]].values.tolist() == [["GC-A", "order", "EUR"]]
     assert float(orders["amount"].iloc[0]) == 59.90
+    sales = _table(engine, "mart_sales_customer").set_index("golden_id")
+    assert sales.loc["GC-A", ["order_count", "currency"]].tolist() == [1, "EUR"]
+    assert float(sales.loc["GC-A", "lifetime_revenue"]) == 59.90
+    assert sales.loc["GC-B", ["order_count", "lifetime_revenue"]].tolist() == [0, 0]
 
 
 def test_republishing_replaces_the_run_results(warehouse_url: str) -> None:
@@ -383,3 +389,12 @@ def test_a_creation_cut_short_is_finished_and_a_newer_warehouse_refused(
         connect(warehouse_url)
     with pytest.raises(WarehouseError, match="newer version of the hub"):
         upgrade_warehouse(warehouse_url)
+
+
+def test_the_migrations_build_the_schema_a_fresh_warehouse_has(warehouse_url: str) -> None:
+    engine = sa.create_engine(warehouse_url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
