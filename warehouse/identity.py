@@ -87,7 +87,7 @@ def assign_golden_ids(clusters: pd.Series, issued: IssuedIds) -> GoldenIdentity:
     kept = by_age.drop_duplicates("cluster")
     id_of_cluster = pd.Series(kept["golden_id"].to_numpy(), index=kept["cluster"].to_numpy())
     merged = by_age[~by_age["golden_id"].isin(kept["golden_id"])]
-    retired = pd.DataFrame(
+    redirects = pd.DataFrame(
         {
             "retired_id": earlier_ids[merged["golden_id"].to_numpy()],
             "golden_id": earlier_ids[id_of_cluster[merged["cluster"]].to_numpy()],
@@ -118,7 +118,7 @@ def assign_golden_ids(clusters: pd.Series, issued: IssuedIds) -> GoldenIdentity:
     return GoldenIdentity(
         of_cluster=ids,
         created_at=created_at,
-        redirects=retired.reset_index(drop=True),
+        redirects=redirects.reset_index(drop=True),
         split_from=split_from,
     )
 

@@ -76,11 +76,10 @@ def upgrade(engine: sa.Engine) -> Upgrade:
         before = schema_revision(connection)
         if before is not None and not is_known(before):
             raise WarehouseError(_newer(before))
-        config = alembic_config(connection)
         if before is None:
-            metadata.create_all(connection)
-            command.stamp(config, "head")
+            create_or_check(connection)
         else:
+            config = alembic_config(connection)
             if MigrationContext.configure(connection).get_current_revision() is None:
                 command.stamp(config, BASELINE)
             command.upgrade(config, "head")
