@@ -20,18 +20,37 @@ from quality.mapping import FieldMapping
 from quality.quarantine import QuarantineLog, quoted
 from quality.text import clean_text
 
-#: What an interaction can be.
-INTERACTION_KINDS: Final = ("order", "ticket", "complaint", "survey")
+#: What an interaction can be. A ``consent`` is a customer's statement that the business
+#: may, or may no longer, contact them through its ``channel`` (``status``: granted or
+#: withdrawn).
+INTERACTION_KINDS: Final = ("order", "ticket", "complaint", "survey", "consent")
+
+#: Channels a consent can be given for.
+CONSENT_CHANNELS: Final = ("email", "phone", "sms", "post")
+
+#: How sources write a consent's status, and what it means.
+_CONSENT_STATUS: Final = {
+    **dict.fromkeys(("granted", "true", "yes", "y", "1", "opt-in", "subscribed"), "granted"),
+    **dict.fromkeys(
+        ("withdrawn", "false", "no", "n", "0", "opt-out", "unsubscribed", "denied"), "withdrawn"
+    ),
+}
+
+#: Fields that hold a point in time, and so may take a ``format``.
+_TIME_FIELDS: Final = ("occurred_at", "closed_at")
 
 #: The interaction fields, with what each holds after standardization.
 INTERACTION_FIELDS: Final[dict[str, str]] = {
     "customer_key": "the customer's key in the interaction source's customer source",
     "kind": f"one of {', '.join(INTERACTION_KINDS)}",
     "occurred_at": "when it happened (datetime64, UTC)",
+    "closed_at": "when a ticket or complaint was closed; empty while open (datetime64, UTC)",
     "amount": "money involved, e.g. an order's total (float)",
+    "cost": "what an order cost the business, in the amount's currency (float)",
     "currency": "ISO 4217 code of the amount, upper case",
-    "channel": "where it happened: web, store, phone, email, chat, …",
-    "status": "open, closed, shipped, … as the source says, lower case",
+    "channel": f"where it happened: web, store, chat, …; for a consent one of {CONSENT_CHANNELS}",
+    "status": "open, closed, shipped, … as the source says, lower case; "
+    "for a consent granted or withdrawn",
     "topic": "category, product group or subject",
 }
 
@@ -51,8 +70,8 @@ class InteractionMappingBase(BaseModel):
     def _format_only_for_time(
         cls, spec: FieldMapping | None, info: ValidationInfo
     ) -> FieldMapping | None:
-        if spec is not None and spec.format is not None and info.field_name != "occurred_at":
-            raise ValueError("`format` applies only to `occurred_at`")
+        if spec is not None and spec.format is not None and info.field_name not in _TIME_FIELDS:
+            raise ValueError(f"`format` applies only to {', '.join(_TIME_FIELDS)}")
         if spec is not None and spec.order is not None:
             raise ValueError("`order` applies only to a customer's `full_name`")
         return spec
@@ -96,7 +115,9 @@ def standardize_interactions(
     """Turn one source's raw rows into interactions; rows that cannot be read are held back.
 
     Rules: ``missing_customer_key``, ``unknown_interaction_kind``, ``invalid_date``
-    (``occurred_at``), ``invalid_amount`` and ``invalid_currency``.
+    (``occurred_at`` empty or unreadable, ``closed_at`` unreadable), ``invalid_amount``
+    (``amount`` or ``cost``), ``invalid_currency``, ``missing_currency`` (money without
+    a currency) and ``invalid_consent`` (a consent whose channel or status cannot be read).
 
     Raises:
         MissingColumnError: the primary key or a mapped column is not in ``raw``.
@@ -130,22 +151,36 @@ def standardize_interactions(
         "unknown_interaction_kind",
         f"{label('kind')}: " + quoted(values("kind")) + f" is not one of {INTERACTION_KINDS}",
     )
-    occurred_raw = values("occurred_at")
-    occurred = parse_timestamps(occurred_raw, fields["occurred_at"].format)
+
+    def timestamps(name: str) -> pd.Series:
+        spec = fields.get(name)
+        raw_times = values(name)
+        parsed = parse_timestamps(raw_times, spec.format if spec else None)
+        if spec is not None:
+            log.add(
+                clean_text(raw_times).notna() & parsed.isna(),
+                "invalid_date",
+                f"{label(name)}: " + quoted(raw_times) + " is not a date and time",
+            )
+        return parsed
+
+    def money(name: str) -> pd.Series:
+        text = clean_text(values(name))
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        if name in fields:
+            log.add(
+                text.notna() & numbers.isna(),
+                "invalid_amount",
+                f"{label(name)}: " + quoted(text) + " is not a number",
+            )
+        return numbers.astype(float)
+
+    occurred = timestamps("occurred_at")
     log.add(
-        occurred.isna(),
-        "invalid_date",
-        f"{label('occurred_at')}: " + quoted(occurred_raw) + " is not a date and time",
+        clean_text(values("occurred_at")).isna(), "invalid_date", f"{label('occurred_at')} is empty"
     )
-    amount_raw = clean_text(values("amount"))
-    amounts = pd.to_numeric(amount_raw.str.replace(",", ".", regex=False), errors="coerce")
-    log.add(
-        amount_raw.notna() & amounts.isna(),
-        "invalid_amount",
-        f"{label('amount') if 'amount' in fields else 'amount'}: "
-        + quoted(amount_raw)
-        + " is not a number",
-    )
+    closed = timestamps("closed_at")
+    amounts, costs = money("amount"), money("cost")
     currencies = clean_text(values("currency")).str.upper()
     log.add(
         currencies.notna() & ~currencies.str.fullmatch("[A-Z]{3}", na=False),
@@ -154,6 +189,31 @@ def standardize_interactions(
         + quoted(values("currency"))
         + " is not an ISO 4217 code like EUR",
     )
+    log.add(
+        (amounts.notna() | costs.notna()) & currencies.isna(),
+        "missing_currency",
+        "an amount or cost is given without a currency; map `currency` (a column, or a value "
+        "for the whole source)",
+    )
+    channels = clean_text(values("channel")).str.lower()
+    statuses = clean_text(values("status")).str.lower()
+    consent = (kinds == "consent").to_numpy()
+    log.add(
+        consent & ~channels.isin(CONSENT_CHANNELS),
+        "invalid_consent",
+        "a consent's channel "
+        + quoted(values("channel"))
+        + f" is not one of {', '.join(CONSENT_CHANNELS)}",
+    )
+    stated = statuses.map(_CONSENT_STATUS)
+    log.add(
+        consent & stated.isna(),
+        "invalid_consent",
+        "a consent's status "
+        + quoted(values("status"))
+        + " says neither granted (yes, true, opt-in, …) nor withdrawn (no, false, opt-out, …)",
+    )
+    statuses = statuses.where(~consent, stated)
     kept = ~log.held_back()
     frame = pd.DataFrame(
         {
@@ -162,15 +222,17 @@ def standardize_interactions(
             "customer_key": customer_keys,
             "kind": kinds,
             "occurred_at": occurred,
-            "amount": amounts.astype(float),
+            "closed_at": closed,
+            "amount": amounts,
+            "cost": costs,
             "currency": currencies,
-            "channel": clean_text(values("channel")).str.lower(),
-            "status": clean_text(values("status")).str.lower(),
+            "channel": channels,
+            "status": statuses,
             "topic": clean_text(values("topic")),
         }
     )[kept]
     frame.index = pd.Index(np.flatnonzero(kept), name="position")
-    text = [c for c in frame.columns if c not in ("occurred_at", "amount")]
+    text = [c for c in frame.columns if c not in (*_TIME_FIELDS, "amount", "cost")]
     frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     return StandardizedInteractions(
         interactions=frame,
