@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from quality.canonical import PERSON_FIELDS
 from warehouse import schema
-from warehouse.marts import sales_customers
+from warehouse.marts import department_marts
 from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
 
@@ -85,11 +85,17 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),
             (schema.customer_interaction, publication.interactions),
-            (schema.mart_sales_customer, sales_customers(golden, publication.interactions)),
         ):
-            connection.execute(sa.delete(table))
-            # Of these tables only `match_pair` has a `model_version` column to take it.
-            insert_frame(connection, table, frame, run_id=run_id, model_version=version)
+            _replace(connection, table, frame, run_id=run_id, model_version=version)
+        marts = department_marts(golden, publication.interactions, as_of=pd.Timestamp(published_at))
+        for table, frame in (
+            (schema.mart_sales_customer, marts.sales),
+            (schema.mart_marketing_contact, marts.marketing),
+            (schema.mart_service_customer, marts.service),
+            (schema.mart_finance_customer, marts.finance_customers),
+            (schema.mart_finance_segment, marts.finance_segments),
+        ):
+            _replace(connection, table, frame, run_id=run_id)
         _add_redirects(connection, publication.redirects, run_id, published_at)
         _record_history(connection, publication, published_at)
         connection.execute(
@@ -101,6 +107,14 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             )
         )
     return version
+
+
+def _replace(
+    connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, **constants: Any
+) -> None:
+    """Replace a table's rows with the frame's (constants the table lacks are ignored)."""
+    connection.execute(sa.delete(table))
+    insert_frame(connection, table, frame, **constants)
 
 
 def _add_redirects(

@@ -22,6 +22,12 @@
 - ``match_model``: every saved version of the match model, with the run that trained it.
 - ``customer_interaction``: orders, tickets, complaints and surveys, by golden customer.
 - ``mart_sales_customer``: sales' customer 360: orders, revenue and categories per customer.
+- ``mart_marketing_contact``: marketing's contactable customers: the channels each consented
+  to, the one it prefers, and its RFM segment.
+- ``mart_service_customer``: service's view: contact details with open and closed tickets
+  and complaints.
+- ``mart_finance_customer``, ``mart_finance_segment``: revenue, cost and margin per
+  customer and per RFM segment, in each currency.
 - ``hub_run``: one row per run with its summary.
 """
 
@@ -245,14 +251,18 @@ customer_interaction = sa.Table(
     sa.Column("customer_key", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.Column("amount", sa.Numeric(14, 2)),
+    sa.Column("cost", sa.Numeric(14, 2)),
     sa.Column("currency", sa.String(3)),
     sa.Column("channel", sa.Text),
     sa.Column("status", sa.Text),
     sa.Column("topic", sa.Text),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
-"""One row per interaction; ``golden_id`` is empty while its customer has no golden record."""
+"""One row per interaction; ``golden_id`` is empty while its customer has no golden record.
+A ``consent`` row is a customer's statement about a ``channel``: ``status`` ``granted`` or
+``withdrawn``, as of ``occurred_at``."""
 
 mart_sales_customer = sa.Table(
     "mart_sales_customer",
@@ -274,6 +284,96 @@ mart_sales_customer = sa.Table(
 """Sales' customer 360, one row per golden customer (see `warehouse.marts`): revenue in
 ``currency``, the one most of its orders are in, unconverted; ``categories`` bought,
 comma-separated."""
+
+mart_marketing_contact = sa.Table(
+    "mart_marketing_contact",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("given_name", sa.Text),
+    sa.Column("family_name", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("street", sa.Text),
+    sa.Column("postcode", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("country", sa.String(2)),
+    sa.Column("by_email", sa.Boolean, nullable=False),
+    sa.Column("by_phone", sa.Boolean, nullable=False),
+    sa.Column("by_sms", sa.Boolean, nullable=False),
+    sa.Column("by_post", sa.Boolean, nullable=False),
+    sa.Column("preferred_channel", sa.String(8), nullable=False),
+    sa.Column("recency_days", sa.Integer),
+    sa.Column("frequency", sa.Integer, nullable=False),
+    sa.Column("monetary", sa.Numeric(16, 2), nullable=False),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("r_score", sa.SmallInteger),
+    sa.Column("f_score", sa.SmallInteger),
+    sa.Column("m_score", sa.SmallInteger),
+    sa.Column("rfm_segment", sa.String(32), nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""The golden customers marketing may contact: a row for each that granted consent for a
+channel, and not withdrawn it since, and whose golden record holds the address that channel
+needs. Only addresses of consented channels are filled in (see `warehouse.marts`)."""
+
+mart_service_customer = sa.Table(
+    "mart_service_customer",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("given_name", sa.Text),
+    sa.Column("family_name", sa.Text),
+    sa.Column("email", sa.Text),
+    sa.Column("phone", sa.Text),
+    sa.Column("street", sa.Text),
+    sa.Column("postcode", sa.Text),
+    sa.Column("city", sa.Text),
+    sa.Column("country", sa.String(2)),
+    sa.Column("open_tickets", sa.Integer, nullable=False),
+    sa.Column("closed_tickets", sa.Integer, nullable=False),
+    sa.Column("open_complaints", sa.Integer, nullable=False),
+    sa.Column("closed_complaints", sa.Integer, nullable=False),
+    sa.Column("oldest_open_at", sa.DateTime(timezone=True)),
+    sa.Column("last_contact_at", sa.DateTime(timezone=True)),
+    sa.Column("mean_hours_to_close", sa.Float),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""Service's view, one row per golden customer: its tickets and complaints, open (not
+closed yet) and closed, the oldest still open, the last one raised, and how long closing
+took on average."""
+
+mart_finance_customer = sa.Table(
+    "mart_finance_customer",
+    metadata,
+    sa.Column("golden_id", sa.String(32), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("rfm_segment", sa.String(32), nullable=False),
+    sa.Column("order_count", sa.Integer, nullable=False),
+    sa.Column("revenue", sa.Numeric(16, 2), nullable=False),
+    sa.Column("cost", sa.Numeric(16, 2)),
+    sa.Column("margin", sa.Numeric(16, 2)),
+    sa.Column("margin_rate", sa.Float),
+    sa.Column("orders_without_cost", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""Revenue and margin of each customer that ordered, per currency, unconverted. ``cost``
+and ``margin`` (revenue less cost) cover the orders whose cost is known, ``margin_rate`` is
+margin over those orders' revenue; ``orders_without_cost`` says how many are left out."""
+
+mart_finance_segment = sa.Table(
+    "mart_finance_segment",
+    metadata,
+    sa.Column("rfm_segment", sa.String(32), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("customers", sa.Integer, nullable=False),
+    sa.Column("order_count", sa.Integer, nullable=False),
+    sa.Column("revenue", sa.Numeric(16, 2), nullable=False),
+    sa.Column("cost", sa.Numeric(16, 2)),
+    sa.Column("margin", sa.Numeric(16, 2)),
+    sa.Column("margin_rate", sa.Float),
+    sa.Column("orders_without_cost", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""`mart_finance_customer` summed up per RFM segment and currency."""
 
 quarantine = sa.Table(
     "quarantine",
