@@ -85,6 +85,7 @@ sources:
       kind: {{value: order}}
       occurred_at: ordered_at
       amount: amount
+      cost: cost             # what the goods cost the shop, for the finance mart
       currency: currency
       channel: {{value: web}}
       topic: category
@@ -97,8 +98,20 @@ sources:
       customer_key: contact_id
       kind: kind
       occurred_at: opened_at
+      closed_at: closed_at   # empty while the ticket is open
       channel: channel
       topic: subject
+  newsletter_consent:        # the same file again: each subscriber's consent to e-mails
+    content: interactions
+    connector: {{kind: csv, path: newsletter_subscribers.csv}}
+    primary_key: subscriber_id
+    customer_source: newsletter
+    fields:
+      customer_key: subscriber_id
+      kind: {{value: consent}}
+      occurred_at: subscribed_at
+      channel: {{value: email}}
+      status: consent        # true or false
 """
 
 

@@ -49,7 +49,9 @@ _SUPPORT_COLUMNS: Final = [
 _NEWSLETTER_COLUMNS: Final = [
     "subscriber_id", "email", "first_name", "consent", "subscribed_at"
 ]  # fmt: skip
-_ORDER_COLUMNS: Final = ["order_id", "customer_id", "ordered_at", "amount", "currency", "category"]
+_ORDER_COLUMNS: Final = [
+    "order_id", "customer_id", "ordered_at", "amount", "cost", "currency", "category"
+]  # fmt: skip
 _TICKET_COLUMNS: Final = [
     "ticket_id", "contact_id", "opened_at", "closed_at", "kind", "channel", "subject"
 ]  # fmt: skip
@@ -60,13 +62,13 @@ class DemoSources:
     """What ``generate_demo`` wrote."""
 
     config: Path
-    """The hub config declaring the four customer sources."""
+    """The hub config declaring the four customer sources and their interactions."""
     truth: Path
     """``source, source_key, person_id`` of every customer record: who is who."""
     sources: Mapping[str, Path]
     """Customer file of each source, by source name."""
     interactions: Mapping[str, Path]
-    """Orders and support tickets (not declared in the config)."""
+    """Orders and support tickets, by the interaction source that reads them first."""
     record_counts: Mapping[str, int]
     """Customer records written per source."""
 

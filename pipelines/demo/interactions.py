@@ -1,7 +1,6 @@
 """What customers did: web shop orders and support tickets, for the interaction marts.
 
-These files are written next to the customer sources but are not declared in the
-demo config; they refer to customers by the source system's own key.
+They refer to customers by the source system's own key.
 """
 
 from __future__ import annotations
@@ -13,7 +12,17 @@ import pandas as pd
 
 from pipelines.demo.countries import COUNTRIES
 
-_CATEGORIES: Final = ("books", "electronics", "garden", "kitchen", "toys", "clothing", "sports")
+#: Product categories, each with the share of an order's amount the goods cost the shop.
+_COST_SHARE: Final = {
+    "books": 0.70,
+    "electronics": 0.85,
+    "garden": 0.60,
+    "kitchen": 0.65,
+    "toys": 0.55,
+    "clothing": 0.45,
+    "sports": 0.60,
+}
+_CATEGORIES: Final = tuple(_COST_SHARE)
 _TICKET_SUBJECTS: Final = (
     "Where is my parcel?",
     "Change of address",
@@ -52,14 +61,17 @@ def orders(
     high = np.datetime64("2025-06-30", "s").astype(np.int64)
     ordered = rng.integers(low, high, n).astype("datetime64[s]")
     amounts = np.round(rng.lognormal(3.8, 0.8, n), 2)
+    categories = np.array(_CATEGORIES, dtype=object)[rng.integers(0, len(_CATEGORIES), n)]
+    costs = amounts * np.array([_COST_SHARE[c] for c in categories])
     return pd.DataFrame(
         {
             "order_id": [f"O-{first_number + i:08d}" for i in range(n)],
             "customer_id": customers,
             "ordered_at": _iso(ordered, ["+00:00"] * n),
             "amount": [f"{a:.2f}" for a in amounts],
+            "cost": [f"{c:.2f}" for c in costs],
             "currency": [_CURRENCY[c] for c in codes],
-            "category": np.array(_CATEGORIES, dtype=object)[rng.integers(0, len(_CATEGORIES), n)],
+            "category": categories,
         }
     )
 

@@ -77,6 +77,8 @@ def test_every_source_and_interaction_file_is_readable(demo: DemoSources) -> Non
         for line in demo.interactions["support_tickets"].read_text(encoding="utf-8").splitlines()
     ]
     assert orders and tickets
+    # Goods cost the shop part of what the customer paid.
+    assert all(0 < float(o["cost"]) < float(o["amount"]) for o in orders)
     assert {t["kind"] for t in tickets} == {"ticket", "complaint"}
     assert any(t["closed_at"] is None for t in tickets)
 
@@ -175,7 +177,11 @@ def test_plainly_bad_rows_are_present(demo: DemoSources) -> None:
 def test_config_loads_and_maps_only_columns_the_files_have(demo: DemoSources) -> None:
     config = load_config(demo.config)
     assert set(config.customer_sources) == set(demo.sources)
-    assert set(config.interaction_sources) == {"webshop_orders", "support_tickets"}
+    assert set(config.interaction_sources) == {
+        "webshop_orders",
+        "support_tickets",
+        "newsletter_consent",
+    }
     for name, source in config.sources.items():
         columns = set(connectors.read_source(source.connector, name).columns)
         assert source.mapping.source_columns() | {source.primary_key} <= columns, name

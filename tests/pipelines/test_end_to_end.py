@@ -164,6 +164,87 @@ def test_the_sales_mart_sums_up_each_customers_orders(warehouse: sa.Engine) -> N
     assert buyers["categories"].notna().all()
 
 
+def _sql(engine: sa.Engine, query: str) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return pd.read_sql(sa.text(query), connection)
+
+
+def test_the_marketing_mart_lists_the_subscribers_whose_latest_word_is_yes(
+    warehouse: sa.Engine,
+) -> None:
+    mart = _read(warehouse, "mart_marketing_contact").set_index("golden_id")
+    # The newsletter's consent, as SQL reads it: each customer's latest statement.
+    latest = _sql(
+        warehouse,
+        "SELECT c.golden_id, c.status, g.email FROM customer_interaction c "
+        "JOIN golden_customer g ON g.golden_id = c.golden_id "
+        "WHERE c.kind = 'consent' AND c.channel = 'email' AND c.occurred_at = ("
+        "  SELECT MAX(o.occurred_at) FROM customer_interaction o"
+        "  WHERE o.kind = 'consent' AND o.channel = 'email' AND o.golden_id = c.golden_id)",
+    )
+    said_no = set(latest.loc[latest["status"] == "withdrawn", "golden_id"])
+    said_yes = set(latest.loc[latest["status"] == "granted", "golden_id"]) - said_no
+    reachable = said_yes & set(latest.loc[latest["email"].notna(), "golden_id"])
+    assert len(reachable) > 100 and said_no
+    assert set(mart.index) == reachable
+    assert mart["by_email"].all() and mart["email"].notna().all()
+    # The demo gathers no consent for calls or letters: those addresses stay hidden.
+    assert not mart[["by_phone", "by_sms", "by_post"]].any().any()
+    assert mart[["phone", "street", "postcode", "city"]].isna().all().all()
+    assert (mart["preferred_channel"] == "email").all()
+    sales = _read(warehouse, "mart_sales_customer").set_index("golden_id").loc[mart.index]
+    buyers = sales["order_count"] > 0
+    assert mart.loc[buyers.index[buyers], "r_score"].between(1, 5).all()
+    assert (mart.loc[buyers.index[~buyers], "rfm_segment"] == "prospect").all()
+    assert (mart["frequency"] == sales["order_count"]).all()
+
+
+def test_the_service_mart_counts_each_customers_open_and_closed_cases(
+    warehouse: sa.Engine,
+) -> None:
+    mart = _read(warehouse, "mart_service_customer").set_index("golden_id")
+    assert len(mart) == len(_read(warehouse, "golden_customer"))
+    cases = _sql(
+        warehouse,
+        "SELECT golden_id, kind, closed_at IS NULL AS still_open, COUNT(*) AS n "
+        "FROM customer_interaction WHERE kind IN ('ticket', 'complaint') "
+        "AND golden_id IS NOT NULL GROUP BY golden_id, kind, closed_at IS NULL",
+    )
+    cases["still_open"] = cases["still_open"].astype(bool)
+    for kind, plural in (("ticket", "tickets"), ("complaint", "complaints")):
+        for still_open, state in ((True, "open"), (False, "closed")):
+            of = cases[(cases["kind"] == kind) & (cases["still_open"] == still_open)]
+            counted = of.set_index("golden_id")["n"].reindex(mart.index).fillna(0).astype(int)
+            assert counted.sum() > 0, (kind, state)
+            assert mart[f"{state}_{plural}"].tolist() == counted.tolist(), (kind, state)
+    assert (
+        mart.loc[mart["open_tickets"] + mart["open_complaints"] > 0, "oldest_open_at"].notna().all()
+    )
+    assert mart["mean_hours_to_close"].dropna().gt(0).all()
+
+
+def test_the_finance_marts_add_up_to_the_orders(warehouse: sa.Engine) -> None:
+    customers = _read(warehouse, "mart_finance_customer")
+    segments = _read(warehouse, "mart_finance_segment")
+    orders = _sql(
+        warehouse,
+        "SELECT currency, COUNT(*) AS n, SUM(amount) AS revenue, SUM(amount - cost) AS margin "
+        "FROM customer_interaction WHERE kind = 'order' AND golden_id IS NOT NULL "
+        "GROUP BY currency ORDER BY currency",
+    ).set_index("currency")
+    for figures in (customers, segments):
+        summed = figures.groupby("currency")[["order_count", "revenue", "margin"]].sum()
+        assert summed["order_count"].tolist() == orders["n"].tolist()
+        for column in ("revenue", "margin"):
+            assert summed[column].astype(float).round(2).tolist() == (
+                orders[column].astype(float).round(2).tolist()
+            )
+    assert (customers["orders_without_cost"] == 0).all()
+    assert customers["margin_rate"].between(0.1, 0.6).all()
+    assert segments["customers"].sum() == len(customers)
+    assert set(segments["rfm_segment"]) >= {"champions", "hibernating"}
+
+
 def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> None:
     golden = _read(warehouse, "golden_customer").set_index("golden_id")
     lineage = _read(warehouse, "golden_lineage")
@@ -197,7 +278,7 @@ def test_cli_prints_the_run_summary(demo: DemoSources, capsys: pytest.CaptureFix
     for name in demo.record_counts:
         assert name in out
     for label in (
-        "Synced 6 of 6 sources",
+        "Synced 7 of 7 sources",
         "unchanged",
         "in quarantine, by stage and rule",
         "links made",
@@ -236,9 +317,11 @@ def test_dagster_loads_the_definitions(demo: DemoSources) -> None:
 def test_assets_are_one_per_source_then_the_shared_stages(demo: DemoSources) -> None:
     from pipelines.definitions import build_definitions
 
-    defs = build_definitions(load_config(demo.config))
+    config = load_config(demo.config)
+    defs = build_definitions(config)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    sources = {f"source/{name}" for name in (*demo.record_counts, *demo.interactions)}
+    assert set(config.sources) > {*demo.record_counts, *demo.interactions}
+    sources = {f"source/{name}" for name in config.sources}
     shared = {
         "customer_records",
         "customer_interactions",

@@ -17,5 +17,5 @@ def test_readme_example_config_loads(tmp_path: Path) -> None:
     (tmp_path / "hub.yaml").write_text(example.group(1), encoding="utf-8")
     config = load_config(tmp_path / "hub.yaml")
     assert list(config.customer_sources) == ["crm_legacy", "webshop", "app_users"]
-    assert list(config.interaction_sources) == ["webshop_orders"]
+    assert list(config.interaction_sources) == ["webshop_orders", "webshop_consent"]
     assert config.sources["crm_legacy"].sync.mode == "incremental"
