@@ -132,6 +132,8 @@ class MatchSettings(BaseModel):
     """Match probability from which an unlinked pair goes to steward review."""
     max_cluster_size: int = Field(default=20, ge=2)
     """Largest number of records one customer may gather; bigger groups are split."""
+    review_customer_size: int = Field(default=6, ge=2)
+    """Customers with at least this many records go to steward review."""
     conflicting_attributes: list[Literal["birth_date", "given_name"]] = Field(
         default_factory=lambda: ["birth_date", "given_name"]  # type: ignore[arg-type]
     )

@@ -1,0 +1,118 @@
+"""Steward decisions, and the constraints every later run obeys because of them.
+
+A steward says of records:
+
+- ``same_customer``: these two records are one customer (a must-link);
+- ``not_same_customer``: these two are different customers (a cannot-link);
+- ``take_out``: this record is not the customer its others are (a cannot-link between it
+  and each record the customer held when the steward decided);
+- ``confirm``: these records are one customer as they stand (must-links), so the
+  customer is not sent to review again;
+- ``override``: this golden customer's field has this value, whatever the sources say;
+- ``undo``: the decision it names no longer holds.
+
+Of the decisions still standing, a later one about a pair replaces an earlier one about
+the same pair. Decisions that would contradict each other through a chain (A and B the
+same, B and C the same, A and C not) are refused when made, so a run never meets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from matching.constraints import pair_constraints
+
+#: What a steward can decide.
+STEWARD_ACTIONS: Final = (
+    "same_customer",
+    "not_same_customer",
+    "take_out",
+    "confirm",
+    "override",
+    "undo",
+)
+
+
+@dataclass(frozen=True)
+class StewardDecision:
+    """One decision, as the steward made it."""
+
+    decision_id: int
+    action: str
+    record_ids: tuple[str, ...] = ()
+    """``same_customer``, ``not_same_customer``: the two records; ``take_out``: the record,
+    then the others its customer held; ``confirm``: every record of the customer."""
+    golden_id: str | None = None
+    """``override``: the customer whose field it sets."""
+    field: str | None = None
+    value: str | None = None
+    undoes: int | None = None
+    """``undo``: the decision it takes back."""
+
+
+@dataclass(frozen=True)
+class StewardConstraints:
+    """What the standing decisions make every run obey."""
+
+    must_link: tuple[tuple[str, str], ...]
+    cannot_link: tuple[tuple[str, str], ...]
+    confirmed: tuple[frozenset[str], ...]
+    """Record sets confirmed as one customer as they stood."""
+    overrides: dict[tuple[str, str], tuple[str | None, int]]
+    """(golden id, field) → (value, the decision that set it)."""
+
+
+def standing(decisions: Iterable[StewardDecision]) -> list[StewardDecision]:
+    """The decisions not undone (undos themselves excluded), oldest first."""
+    ordered = sorted(decisions, key=lambda decision: decision.decision_id)
+    undone = {decision.undoes for decision in ordered if decision.action == "undo"}
+    return [d for d in ordered if d.action != "undo" and d.decision_id not in undone]
+
+
+def steward_constraints(decisions: Iterable[StewardDecision]) -> StewardConstraints:
+    """The constraints and overrides of the standing decisions."""
+    verdicts: dict[tuple[str, str], bool] = {}
+    confirmed, overrides = [], {}
+    for decision in standing(decisions):
+        if decision.action == "override":
+            assert decision.golden_id is not None and decision.field is not None
+            overrides[(decision.golden_id, decision.field)] = (
+                decision.value,
+                decision.decision_id,
+            )
+            continue
+        first, *others = decision.record_ids
+        if decision.action == "confirm":
+            confirmed.append(frozenset(decision.record_ids))
+        together = decision.action in ("same_customer", "confirm")
+        for other in others:
+            # A later decision about the same pair replaces the earlier one.
+            verdicts[(min(first, other), max(first, other))] = together
+    return StewardConstraints(
+        must_link=tuple(pair for pair, together in verdicts.items() if together),
+        cannot_link=tuple(pair for pair, together in verdicts.items() if not together),
+        confirmed=tuple(confirmed),
+        overrides=overrides,
+    )
+
+
+def check_agreement(
+    constraints: StewardConstraints,
+    must_link: Sequence[tuple[str, str]] = (),
+    cannot_link: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Refuse decisions that, with the config's own constraints, contradict each other.
+
+    Raises:
+        MatchingError: naming the pair kept apart that a chain of must-links joins.
+    """
+    must = [*must_link, *constraints.must_link]
+    cannot = [*cannot_link, *constraints.cannot_link]
+    record_ids = np.array(
+        sorted({record for pair in [*must, *cannot] for record in pair}), dtype=object
+    )
+    pair_constraints(record_ids, must, cannot)
