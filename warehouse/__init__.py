@@ -20,6 +20,7 @@ from warehouse.reads import (
     quarantine_counts,
     quarantined_row,
     quarantined_rows,
+    redirected_ids,
     run_summary,
     syncs_since,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "quarantine_counts",
     "quarantined_row",
     "quarantined_rows",
+    "redirected_ids",
     "run_summary",
     "saved_models",
     "syncs_since",

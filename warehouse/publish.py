@@ -20,6 +20,7 @@ from warehouse import schema
 from warehouse.marts import department_marts
 from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
+from warehouse.stewardship import note_applied
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Publication:
     """The model that scored the pairs; one this run trained is saved as a new version."""
     interactions: pd.DataFrame
     """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The steward review queue, in the columns of `schema.review_item`."""
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +88,7 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             (schema.golden_lineage, publication.lineage),
             (schema.match_pair, publication.pairs),
             (schema.customer_interaction, publication.interactions),
+            (schema.review_item, publication.review),
         ):
             _replace(connection, table, frame, run_id=run_id, model_version=version)
         marts = department_marts(golden, publication.interactions, as_of=pd.Timestamp(published_at))
@@ -98,12 +102,17 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             _replace(connection, table, frame, run_id=run_id)
         _add_redirects(connection, publication.redirects, run_id, published_at)
         _record_history(connection, publication, published_at)
+        decisions_applied = note_applied(connection, run_id)
         connection.execute(
             sa.insert(schema.hub_run).values(
                 run_id=run_id,
                 started_at=publication.started_at,
                 finished_at=dt.datetime.now(dt.UTC),
-                summary={**publication.summary, "model": {"version": version, "trained": trained}},
+                summary={
+                    **publication.summary,
+                    "model": {"version": version, "trained": trained},
+                    "steward_decisions_applied": decisions_applied,
+                },
             )
         )
     return version

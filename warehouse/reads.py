@@ -48,6 +48,18 @@ def issued_ids(engine: sa.Engine) -> IssuedIds:
     )
 
 
+def redirected_ids(engine: sa.Engine) -> pd.Series:
+    """The live golden id each retired id redirects to, indexed by the retired id."""
+    table = schema.golden_redirect
+    with engine.connect() as connection:
+        redirects = pd.read_sql(sa.select(table.c.retired_id, table.c.golden_id), connection)
+    return pd.Series(
+        redirects["golden_id"].to_numpy(dtype=object),
+        index=redirects["retired_id"].to_numpy(dtype=object),
+        dtype=object,
+    )
+
+
 def syncs_since(engine: sa.Engine, started_at: dt.datetime) -> pd.DataFrame:
     """Every sync that started at or after ``started_at``, oldest first, with its figures."""
     table = schema.source_sync

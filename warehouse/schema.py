@@ -28,6 +28,10 @@
   and complaints.
 - ``mart_finance_customer``, ``mart_finance_segment``: revenue, cost and margin per
   customer and per RFM segment, in each currency.
+- ``review_item``: the steward review queue: uncertain pairs and suspicious customers,
+  most pressing first, rebuilt by each publish.
+- ``steward_decision``: every steward decision, undos included, never rewritten but to
+  note the run that applied it: the audit trail, and the law every run obeys.
 - ``hub_run``: one row per run with its summary.
 """
 
@@ -374,6 +378,51 @@ mart_finance_segment = sa.Table(
     sa.Column("run_id", sa.String(64), nullable=False),
 )
 """`mart_finance_customer` summed up per RFM segment and currency."""
+
+review_item = sa.Table(
+    "review_item",
+    metadata,
+    sa.Column("review_id", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("priority", sa.Float, nullable=False),
+    sa.Column("record_id_l", sa.String(300)),
+    sa.Column("record_id_r", sa.String(300)),
+    sa.Column("golden_id", sa.String(32), index=True),
+    sa.Column("golden_id_r", sa.String(32)),
+    sa.Column("match_probability", sa.Float),
+    sa.Column("match_weight", sa.Float),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("model_version", sa.Integer, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False),
+)
+"""``kind`` ``pair`` (``reason`` ``uncertain_match`` or ``kept_apart``; ``golden_id`` and
+``golden_id_r`` are the customers of ``record_id_l`` and ``record_id_r``, ``evidence``
+each comparison's level and weight) or ``customer`` (``conflicting_birth_dates`` or
+``large_customer``; ``evidence`` its records and birth dates). Order by ``priority``,
+highest first (see `matching.review`); ``review_id`` names the same item in every run."""
+
+steward_decision = sa.Table(
+    "steward_decision",
+    metadata,
+    sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("steward", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(24), nullable=False),
+    sa.Column("review_id", sa.String(16)),
+    sa.Column("record_ids", sa.JSON, nullable=False),
+    sa.Column("golden_id", sa.String(32)),
+    sa.Column("field", sa.String(64)),
+    sa.Column("value", sa.Text),
+    sa.Column("undoes", sa.Integer),
+    sa.Column("comment", sa.Text),
+    sa.Column("golden_before", sa.JSON, nullable=False),
+    sa.Column("golden_after", sa.JSON),
+    sa.Column("applied_run_id", sa.String(64)),
+)
+"""``action``: see `matching.steward`. ``golden_before``: the customers the decision
+touched as they stood when it was made; ``golden_after``: as the first run that applied
+it (``applied_run_id``) published them. Each maps golden id → its fields and records."""
 
 quarantine = sa.Table(
     "quarantine",
