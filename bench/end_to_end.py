@@ -30,7 +30,7 @@ from pipelines.stages import (
     standardize_sources,
 )
 from pipelines.sync import sync_source
-from warehouse import connect, issued_ids, publish
+from warehouse import connect, issued_ids, publish, redirected_ids
 
 
 def main() -> None:
@@ -59,7 +59,12 @@ def main() -> None:
     interactions = timed("interactions", lambda: standardize_interaction_sources(engine, config))
     linked = timed("match", lambda: link_customers(engine, records.records, config.matching))
     links = linked.links
-    golden = timed("golden", lambda: golden_customers(records, links, config, issued_ids(engine)))
+    golden = timed(
+        "golden",
+        lambda: golden_customers(
+            records, linked, config, issued_ids(engine), redirected_ids(engine)
+        ),
+    )
     run = publication(
         run_id="bench",
         started_at=dt.datetime.now(dt.UTC),
@@ -67,6 +72,7 @@ def main() -> None:
         interactions=interactions,
         linked=linked,
         golden=golden,
+        review_customer_size=config.matching.review_customer_size,
     )
     timed("publish", lambda: publish(engine, run))
 

@@ -25,7 +25,7 @@ from pipelines.stages import (
 )
 from pipelines.sync import sync_source
 from quality import QualityVerdict
-from warehouse import SavedModel, issued_ids, publish
+from warehouse import SavedModel, issued_ids, publish, redirected_ids
 
 SOURCE_PREFIX = "source"
 
@@ -165,11 +165,9 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     ) -> GoldenCustomers:
         """One golden record per customer, each field chosen by survivorship, each keeping
         the golden id its records had in the warehouse."""
+        engine = warehouse.engine()
         result = golden_customers(
-            customer_records,
-            customer_links.links,
-            config,
-            issued_ids(warehouse.engine()),
+            customer_records, customer_links, config, issued_ids(engine), redirected_ids(engine)
         )
         context.add_output_metadata(
             {"golden_customers": len(result.golden), "golden_ids_retired": len(result.redirects)}
@@ -197,6 +195,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
             interactions=customer_interactions,
             linked=customer_links,
             golden=golden_customers,
+            review_customer_size=config.matching.review_customer_size,
         )
         model_version = publish(warehouse.engine(), run)
         return dg.MaterializeResult(

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.errors import HUB_ERRORS
 from pipelines.report import hub_report, render_syncs
+from pipelines.review_command import add_review_commands
 from pipelines.runner import RunFailed, run_hub
 from warehouse import QuarantineFilter, connect
 from warehouse.engine import upgrade_warehouse
@@ -88,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
         "list", parents=[config], help="saved versions, newest first, and which fit the config"
     )
     models.set_defaults(command=_model_list)
+
+    add_review_commands(commands, config)
 
     db = commands.add_parser("db", help="the warehouse's schema")
     db_actions = db.add_subparsers(required=True, metavar="ACTION")

@@ -77,7 +77,7 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         "",
         f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes{reused})",
         f"  links made          {summary['links']:>9,}",
-        f"  left for review     {summary['review_pairs']:>9,}",
+        f"  left for review     {summary['review_pairs']:>9,}{_queue(summary)}",
         f"  match model         {_model_line(summary['model'])}",
         f"  golden customers    {summary['golden_customers']:>9,}{_retired(summary)}",
     ]
@@ -93,6 +93,17 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
 def _retired(summary: dict[str, Any]) -> str:
     retired = summary.get("golden_ids_retired", 0)
     return f"  ({retired:,} ids merged into others, redirected)" if retired else ""
+
+
+def _queue(summary: dict[str, Any]) -> str:
+    """The queue stewards see, when it holds more than the pairs, and their decisions."""
+    notes = []
+    items = summary.get("review_items", summary["review_pairs"])
+    if items != summary["review_pairs"]:
+        notes.append(f"{items:,} items in the review queue")
+    if summary.get("steward_decisions_applied"):
+        notes.append(f"{summary['steward_decisions_applied']:,} steward decisions applied")
+    return f"  ({'; '.join(notes)})" if notes else ""
 
 
 def _model_line(model: dict[str, Any]) -> str:

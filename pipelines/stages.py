@@ -28,6 +28,9 @@ from matching import (
     link_records,
     survive,
 )
+from matching.review import review_queue
+from matching.steward import StewardConstraints, steward_constraints
+from matching.survivorship import CLUSTER_ID
 from pipelines.config import HubConfig, Source, SourceSettings
 from pipelines.match_state import load_compared, save_compared
 from quality import (
@@ -52,6 +55,7 @@ from warehouse import (
     latest_model,
     live_row_count,
 )
+from warehouse.stewardship import steward_decisions
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,8 @@ class LinkedCustomers:
     links: CustomerLinks
     model: TrainedModel | SavedModel
     """A saved version, or a model this run trained, which publishing saves."""
+    steward: StewardConstraints = field(default_factory=lambda: steward_constraints(()))
+    """What the stewards' standing decisions made the run obey."""
 
 
 def link_customers(
@@ -287,11 +293,24 @@ def link_customers(
     With a `match_state` file, the run reuses the levels of the pairs the last run kept
     there whose records did not change, compares the rest, and keeps its own pairs there
     for the next run (see `pipelines.match_state`); the result is a full run's.
+
+    Stewards' standing decisions are obeyed as constraints besides the config's own.
     """
+    steward = steward_constraints(steward_decisions(engine))
     previous = load_compared(match_state, settings)
-    linked = _linked(engine, records, settings, previous)
+    linked = _linked(engine, records, _obeying(settings, steward), previous)
     save_compared(match_state, linked.links.compared, settings)
-    return linked
+    return dataclasses.replace(linked, steward=steward)
+
+
+def _obeying(settings: MatchSettings, steward: StewardConstraints) -> MatchSettings:
+    """The settings with the stewards' constraints added to the config's."""
+    return settings.model_copy(
+        update={
+            "must_link": [*settings.must_link, *steward.must_link],
+            "cannot_link": [*settings.cannot_link, *steward.cannot_link],
+        }
+    )
 
 
 def _linked(
@@ -318,15 +337,19 @@ def _linked(
 
 def golden_customers(
     customer_records: CustomerRecords,
-    links: CustomerLinks,
+    linked: LinkedCustomers,
     config: HubConfig,
     issued: IssuedIds,
+    redirected: pd.Series,
 ) -> GoldenCustomers:
-    """Golden customers from the clusters, each field chosen by survivorship.
+    """Golden customers from the clusters, each field chosen by survivorship, or set by a
+    steward's override.
 
     Each keeps the golden id its records had (`issued`, read from the warehouse), as
-    `warehouse.identity` lays down.
+    `warehouse.identity` lays down. An override follows its customer through merges
+    (`redirected`: the live id of each id retired before this run).
     """
+    links = linked.links
     records = customer_records.records
     survived = survive(records, links.clusters, config.trust_ranks, config.survivorship)
     identity = assign_golden_ids(links.clusters, issued)
@@ -352,14 +375,52 @@ def golden_customers(
     lineage_records = by_record[["source", "source_key"]]
     lineage = survived.lineage.join(lineage_records, on=RECORD_ID).assign(
         golden_id=survived.lineage["cluster_id"].map(golden_id_of_cluster)
-    )
+    )[["golden_id", "field", "source", "source_key", "rule"]]
+    live = pd.concat([redirected, identity.redirects.set_index("retired_id")["golden_id"]])
+    golden, lineage = _overridden(golden, lineage, linked.steward.overrides, live)
     return GoldenCustomers(
         golden=golden,
         xref=xref,
-        lineage=lineage[["golden_id", "field", "source", "source_key", "rule"]],
+        lineage=lineage,
         redirects=identity.redirects,
         split_from=identity.split_from,
     )
+
+
+#: Lineage of a value a steward set: ``source`` this, ``source_key`` the decision's id.
+STEWARD_SOURCE = "steward"
+
+
+def _overridden(
+    golden: pd.DataFrame,
+    lineage: pd.DataFrame,
+    overrides: dict[tuple[str, str], tuple[str | None, int]],
+    redirected: pd.Series,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The golden customers with the stewards' overrides set, and their lineage.
+
+    An override of a customer merged into another applies to that one; an override of a
+    customer that is gone applies to none.
+    """
+    if not overrides:
+        return golden, lineage
+    golden = golden.set_index("golden_id", drop=False)
+    lineage = lineage.set_index(["golden_id", "field"])
+    for (golden_id, field_name), (value, decision_id) in overrides.items():
+        live = golden_id
+        while live in redirected.index:
+            live = redirected[live]
+        if live not in golden.index:
+            continue
+        golden.loc[live, field_name] = (
+            pd.Timestamp(value) if field_name == "birth_date" and value is not None else value
+        )
+        lineage.loc[(live, field_name), ["source", "source_key", "rule"]] = [
+            STEWARD_SOURCE,
+            str(decision_id),
+            "steward_override",
+        ]
+    return golden.reset_index(drop=True), lineage.reset_index()
 
 
 def _joined(sources: Any) -> str:
@@ -393,9 +454,12 @@ def publication(
     interactions: CustomerInteractions,
     linked: LinkedCustomers,
     golden: GoldenCustomers,
+    review_customer_size: int,
 ) -> Publication:
-    """Everything the run publishes, with its summary."""
+    """Everything the run publishes, with its summary and the stewards' review queue."""
     links = linked.links
+    pairs = _with_evidence(links.pairs)
+    review = _review_items(pairs, customer_records.records, linked, golden, review_customer_size)
     decisions = links.pairs["decision"].value_counts()
     quarantine = pd.concat(
         [customer_records.quarantine, interactions.quarantine], ignore_index=True
@@ -416,6 +480,7 @@ def publication(
         "pairs_compared": links.compared.compared,
         "links": int(decisions.get("link", 0)),
         "review_pairs": int(decisions.get("review", 0)),
+        "review_items": len(review),
         "constraint_records_absent": len(links.absent_constraint_records),
         "golden_customers": len(golden.golden),
         "golden_ids_retired": len(golden.redirects),
@@ -436,10 +501,37 @@ def publication(
         lineage=golden.lineage,
         redirects=golden.redirects,
         split_from=golden.split_from,
-        pairs=_with_evidence(links.pairs),
+        pairs=pairs,
         model=linked.model,
         interactions=attached,
+        review=review,
         summary=summary,
+    )
+
+
+def _review_items(
+    pairs: pd.DataFrame,
+    records: pd.DataFrame,
+    linked: LinkedCustomers,
+    golden: GoldenCustomers,
+    review_customer_size: int,
+) -> pd.DataFrame:
+    """The review queue, with the golden customers its records belong to."""
+    queue = review_queue(
+        pairs,
+        records,
+        linked.links.clusters,
+        review_customer_size=review_customer_size,
+        confirmed=linked.steward.confirmed,
+    )
+    of_record = pd.Series(
+        golden.xref["golden_id"].to_numpy(),
+        index=(golden.xref["source"] + ":" + golden.xref["source_key"]).to_numpy(),
+    )
+    of_cluster = linked.links.clusters.map(of_record).groupby(linked.links.clusters).first()
+    return queue.assign(
+        golden_id=queue["record_id_l"].map(of_record).fillna(queue[CLUSTER_ID].map(of_cluster)),
+        golden_id_r=queue["record_id_r"].map(of_record),
     )
 
 

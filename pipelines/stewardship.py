@@ -1,0 +1,305 @@
+"""What a steward can do to the review queue and the golden customers, checked before it
+is recorded. The CLI (`hub review`) and the steward console both act through here.
+
+A decision is recorded at once and applied by the next run; the run notes itself on the
+decision, with the customers as it published them (the audit trail's "after").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+from typing import Final
+
+import sqlalchemy as sa
+
+from matching import MatchingError
+from matching.steward import StewardDecision, check_agreement, standing, steward_constraints
+from pipelines.config import HubConfig
+from quality.canonical import PERSON_FIELDS
+from warehouse import WarehouseError, schema
+from warehouse.stewardship import (
+    current_golden_id,
+    decision,
+    golden_snapshot,
+    record_decision,
+    review_item,
+    steward_decisions,
+)
+
+#: Environment variable naming the steward, when the command line does not.
+STEWARD_ENV: Final = "HUB_STEWARD"
+
+#: What a steward can say about a pair, and about a customer of the queue.
+PAIR_VERDICTS: Final = ("same_customer", "not_same_customer")
+CUSTOMER_VERDICTS: Final = ("confirm", "take_out")
+
+
+class DecisionRefused(WarehouseError):
+    """The decision cannot be recorded as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A decision just recorded."""
+
+    decision_id: int
+    action: str
+    summary: str
+    """One line on what was decided, for the steward."""
+
+
+def steward_name(given: str | None) -> str:
+    """Who decides: as given, else ``HUB_STEWARD``, else the logged-in user."""
+    name = (given or os.environ.get(STEWARD_ENV) or getpass.getuser()).strip()
+    if not name:
+        raise DecisionRefused("say who decides: --steward NAME, or set HUB_STEWARD")
+    return name
+
+
+def decide_item(
+    engine: sa.Engine,
+    config: HubConfig,
+    review_id: str,
+    verdict: str,
+    *,
+    steward: str,
+    comment: str | None = None,
+    record: str | None = None,
+) -> Recorded:
+    """Decide an item of the review queue.
+
+    Args:
+        verdict: For a pair, ``same_customer`` or ``not_same_customer``; for a customer,
+            ``confirm`` (its records are one customer as they stand) or ``take_out``
+            (``record`` is not this customer).
+    """
+    item = review_item(engine, review_id)
+    if item["kind"] == "pair":
+        if verdict not in PAIR_VERDICTS:
+            raise DecisionRefused(f"{review_id} is a pair: decide it {' or '.join(PAIR_VERDICTS)}")
+        records: tuple[str, ...] = (item["record_id_l"], item["record_id_r"])
+        return _record(
+            engine, config, steward, verdict, records, review_id=review_id, comment=comment
+        )
+    if verdict not in CUSTOMER_VERDICTS:
+        raise DecisionRefused(
+            f"{review_id} is a customer: decide it {' or '.join(CUSTOMER_VERDICTS)}"
+        )
+    if verdict == "take_out":
+        if record is None:
+            raise DecisionRefused("say which record to take out: --record SOURCE:KEY")
+        return take_out(
+            engine, config, record, steward=steward, comment=comment, review_id=review_id
+        )
+    return _record(
+        engine,
+        config,
+        steward,
+        "confirm",
+        tuple(item["evidence"]["records"]),
+        review_id=review_id,
+        comment=comment,
+    )
+
+
+def decide_pair(
+    engine: sa.Engine,
+    config: HubConfig,
+    record_l: str,
+    record_r: str,
+    verdict: str,
+    *,
+    steward: str,
+    comment: str | None = None,
+) -> Recorded:
+    """Say of any two records whether they are one customer (queued or not)."""
+    if verdict not in PAIR_VERDICTS:
+        raise DecisionRefused(f"decide a pair {' or '.join(PAIR_VERDICTS)}")
+    for record in (record_l, record_r):
+        _placed(engine, record)
+    if record_l == record_r:
+        raise DecisionRefused(f"{record_l} is named twice; name two records")
+    return _record(engine, config, steward, verdict, (record_l, record_r), comment=comment)
+
+
+def take_out(
+    engine: sa.Engine,
+    config: HubConfig,
+    record: str,
+    *,
+    steward: str,
+    comment: str | None = None,
+    review_id: str | None = None,
+) -> Recorded:
+    """Take a record out of its golden customer: it is kept apart from every other
+    record the customer holds now."""
+    golden_id = _placed(engine, record)
+    with engine.connect() as connection:
+        others = [
+            r for r in golden_snapshot(connection, [golden_id])[golden_id]["records"] if r != record
+        ]
+    if not others:
+        raise DecisionRefused(
+            f"{record} is the only record of {golden_id}: nothing to take it out of"
+        )
+    return _record(
+        engine,
+        config,
+        steward,
+        "take_out",
+        (record, *others),
+        review_id=review_id,
+        comment=comment,
+        golden_id=golden_id,
+    )
+
+
+def override(
+    engine: sa.Engine,
+    golden_id: str,
+    field: str,
+    value: str | None,
+    *,
+    steward: str,
+    comment: str | None = None,
+) -> Recorded:
+    """Set a golden customer's field, whatever its sources say (``None`` empties it)."""
+    if field not in PERSON_FIELDS:
+        raise DecisionRefused(f"{field!r} is not a golden field; one of {', '.join(PERSON_FIELDS)}")
+    value = _checked_value(field, value)
+    with engine.connect() as connection:
+        live = current_golden_id(connection, golden_id)
+    if live is None:
+        raise DecisionRefused(f"no golden customer has or had the id {golden_id}")
+    decision_id = record_decision(
+        engine,
+        steward=steward,
+        action="override",
+        golden_id=live,
+        field=field,
+        value=value,
+        comment=comment,
+    )
+    return Recorded(decision_id, "override", f"{live}: {field} set to {value!r}")
+
+
+def undo(
+    engine: sa.Engine,
+    config: HubConfig,
+    decision_id: int,
+    *,
+    steward: str,
+    comment: str | None = None,
+) -> Recorded:
+    """Take a decision back; the runs after it act as if it had not been made."""
+    with engine.connect() as connection:
+        undone = decision(connection, decision_id)
+    if undone["action"] == "undo":
+        raise DecisionRefused(
+            f"decision {decision_id} is an undo; to restore what it undid, decide again"
+        )
+    decisions = steward_decisions(engine)
+    if decision_id not in {d.decision_id for d in standing(decisions)}:
+        raise DecisionRefused(f"decision {decision_id} is undone already")
+    after = [
+        *decisions,
+        StewardDecision(decision_id=_next_id(decisions), action="undo", undoes=decision_id),
+    ]
+    _check(config, after)
+    new_id = record_decision(
+        engine, steward=steward, action="undo", undoes=decision_id, comment=comment
+    )
+    return Recorded(new_id, "undo", f"decision {decision_id} ({undone['action']}) undone")
+
+
+def _record(
+    engine: sa.Engine,
+    config: HubConfig,
+    steward: str,
+    action: str,
+    record_ids: tuple[str, ...],
+    *,
+    review_id: str | None = None,
+    comment: str | None = None,
+    golden_id: str | None = None,
+) -> Recorded:
+    decisions = steward_decisions(engine)
+    proposed = StewardDecision(
+        decision_id=_next_id(decisions), action=action, record_ids=record_ids
+    )
+    _check(config, [*decisions, proposed])
+    decision_id = record_decision(
+        engine,
+        steward=steward,
+        action=action,
+        record_ids=record_ids,
+        review_id=review_id,
+        golden_id=golden_id,
+        comment=comment,
+    )
+    said = {
+        "same_customer": "are one customer",
+        "not_same_customer": "are different customers",
+        "confirm": "are one customer as they stand",
+    }
+    summary = (
+        f"{record_ids[0]} taken out of {golden_id}"
+        if action == "take_out"
+        else f"{' and '.join(record_ids[:2])}{' and others' if len(record_ids) > 2 else ''} "
+        f"{said[action]}"
+    )
+    return Recorded(decision_id, action, summary)
+
+
+def _check(config: HubConfig, decisions: list[StewardDecision]) -> None:
+    try:
+        check_agreement(
+            steward_constraints(decisions), config.matching.must_link, config.matching.cannot_link
+        )
+    except MatchingError as exc:
+        raise DecisionRefused(
+            f"this decision would contradict earlier ones: {exc}. `hub review log` lists "
+            "the decisions; undo the one that no longer holds first"
+        ) from None
+
+
+def _next_id(decisions: list[StewardDecision]) -> int:
+    return max((d.decision_id for d in decisions), default=0) + 1
+
+
+def _placed(engine: sa.Engine, record: str) -> str:
+    """The golden id of a published record."""
+    source, _, source_key = record.partition(":")
+    xref = schema.customer_xref
+    with engine.connect() as connection:
+        golden_id = connection.execute(
+            sa.select(xref.c.golden_id).where(
+                xref.c.source == source, xref.c.source_key == source_key
+            )
+        ).scalar_one_or_none()
+    if golden_id is None:
+        raise DecisionRefused(
+            f"no published record is {record!r}; name records as SOURCE:KEY, e.g. webshop:WS-000123"
+        )
+    return str(golden_id)
+
+
+def _checked_value(field: str, value: str | None) -> str | None:
+    value = value.strip() if value is not None else None
+    if not value:
+        return None
+    if field == "birth_date":
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise DecisionRefused(f"birth_date {value!r} is not a date like 1980-04-23") from None
+    if field == "country" and not (len(value) == 2 and value.isalpha()):
+        raise DecisionRefused(f"country {value!r} is not an ISO 3166 code like NO or DE")
+    if field == "email":
+        if value.count("@") != 1:
+            raise DecisionRefused(f"e-mail {value!r} is not an address like kari@example.no")
+        return value.lower()
+    return value.upper() if field == "country" else value

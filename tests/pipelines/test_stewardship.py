@@ -1,0 +1,236 @@
+"""Steward decisions across hub runs: obeyed after retraining and source changes, undone,
+audited; and `hub review` from the command line. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.cli import main
+from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
+from pipelines.demo import DemoSources, generate_demo
+from pipelines.runner import run_hub
+from pipelines.stewardship import (
+    DecisionRefused,
+    decide_item,
+    decide_pair,
+    override,
+    take_out,
+    undo,
+)
+from warehouse import WarehouseError, connect, run_summary
+
+
+class Hub:
+    """The demo hub with a warehouse, run again and again, and what it published."""
+
+    def __init__(self, demo: DemoSources) -> None:
+        self.demo = demo
+        self.config: HubConfig = load_config(demo.config)
+        self.engine = connect(self.config.warehouse.url)
+        self.run_id = ""
+
+    def run(self) -> None:
+        self.run_id = run_hub(self.config).run_id
+
+    def table(self, name: str) -> pd.DataFrame:
+        with self.engine.connect() as connection:
+            return pd.read_sql_table(name, connection)
+
+    def of_record(self) -> pd.Series:
+        xref = self.table("customer_xref")
+        return pd.Series(
+            xref["golden_id"].to_numpy(),
+            index=(xref["source"] + ":" + xref["source_key"]).to_numpy(),
+        )
+
+    def queue(self) -> pd.DataFrame:
+        return self.table("review_item").set_index("review_id")
+
+    def golden(self, golden_id: str) -> pd.Series:
+        return self.table("golden_customer").set_index("golden_id").loc[golden_id]
+
+
+@pytest.fixture
+def hub(tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Hub:
+    monkeypatch.setenv(WAREHOUSE_URL_ENV, warehouse_url)
+    hub = Hub(generate_demo(tmp_path / "demo", people=300, seed=5))
+    hub.run()
+    yield hub
+    hub.engine.dispose()
+
+
+def _customer_of(of_record: pd.Series, size: int, source: str) -> list[str]:
+    """The records of a customer with `size` records, one of them from `source`."""
+    sizes = of_record.map(of_record.value_counts())
+    candidates = of_record[(sizes == size) & of_record.index.str.startswith(f"{source}:")]
+    golden_id = candidates.sort_values().iloc[0]
+    return sorted(of_record.index[of_record == golden_id])
+
+
+def test_a_pair_kept_apart_stays_apart_after_retraining_and_a_source_change_until_undone(
+    hub: Hub,
+) -> None:
+    before = hub.of_record()
+    left, right = _customer_of(before, 2, "webshop")
+    webshop = left if left.startswith("webshop:") else right
+    other = right if webshop == left else left
+    model_before = run_summary(hub.engine, hub.run_id)["model"]["version"]
+
+    decided = decide_pair(
+        hub.engine, hub.config, left, right, "not_same_customer", steward="alice", comment="twins"
+    )
+    hub.run()
+    after = hub.of_record()
+    assert after[left] != after[right]
+    assert run_summary(hub.engine, hub.run_id)["model"]["version"] > model_before
+
+    # The web shop's record now shares the other record's e-mail address too: still apart.
+    email_of_other = hub.table("customer_record").set_index(["source", "source_key"])
+    shared = email_of_other.loc[tuple(other.split(":", 1)), "email"]
+    shop_file = hub.demo.sources["webshop"]
+    rows = list(csv.DictReader(shop_file.open(encoding="utf-8")))
+    for row in rows:
+        if row["customer_id"] == webshop.split(":", 1)[1]:
+            row["email"] = shared or "same@example.com"
+    with shop_file.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    hub.run()
+    assert hub.of_record()[left] != hub.of_record()[right]
+
+    undone = undo(hub.engine, hub.config, decided.decision_id, steward="bob", comment="not twins")
+    hub.run()
+    together = hub.of_record()
+    assert together[left] == together[right] == before[left]
+
+    log = hub.table("steward_decision").set_index("decision_id")
+    first, second = log.loc[decided.decision_id], log.loc[undone.decision_id]
+    assert (first["steward"], first["action"], first["comment"]) == (
+        "alice",
+        "not_same_customer",
+        "twins",
+    )
+    assert (second["steward"], second["undoes"]) == ("bob", decided.decision_id)
+    # The audit trail holds the customer before the decision and the two it became.
+    assert list(first["golden_before"]) == [before[left]]
+    assert sorted(first["golden_before"][before[left]]["records"]) == sorted([left, right])
+    assert len(first["golden_after"]) == 2
+    assert list(second["golden_after"]) == [before[left]]
+
+
+def test_a_queued_pair_decided_same_joins_and_leaves_the_queue(hub: Hub) -> None:
+    queue = hub.queue()
+    apart = queue[(queue["kind"] == "pair") & (queue["golden_id"] != queue["golden_id_r"])]
+    review_id = apart.index[0]
+    left, right = apart.loc[review_id, ["record_id_l", "record_id_r"]]
+
+    decide_item(hub.engine, hub.config, review_id, "same_customer", steward="alice")
+    hub.run()
+
+    assert review_id not in hub.queue().index
+    of_record = hub.of_record()
+    assert of_record[left] == of_record[right]
+    pairs = hub.table("match_pair").set_index(["record_id_l", "record_id_r"])
+    assert pairs.loc[(left, right), ["decision", "decided_by"]].tolist() == ["link", "must_link"]
+    with pytest.raises(WarehouseError, match="no item"):
+        decide_item(hub.engine, hub.config, review_id, "same_customer", steward="alice")
+
+
+def test_a_record_taken_out_leaves_and_the_rest_keep_their_id(hub: Hub) -> None:
+    records = _customer_of(hub.of_record(), 3, "crm_legacy")
+    golden_id = hub.of_record()[records[0]]
+    # Take out a record the other two are linked without, so they stay one customer.
+    pairs = hub.table("match_pair")
+    pairs = pairs[pairs["decision"] == "link"]
+    linked = set(zip(pairs["record_id_l"], pairs["record_id_r"], strict=True))
+    leaving = next(r for r in records if tuple(sorted(set(records) - {r})) in linked)
+    records.remove(leaving)
+
+    take_out(hub.engine, hub.config, leaving, steward="alice", comment="another person")
+    hub.run()
+
+    of_record = hub.of_record()
+    assert of_record[records[0]] == of_record[records[1]] == golden_id
+    assert of_record[leaving] != golden_id
+    feed = hub.table("golden_change")
+    split = feed[(feed["run_id"] == hub.run_id) & (feed["change"] == "split")]
+    assert split[["golden_id", "other_id"]].values.tolist() == [[of_record[leaving], golden_id]]
+
+
+def test_an_overridden_field_lasts_and_an_unchanged_rerun_adds_no_version(hub: Hub) -> None:
+    golden_id = hub.of_record().iloc[0]
+    override(hub.engine, golden_id, "email", "Kari@Example.NO", steward="alice")
+    hub.run()
+    assert hub.golden(golden_id)["email"] == "kari@example.no"
+    lineage = hub.table("golden_lineage").set_index(["golden_id", "field"])
+    assert lineage.loc[(golden_id, "email"), ["source", "rule"]].tolist() == [
+        "steward",
+        "steward_override",
+    ]
+    versions = len(hub.table("golden_customer_history"))
+    hub.run()
+    assert hub.golden(golden_id)["email"] == "kari@example.no"
+    assert len(hub.table("golden_customer_history")) == versions
+
+
+def test_a_merge_of_different_birth_dates_is_queued_until_confirmed(hub: Hub) -> None:
+    records = hub.table("customer_record")
+    dated = records[records["birth_date"].notna()].sort_values(["source", "source_key"])
+    first, second = (dated["source"] + ":" + dated["source_key"]).iloc[[0, 1]]
+    decide_pair(hub.engine, hub.config, first, second, "same_customer", steward="alice")
+    hub.run()
+    queue = hub.queue()
+    asked = queue[queue["reason"] == "conflicting_birth_dates"]
+    golden_id = hub.of_record()[first]
+    (review_id,) = asked.index[asked["golden_id"] == golden_id]
+
+    decide_item(hub.engine, hub.config, review_id, "confirm", steward="alice")
+    hub.run()
+    assert review_id not in hub.queue().index
+    assert hub.of_record()[first] == hub.of_record()[second]
+
+
+def test_decisions_that_contradict_each_other_are_refused(hub: Hub) -> None:
+    a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
+    c = next(r for r in hub.of_record().index if r not in (a, b))
+    decide_pair(hub.engine, hub.config, a, b, "not_same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config, b, c, "same_customer", steward="alice")
+    with pytest.raises(DecisionRefused, match="contradict"):
+        decide_pair(hub.engine, hub.config, a, c, "same_customer", steward="alice")
+    # A later decision about the same pair replaces the earlier one.
+    decide_pair(hub.engine, hub.config, a, b, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config, a, c, "same_customer", steward="alice")
+    hub.run()
+    of_record = hub.of_record()
+    assert of_record[a] == of_record[b] == of_record[c]
+
+
+@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
+def test_the_review_cli_lists_shows_decides_and_logs(
+    hub: Hub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = ["--config", str(hub.demo.config)]
+    assert main(["review", "list", *config]) == 0
+    listed = capsys.readouterr().out
+    review_id = hub.queue().sort_values("priority", ascending=False).index[0]
+    assert review_id in listed and "item(s) to review" in listed
+
+    assert main(["review", "show", review_id, *config]) == 0
+    shown = capsys.readouterr().out
+    assert "match weight" in shown and "prior" in shown
+
+    monkeypatch.setenv("HUB_STEWARD", "carol")
+    assert main(["review", "decide", review_id, "different", "--comment", "no", *config]) == 0
+    assert "Decision 1 recorded for carol" in capsys.readouterr().out
+    assert main(["review", "decide", review_id, "confirm", *config]) == 1
+    assert "is a pair" in capsys.readouterr().err
+
+    assert main(["review", "log", *config]) == 0
+    logged = capsys.readouterr().out
+    assert "#1" in logged and "carol" in logged and "why: no" in logged
+    assert "not applied yet" in logged
