@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PACKAGES := pipelines connectors matching quality warehouse
 
-.PHONY: install demo ui test check lint typecheck format bench clean
+.PHONY: install demo demo-console ui test check lint typecheck format bench clean
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/hub: pyproject.toml
@@ -19,6 +19,11 @@ install: $(BIN)/hub
 ## Run the hub end to end on generated demo sources into a SQLite warehouse.
 demo: install
 	$(BIN)/hub demo --out $(DEMO_DIR)
+
+## Serve the steward console on the demo warehouse (http://127.0.0.1:8050).
+demo-console: install
+	test -f $(DEMO_DIR)/warehouse.sqlite || $(BIN)/hub demo --out $(DEMO_DIR)
+	$(BIN)/hub steward --config $(DEMO_DIR)/hub.yaml
 
 ## Start the Dagster UI on the demo sources (http://127.0.0.1:3000).
 ui: install

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -92,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
 
     add_review_commands(commands, config)
 
+    steward = commands.add_parser(
+        "steward", parents=[config], help="serve the steward console (http://127.0.0.1:8050)"
+    )
+    steward.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    steward.add_argument("--port", type=int, default=8050, help="port to listen on")
+    steward.add_argument(
+        "--hash-password",
+        action="store_true",
+        help="read a password and print its hash for `console.stewards` in the config",
+    )
+    steward.set_defaults(command=_steward)
+
     db = commands.add_parser("db", help="the warehouse's schema")
     db_actions = db.add_subparsers(required=True, metavar="ACTION")
     db_upgrade = db_actions.add_parser(
@@ -110,6 +123,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(command=_demo)
     return parser
+
+
+def _steward(args: argparse.Namespace) -> int:
+    if args.hash_password:
+        import getpass
+
+        from pipelines.console.auth import hash_password
+
+        print(hash_password(getpass.getpass("Password: ")))
+        return 0
+    from pipelines.console import serve
+    from pipelines.console.auth import STEWARDS_ENV
+
+    config = load_config(args.config)
+    if not config.console.stewards and not os.environ.get(STEWARDS_ENV):
+        print(
+            f'hub: no steward may log in: set {STEWARDS_ENV}="name:password", or add '
+            "console.stewards to the config (hub steward --hash-password)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Steward console on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
+    serve(config, host=args.host, port=args.port)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -105,6 +105,27 @@ class WarehouseSettings(BaseModel):
     """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
 
 
+class ConsoleSettings(BaseModel):
+    """The steward console (`hub steward`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stewards: dict[str, str] = {}
+    """Steward name → password hash, as `hub steward --hash-password` prints it. Stewards
+    in ``HUB_STEWARDS`` may log in too."""
+
+    @field_validator("stewards")
+    @classmethod
+    def _hashed(cls, stewards: dict[str, str]) -> dict[str, str]:
+        for name, hashed in stewards.items():
+            if not hashed.startswith("scrypt$") or hashed.count("$") != 2:
+                raise ValueError(
+                    f"steward {name!r}: give a password hash from `hub steward --hash-password`, "
+                    "not the password"
+                )
+        return stewards
+
+
 class SyncSettings(BaseModel):
     """How and when a source is synced."""
 
@@ -207,6 +228,7 @@ class HubConfig(BaseModel):
     data_docs: Path | None = Path("data_docs")
     """Folder for the Great Expectations Data Docs of each run, relative to the config
     file; ``null`` writes none."""
+    console: ConsoleSettings = ConsoleSettings()
     match_state: Path | None = Path("match_state.npz")
     """File where each run keeps the candidate pairs it compared, relative to the config
     file, so that the next run compares only pairs touching new or changed records;

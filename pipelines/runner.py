@@ -29,11 +29,12 @@ class HubRun:
     """Source name → why its sync failed; its previously landed rows were used."""
 
 
-def run_hub(config: HubConfig) -> HubRun:
+def run_hub(config: HubConfig, *, sync: bool = True) -> HubRun:
     """Sync every source, then standardize, match and publish; return what happened.
 
     A source whose sync fails does not stop the others: the stages run on what every
-    source has landed, the failed source's previous rows included.
+    source has landed, the failed source's previous rows included. Without ``sync`` the
+    stages run on what the sources landed last (to apply steward decisions at once).
 
     With ``DAGSTER_HOME`` set the runs are recorded in that Dagster instance, so they
     show in the Dagster UI; otherwise a throwaway instance is used.
@@ -45,13 +46,15 @@ def run_hub(config: HubConfig) -> HubRun:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = defs.resolve_implicit_global_asset_job_def()
     sources = [source_key(name) for name in config.sources]
-    synced = job.execute_in_process(
-        run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=sources
-    )
-    failed_syncs = {
-        step.removeprefix(f"{SOURCE_PREFIX}__"): message
-        for step, message in _failures(synced).items()
-    }
+    failed_syncs = {}
+    if sync:
+        synced = job.execute_in_process(
+            run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=sources
+        )
+        failed_syncs = {
+            step.removeprefix(f"{SOURCE_PREFIX}__"): message
+            for step, message in _failures(synced).items()
+        }
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     built = job.execute_in_process(
         run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=stages

@@ -1,0 +1,357 @@
+"""The steward console: the review queue, each item's evidence, golden customers with
+their lineage, search, decisions and the audit log, rendered on the server.
+
+Every page needs a logged-in steward; every form carries the session's anti-forgery
+token; every decision is recorded under the steward's name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+import sqlalchemy as sa
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from pipelines import stewardship
+from pipelines.config import HubConfig
+from pipelines.console.auth import Stewards, new_token, same_token, session_secret
+from pipelines.console.search import find_customers
+from pipelines.review_command import REASONS, VERDICTS
+from pipelines.runner import RunFailed, run_hub
+from quality.canonical import PERSON_FIELDS
+from warehouse import WarehouseError, connect
+from warehouse.stewardship import (
+    decision_log,
+    golden_profile,
+    level_labels,
+    review_item,
+    review_items,
+    source_records,
+)
+
+_HERE: Final = Path(__file__).parent
+_QUEUE_PAGE: Final = 50
+
+
+class _NotLoggedIn(Exception):
+    """The request has no steward; the handler sends it to the login page."""
+
+
+def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
+    """The console for the warehouse of ``config``."""
+    stewards = stewards if stewards is not None else Stewards.from_settings(config.console.stewards)
+    engine = connect(config.warehouse.url)
+    templates = Jinja2Templates(directory=_HERE / "templates")
+    app = FastAPI(title="Customer hub steward console", docs_url=None, redoc_url=None)
+    app.add_middleware(
+        SessionMiddleware, secret_key=session_secret(), same_site="strict", max_age=8 * 3600
+    )
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+
+    @app.exception_handler(_NotLoggedIn)
+    async def _to_login(request: Request, _: _NotLoggedIn) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+        session = request.session
+        session.setdefault("csrf", new_token())
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"steward": session.get("steward"), "csrf": session["csrf"], **context},
+            status_code=status_code,
+        )
+
+    def steward(request: Request) -> str:
+        name = request.session.get("steward")
+        if not name:
+            raise _NotLoggedIn
+        return str(name)
+
+    def checked(request: Request, token: str) -> str:
+        """The steward of a form post whose token is the session's."""
+        name = steward(request)
+        if not same_token(token, request.session.get("csrf")):
+            raise HTTPException(403, "This form has expired or did not come from the console.")
+        return name
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/") -> Response:
+        return page(request, "login.html", next=next, failed=False, configured=bool(stewards))
+
+    @app.post("/login")
+    def login(
+        request: Request,
+        name: str = Form(...),
+        password: str = Form(...),
+        csrf_token: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        if not same_token(csrf_token, request.session.get("csrf")):
+            raise HTTPException(403, "This form has expired; reload the login page.")
+        if not stewards.check(name, password):
+            return page(
+                request, "login.html", status_code=401, next=next, failed=True, configured=True
+            )
+        request.session.clear()
+        request.session.update({"steward": name, "csrf": new_token()})
+        return RedirectResponse(_local(next), status_code=303)
+
+    @app.post("/logout")
+    def logout(request: Request, csrf_token: str = Form("")) -> Response:
+        checked(request, csrf_token)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/", response_class=HTMLResponse)
+    def queue(request: Request, reason: str | None = None) -> Response:
+        steward(request)
+        items, total = review_items(engine, limit=_QUEUE_PAGE, reason=reason)
+        return page(
+            request,
+            "queue.html",
+            items=items.to_dict("records"),
+            total=total,
+            reason=reason,
+            reasons=REASONS,
+            message=request.session.pop("message", None),
+        )
+
+    @app.get("/review/{review_id}", response_class=HTMLResponse)
+    def item(request: Request, review_id: str) -> Response:
+        steward(request)
+        try:
+            found = review_item(engine, review_id)
+        except WarehouseError as exc:
+            return page(request, "gone.html", status_code=404, problem=str(exc))
+        if found["kind"] == "pair":
+            records = [found["record_id_l"], found["record_id_r"]]
+            return page(
+                request,
+                "pair.html",
+                item=found,
+                reason=REASONS.get(found["reason"], found["reason"]),
+                fields=_side_by_side(engine, records),
+                records=records,
+                evidence=_evidence(engine, found),
+            )
+        records = found["evidence"]["records"]
+        return page(
+            request,
+            "customer_item.html",
+            item=found,
+            reason=REASONS.get(found["reason"], found["reason"]),
+            fields=_side_by_side(engine, records),
+            records=records,
+        )
+
+    @app.post("/review/{review_id}/decide")
+    def decide(
+        request: Request,
+        review_id: str,
+        verdict: str = Form(...),
+        comment: str = Form(""),
+        record: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        name = checked(request, csrf_token)
+        if verdict not in VERDICTS:
+            raise HTTPException(400, f"unknown verdict {verdict!r}")
+        return _acted(
+            request,
+            lambda: stewardship.decide_item(
+                engine,
+                config,
+                review_id,
+                VERDICTS[verdict],
+                steward=name,
+                comment=comment or None,
+                record=record or None,
+            ),
+            back=f"/review/{review_id}",
+        )
+
+    @app.get("/customer/{golden_id}", response_class=HTMLResponse)
+    def customer(request: Request, golden_id: str) -> Response:
+        steward(request)
+        try:
+            profile = golden_profile(engine, golden_id)
+        except WarehouseError as exc:
+            return page(request, "gone.html", status_code=404, problem=str(exc))
+        lineage = profile["lineage"]
+        values = profile["customer"]
+        return page(
+            request,
+            "customer.html",
+            golden_id=profile["golden_id"],
+            asked_for=profile["asked_for"],
+            customer=values,
+            lineage=[
+                {
+                    "field": f,
+                    "value": _text(values[f]),
+                    "source": lineage.at[f, "source"] if f in lineage.index else None,
+                    "source_key": lineage.at[f, "source_key"] if f in lineage.index else None,
+                    "rule": lineage.at[f, "rule"] if f in lineage.index else None,
+                }
+                for f in PERSON_FIELDS
+            ],
+            fields=_side_by_side(engine, list(profile["records"].index)),
+            records=list(profile["records"].index),
+            person_fields=PERSON_FIELDS,
+            message=request.session.pop("message", None),
+        )
+
+    @app.post("/customer/{golden_id}/override")
+    def override(
+        request: Request,
+        golden_id: str,
+        field: str = Form(...),
+        value: str = Form(""),
+        comment: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        name = checked(request, csrf_token)
+        return _acted(
+            request,
+            lambda: stewardship.override(
+                engine, golden_id, field, value, steward=name, comment=comment or None
+            ),
+            back=f"/customer/{golden_id}",
+        )
+
+    @app.post("/customer/{golden_id}/take-out")
+    def take_out(
+        request: Request,
+        golden_id: str,
+        record: str = Form(...),
+        comment: str = Form(""),
+        csrf_token: str = Form(""),
+    ) -> Response:
+        name = checked(request, csrf_token)
+        return _acted(
+            request,
+            lambda: stewardship.take_out(
+                engine, config, record, steward=name, comment=comment or None
+            ),
+            back=f"/customer/{golden_id}",
+        )
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search(request: Request, q: str = "") -> Response:
+        steward(request)
+        found = find_customers(engine, q) if q.strip() else None
+        return page(
+            request,
+            "search.html",
+            q=q,
+            found=None if found is None else found.to_dict("records"),
+        )
+
+    @app.get("/decisions", response_class=HTMLResponse)
+    def decisions(request: Request) -> Response:
+        steward(request)
+        log = decision_log(engine, limit=200)
+        return page(
+            request,
+            "decisions.html",
+            decisions=log.astype(object).where(log.notna(), None).to_dict("records"),
+            message=request.session.pop("message", None),
+        )
+
+    @app.post("/decisions/{decision_id}/undo")
+    def undo(
+        request: Request, decision_id: int, comment: str = Form(""), csrf_token: str = Form("")
+    ) -> Response:
+        name = checked(request, csrf_token)
+        return _acted(
+            request,
+            lambda: stewardship.undo(
+                engine, config, decision_id, steward=name, comment=comment or None
+            ),
+            back="/decisions",
+        )
+
+    @app.post("/apply")
+    def apply(request: Request, csrf_token: str = Form(""), back: str = Form("/")) -> Response:
+        """Run matching and publishing now, on what the sources last landed."""
+        checked(request, csrf_token)
+        try:
+            run = run_hub(config, sync=False)
+            request.session["message"] = f"Decisions applied by run {run.run_id[:8]}."
+        except RunFailed as exc:
+            request.session["message"] = f"The run failed: {exc}"
+        return RedirectResponse(_local(back), status_code=303)
+
+    def _acted(request: Request, act: Any, back: str) -> Response:
+        try:
+            recorded = act()
+        except WarehouseError as exc:
+            request.session["message"] = str(exc)
+            return RedirectResponse(back, status_code=303)
+        request.session["message"] = (
+            f"Decision {recorded.decision_id} recorded: {recorded.summary}. "
+            "It applies from the next run."
+        )
+        return RedirectResponse("/", status_code=303)
+
+    return app
+
+
+def _local(path: str) -> str:
+    """A path on this console to go back to; anything else (another site) goes home."""
+    return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/"
+
+
+def _side_by_side(engine: sa.Engine, record_ids: list[str]) -> list[dict[str, Any]]:
+    """Per person field, each record's value and whether the known values agree."""
+    records = source_records(engine, record_ids)
+    rows = []
+    for field in PERSON_FIELDS:
+        values = [_text(records.at[r, field]) for r in record_ids]
+        known = [v for v in values if v]
+        rows.append(
+            {
+                "field": field,
+                "values": values,
+                "agreement": (
+                    "unknown" if len(known) < 2 else "agree" if len(set(known)) == 1 else "differ"
+                ),
+            }
+        )
+    return rows
+
+
+def _evidence(engine: sa.Engine, item: dict[str, Any]) -> list[dict[str, Any]]:
+    labels = level_labels(engine, item["model_version"])
+    rows = [
+        {
+            "comparison": name,
+            "level": labels.get(name, ())[int(given["level"])]
+            if int(given["level"]) < len(labels.get(name, ()))
+            else f"level {given['level']}",
+            "weight": float(given["weight"]),
+        }
+        for name, given in (item["evidence"] or {}).items()
+    ]
+    rows.sort(key=lambda row: -abs(row["weight"]))
+    summed = sum(row["weight"] for row in rows)
+    rows.append({"comparison": "prior", "level": "", "weight": item["match_weight"] - summed})
+    widest = max((abs(row["weight"]) for row in rows), default=1.0) or 1.0
+    for row in rows:
+        row["bar"] = round(100 * abs(row["weight"]) / widest)
+    return rows
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)

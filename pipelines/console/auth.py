@@ -1,0 +1,83 @@
+"""Who may use the steward console, and the checks every request passes.
+
+Stewards and their passwords come from the config (``console.stewards``: name →
+password hash, made by ``hub steward --hash-password``) and from the environment
+(``HUB_STEWARDS="alice:secret bob:other"``, plain, for a trial). Every form carries a
+token bound to the session, so another site cannot post on a steward's behalf.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Final
+
+#: Stewards and plain passwords, separated by spaces: ``name:password name:password``.
+STEWARDS_ENV: Final = "HUB_STEWARDS"
+#: Key that signs session cookies; without it each console start makes its own.
+SECRET_ENV: Final = "HUB_CONSOLE_SECRET"
+
+_SCRYPT: Final = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """A password hash for ``console.stewards``: ``scrypt$<salt>$<hash>`` in hex."""
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def _matches(password: str, stored: str) -> bool:
+    kind, _, rest = stored.partition("$")
+    if kind != "scrypt":
+        return False
+    salt_hex, _, _ = rest.partition("$")
+    return hmac.compare_digest(hash_password(password, bytes.fromhex(salt_hex)), stored)
+
+
+class Stewards:
+    """The stewards who may log in."""
+
+    def __init__(self, hashed: Mapping[str, str], plain: Mapping[str, str]) -> None:
+        self._hashed = dict(hashed)
+        self._plain = dict(plain)
+
+    @classmethod
+    def from_settings(cls, hashed: Mapping[str, str]) -> Stewards:
+        """The config's stewards, and those of ``HUB_STEWARDS``."""
+        plain = {}
+        for entry in os.environ.get(STEWARDS_ENV, "").split():
+            name, _, password = entry.partition(":")
+            if name and password:
+                plain[name] = password
+        return cls(hashed, plain)
+
+    def __bool__(self) -> bool:
+        return bool(self._hashed or self._plain)
+
+    def check(self, name: str, password: str) -> bool:
+        """Whether the name and password are a steward's (in constant time per check)."""
+        if name in self._plain:
+            return hmac.compare_digest(self._plain[name].encode(), password.encode())
+        if name in self._hashed:
+            return _matches(password, self._hashed[name])
+        hash_password(password)  # as slow as a real check, so names cannot be probed
+        return False
+
+
+def new_token() -> str:
+    """A fresh anti-forgery token for a session."""
+    return secrets.token_urlsafe(32)
+
+
+def same_token(given: str | None, expected: str | None) -> bool:
+    """Whether a form's token is its session's."""
+    return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+
+
+def session_secret() -> str:
+    """The key that signs session cookies."""
+    return os.environ.get(SECRET_ENV) or secrets.token_hex(32)

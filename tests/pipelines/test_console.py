@@ -1,0 +1,203 @@
+"""The steward console, served for real: logins, forged forms, search, and a steward's
+review in headless Chromium, from the login to the golden customer it changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+import uvicorn
+
+from pipelines.config import HubConfig, load_config
+from pipelines.console import create_app
+from pipelines.console.auth import Stewards, hash_password
+from pipelines.demo import generate_demo
+from pipelines.runner import run_hub
+
+PASSWORD = "wonderland"
+
+
+@dataclass(frozen=True)
+class Console:
+    url: str
+    config: HubConfig
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """The console on a demo warehouse, served on a free local port; alice may log in."""
+    os.environ.pop("HUB_WAREHOUSE_URL", None)
+    demo = generate_demo(tmp_path_factory.mktemp("console"), people=300, seed=5)
+    config = load_config(demo.config)
+    run_hub(config)
+    stewards = Stewards({"alice": hash_password(PASSWORD)}, {})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, stewards), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the console did not start"
+        time.sleep(0.05)
+    yield Console(f"http://127.0.0.1:{port}", config)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _csrf(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    return html.split(marker, 1)[1].split('"', 1)[0]
+
+
+def _logged_in(console: Console) -> requests.Session:
+    session = requests.Session()
+    token = _csrf(session.get(f"{console.url}/login").text)
+    answer = session.post(
+        f"{console.url}/login",
+        data={"name": "alice", "password": PASSWORD, "csrf_token": token, "next": "/"},
+    )
+    assert answer.ok and "Review queue" in answer.text
+    return session
+
+
+def _top_pair_across_customers(console: Console) -> dict[str, str]:
+    engine = sa.create_engine(console.config.warehouse.url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.text(
+                "SELECT review_id, record_id_l, record_id_r, golden_id, golden_id_r "
+                "FROM review_item WHERE kind = 'pair' AND golden_id <> golden_id_r "
+                "ORDER BY priority DESC, review_id LIMIT 1"
+            )
+        ).mappings()
+        item = dict(row.one())
+    engine.dispose()
+    return item
+
+
+def test_every_page_needs_a_steward_and_a_wrong_password_is_refused(console: Console) -> None:
+    anonymous = requests.Session()
+    for path in ("/", "/search?q=smith", "/decisions", "/review/R-0000000000"):
+        answer = anonymous.get(console.url + path, allow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    token = _csrf(anonymous.get(f"{console.url}/login").text)
+    refused = anonymous.post(
+        f"{console.url}/login", data={"name": "alice", "password": "guess", "csrf_token": token}
+    )
+    assert refused.status_code == 401 and "do not match" in refused.text
+    # After logging in, the console goes back only to its own pages.
+    token = _csrf(refused.text)
+    answer = anonymous.post(
+        f"{console.url}/login",
+        data={"name": "alice", "password": PASSWORD, "csrf_token": token, "next": "//evil.test/"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
+def test_a_form_without_the_sessions_token_is_refused(console: Console) -> None:
+    session = _logged_in(console)
+    item = _top_pair_across_customers(console)
+    decide = f"{console.url}/review/{item['review_id']}/decide"
+    forged = session.post(decide, data={"verdict": "same"})
+    assert forged.status_code == 403
+    other = _csrf(requests.Session().get(f"{console.url}/login").text)
+    assert session.post(decide, data={"verdict": "same", "csrf_token": other}).status_code == 403
+    decisions = session.get(f"{console.url}/decisions").text
+    assert "No steward decisions yet" in decisions
+
+
+def test_search_finds_a_customer_by_name_email_phone_and_source_key(console: Console) -> None:
+    session = _logged_in(console)
+    engine = sa.create_engine(console.config.warehouse.url)
+    with engine.connect() as connection:
+        customer = (
+            connection.execute(
+                sa.text(
+                    "SELECT g.golden_id, g.given_name, g.family_name, g.email, g.phone, "
+                    "x.source, x.source_key FROM golden_customer g JOIN customer_xref x "
+                    "USING (golden_id) WHERE g.email IS NOT NULL AND g.phone IS NOT NULL "
+                    "ORDER BY g.golden_id LIMIT 1"
+                )
+            )
+            .mappings()
+            .one()
+        )
+    engine.dispose()
+    for query in (
+        f"{customer['given_name']} {customer['family_name']}".lower(),
+        customer["email"].upper(),
+        customer["phone"],
+        customer["source_key"],
+        f"{customer['source']}:{customer['source_key']}",
+    ):
+        found = session.get(f"{console.url}/search", params={"q": query}).text
+        assert f"/customer/{customer['golden_id']}" in found, query
+    assert "No customer matches" in session.get(f"{console.url}/search?q=zzzqqq").text
+
+
+CHROMIUM = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
+
+
+def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
+    console: Console, tmp_path: Path
+) -> None:
+    if CHROMIUM is None:
+        reason = "no chromium on this machine (Debian's package `chromium`)"
+        if os.environ.get("HUB_REQUIRE_SERVICES"):
+            pytest.fail(f"HUB_REQUIRE_SERVICES is set but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    item = _top_pair_across_customers(console)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(console.url + "/")
+        expect(page).to_have_url(f"{console.url}/login?next=/")
+        page.get_by_label("Steward").fill("alice")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+
+        page.locator(f'a[href="/review/{item["review_id"]}"]').click()
+        expect(page.locator(".probability")).to_be_visible()
+        records = page.locator("table.records")
+        expect(records.locator("thead th")).to_have_text(
+            ["Field", item["record_id_l"], item["record_id_r"]]
+        )
+        assert records.locator("tr.agree").count() + records.locator("tr.differ").count() > 0
+        evidence = page.locator("table.evidence tbody tr")
+        assert evidence.count() >= 3
+        expect(evidence.last.locator("td").first).to_have_text("prior")
+        page.screenshot(path=str(tmp_path / "pair.png"), full_page=True)
+
+        page.get_by_label("Why (for the audit log)").fill("same phone, moved house")
+        page.get_by_role("button", name="Same customer", exact=True).click()
+        expect(page.get_by_role("status")).to_contain_text("Decision 1 recorded")
+
+        page.get_by_role("button", name="Apply decisions now").click()
+        expect(page.get_by_role("status")).to_contain_text("Decisions applied by run")
+        page.goto(f"{console.url}/customer/{item['golden_id']}")
+        header = page.locator("table.records thead th")
+        expect(header).to_contain_text([item["record_id_l"], item["record_id_r"]])
+
+        page.get_by_role("link", name="Decisions").click()
+        row = page.locator("table.decisions tbody tr").first
+        expect(row).to_contain_text("alice")
+        expect(row).to_contain_text("same phone, moved house")
+        expect(row).not_to_contain_text("not applied yet")
+        browser.close()
