@@ -294,11 +294,13 @@ def link_customers(
     there whose records did not change, compares the rest, and keeps its own pairs there
     for the next run (see `pipelines.match_state`); the result is a full run's.
 
-    Stewards' standing decisions are obeyed as constraints besides the config's own.
+    Stewards' standing decisions are obeyed as constraints besides the config's own, and,
+    with ``learn_from_stewards``, a model trained by the run learns from them as labels.
     """
     steward = steward_constraints(steward_decisions(engine))
     previous = load_compared(match_state, settings)
-    linked = _linked(engine, records, _obeying(settings, steward), previous)
+    labels = _steward_labels(steward, records) if settings.learn_from_stewards else None
+    linked = _linked(engine, records, _obeying(settings, steward), previous, labels)
     save_compared(match_state, linked.links.compared, settings)
     return dataclasses.replace(linked, steward=steward)
 
@@ -313,11 +315,24 @@ def _obeying(settings: MatchSettings, steward: StewardConstraints) -> MatchSetti
     )
 
 
+def _steward_labels(steward: StewardConstraints, records: pd.DataFrame) -> pd.DataFrame | None:
+    """The stewards' pairs among the run's records, as labelled pairs to train on."""
+    present = set(records[RECORD_ID])
+    labels = pd.DataFrame(
+        [(*pair, True) for pair in steward.must_link]
+        + [(*pair, False) for pair in steward.cannot_link],
+        columns=["record_id_l", "record_id_r", "is_match"],
+    )
+    labels = labels[labels["record_id_l"].isin(present) & labels["record_id_r"].isin(present)]
+    return labels if len(labels) else None
+
+
 def _linked(
     engine: sa.Engine,
     records: pd.DataFrame,
     settings: MatchSettings,
     previous: ComparedPairs | None,
+    labels: pd.DataFrame | None,
 ) -> LinkedCustomers:
     if settings.model == "latest":
         saved = latest_model(engine, comparisons_fingerprint(comparisons_for(settings)))
@@ -325,7 +340,7 @@ def _linked(
             return LinkedCustomers(
                 link_records(records, settings, model=saved.model, previous=previous), saved
             )
-    links = link_records(records, settings, previous=previous)
+    links = link_records(records, settings, previous=previous, labelled_pairs=labels)
     trained = TrainedModel(
         model=links.model,
         trained_at=dt.datetime.now(dt.UTC),

@@ -201,3 +201,46 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
         expect(row).to_contain_text("same phone, moved house")
         expect(row).not_to_contain_text("not applied yet")
         browser.close()
+
+
+def test_overrides_take_outs_and_undos_go_through_the_console(console: Console) -> None:
+    session = _logged_in(console)
+    engine = sa.create_engine(console.config.warehouse.url)
+    with engine.connect() as connection:
+        golden_id, _ = connection.execute(
+            sa.text(
+                "SELECT golden_id, COUNT(*) FROM customer_xref GROUP BY golden_id "
+                "HAVING COUNT(*) >= 3 ORDER BY golden_id LIMIT 1"
+            )
+        ).one()
+    engine.dispose()
+    page = session.get(f"{console.url}/customer/{golden_id}").text
+    assert "Golden record" in page and "Source records" in page
+    token = _csrf(page)
+    overridden = session.post(
+        f"{console.url}/customer/{golden_id}/override",
+        data={
+            "field": "email",
+            "value": "kari@example.no",
+            "comment": "told us",
+            "csrf_token": token,
+        },
+    )
+    assert "recorded" in overridden.text and "email set to" in overridden.text
+    refused = session.post(
+        f"{console.url}/customer/{golden_id}/override",
+        data={"field": "birth_date", "value": "soon", "csrf_token": token},
+    )
+    assert "is not a date" in refused.text
+    record = page.split("<option>", 1)[1].split("<", 1)[0]
+    taken = session.post(
+        f"{console.url}/customer/{golden_id}/take-out",
+        data={"record": record, "csrf_token": token},
+    )
+    assert f"{record} taken out of {golden_id}" in taken.text
+
+    log = session.get(f"{console.url}/decisions").text
+    newest = int(log.split('action="/decisions/', 1)[1].split("/", 1)[0])
+    undone = session.post(f"{console.url}/decisions/{newest}/undo", data={"csrf_token": token})
+    assert f"decision {newest} (take_out) undone" in undone.text
+    assert f"undone by {newest + 1}" in session.get(f"{console.url}/decisions").text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -234,3 +235,26 @@ def test_the_review_cli_lists_shows_decides_and_logs(
     logged = capsys.readouterr().out
     assert "#1" in logged and "carol" in logged and "why: no" in logged
     assert "not applied yet" in logged
+
+
+@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
+def test_a_run_can_train_its_model_with_the_decisions_as_labels(hub: Hub) -> None:
+    queue = hub.queue()
+    pairs = queue[queue["kind"] == "pair"].head(6)
+    for number, review_id in enumerate(pairs.index):
+        verdict = "same_customer" if number % 2 else "not_same_customer"
+        decide_item(hub.engine, hub.config, review_id, verdict, steward="alice")
+
+    def trained(learn: bool) -> dict[str, object]:
+        matching = hub.config.matching.model_copy(update={"learn_from_stewards": learn})
+        hub.config = hub.config.model_copy(update={"matching": matching})
+        hub.run()
+        return hub.table("match_model").sort_values("version").iloc[-1]["model"]
+
+    obeying, learning = trained(False), trained(True)
+    assert learning["comparisons"] != obeying["comparisons"]
+    # A pair's evidence still adds up to its match weight under the model that learned.
+    prior = float(np.log2(learning["prior"] / (1 - learning["prior"])))
+    for pair in hub.table("match_pair").head(50).itertuples():
+        evidence = sum(given["weight"] for given in pair.evidence.values())
+        assert evidence + prior == pytest.approx(pair.match_weight)
