@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -243,6 +244,23 @@ def test_the_finance_marts_add_up_to_the_orders(warehouse: sa.Engine) -> None:
     assert customers["margin_rate"].between(0.1, 0.6).all()
     assert segments["customers"].sum() == len(customers)
     assert set(segments["rfm_segment"]) >= {"champions", "hibernating"}
+
+
+READER_GUIDE = Path(__file__).parents[2] / "docs" / "downstream-readers.md"
+
+
+def test_the_readers_guide_queries_the_marts(warehouse: sa.Engine) -> None:
+    guide = READER_GUIDE.read_text(encoding="utf-8").split("## Read a department's mart", 1)[1]
+    marketing, service, finance = re.findall(r"```sql\n(.*?)```", guide, re.DOTALL)
+    best = _sql(warehouse, marketing)
+    assert len(best) > 0 and best["email"].notna().all()
+    assert set(best["rfm_segment"]) <= {"champions", "loyal"}
+    assert best["monetary"].astype(float).is_monotonic_decreasing
+    waiting = _sql(warehouse, service)
+    assert len(waiting) > 0
+    assert (waiting["open_tickets"] + waiting["open_complaints"] > 0).all()
+    segments = _sql(warehouse, finance)
+    assert segments["customers"].sum() == len(_read(warehouse, "mart_finance_customer"))
 
 
 def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> None:

@@ -54,7 +54,7 @@ READER_GUIDE = Path(__file__).parents[2] / "docs" / "downstream-readers.md"
 
 
 def _guide_queries() -> list[str]:
-    """The SQL of the downstream readers' guide, in order."""
+    """The SQL of the downstream readers' guide, in order (the marts' queries last)."""
     return re.findall(r"```sql\n(.*?)```", READER_GUIDE.read_text(encoding="utf-8"), re.DOTALL)
 
 
@@ -147,7 +147,7 @@ def test_golden_ids_last_through_splits_and_merges(
     assert len(redirects_rerun) == len(redirects)
 
     # What the downstream readers' guide says, on this warehouse.
-    by_key, resolve, poll, as_of = _guide_queries()
+    by_key, resolve, poll, as_of = _guide_queries()[:4]
     source, source_key = leaving_record.split(":", 1)
     assert _query(config, by_key, source=source, source_key=source_key)["golden_id"].tolist() == [
         survivor
