@@ -12,7 +12,8 @@ Two kinds of items:
 
 Priority: customers first (a wrong merge already misleads every department; the larger,
 the sooner), then pairs by how close their match probability is to even odds.
-Each item has an id that stays the same from run to run, so a steward can name it.
+Each item has an id that stays the same from run to run (for a customer, while its
+records do), so a steward can name it.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ _PAIR_REASONS: Final = {"score": "uncertain_match", "clustering": "kept_apart"}
 
 
 def review_id(*parts: str) -> str:
-    """A short id that names the same item in every run: ``R-`` and 10 hex digits."""
-    return "R-" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:10].upper()
+    """A short id that names the same item in every run: ``R-`` and 14 hex digits (a
+    customer's item is the same while its records are)."""
+    return "R-" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:14].upper()
 
 
 def review_queue(

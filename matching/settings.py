@@ -135,9 +135,10 @@ class MatchSettings(BaseModel):
     review_customer_size: int = Field(default=6, ge=2)
     """Customers with at least this many records go to steward review."""
     learn_from_stewards: bool = False
-    """Train the scoring model with the stewards' standing decisions as labelled pairs
-    (same customer: a match; different: a non-match), besides obeying them. Off by
-    default: on generated data it left the next queue as long (bench/README.md)."""
+    """When a run trains its scoring model, train it with the stewards' standing
+    decisions as labelled pairs too (same customer: a match; different: a non-match); a
+    run scoring with a saved model (``model: latest``) only obeys them. Off by default:
+    on generated data it left the next queue as long (bench/README.md)."""
     conflicting_attributes: list[Literal["birth_date", "given_name"]] = Field(
         default_factory=lambda: ["birth_date", "given_name"]  # type: ignore[arg-type]
     )

@@ -64,6 +64,11 @@ class StewardConstraints:
     """Record sets confirmed as one customer as they stood."""
     overrides: dict[tuple[str, str], tuple[str | None, int]]
     """(golden id, field) → (value, the decision that set it)."""
+    taken_out: tuple[tuple[str, str], ...] = ()
+    """(record, the golden id it was taken out of) of each standing take-out."""
+    through: int = 0
+    """The newest decision these come from (undos included): a run obeys every decision
+    up to it, and none made later."""
 
 
 def standing(decisions: Iterable[StewardDecision]) -> list[StewardDecision]:
@@ -75,7 +80,9 @@ def standing(decisions: Iterable[StewardDecision]) -> list[StewardDecision]:
 
 def steward_constraints(decisions: Iterable[StewardDecision]) -> StewardConstraints:
     """The constraints and overrides of the standing decisions."""
+    decisions = list(decisions)
     verdicts: dict[tuple[str, str], bool] = {}
+    taken_out = []
     confirmed, overrides = [], {}
     for decision in standing(decisions):
         if decision.action == "override":
@@ -88,6 +95,8 @@ def steward_constraints(decisions: Iterable[StewardDecision]) -> StewardConstrai
         first, *others = decision.record_ids
         if decision.action == "confirm":
             confirmed.append(frozenset(decision.record_ids))
+        if decision.action == "take_out" and decision.golden_id is not None:
+            taken_out.append((first, decision.golden_id))
         together = decision.action in ("same_customer", "confirm")
         for other in others:
             # A later decision about the same pair replaces the earlier one.
@@ -97,6 +106,8 @@ def steward_constraints(decisions: Iterable[StewardDecision]) -> StewardConstrai
         cannot_link=tuple(pair for pair, together in verdicts.items() if not together),
         confirmed=tuple(confirmed),
         overrides=overrides,
+        taken_out=tuple(taken_out),
+        through=max((decision.decision_id for decision in decisions), default=0),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any, Final
 
 import pandas as pd
@@ -131,10 +130,11 @@ def render_customer(engine: sa.Engine, golden_id: str) -> str:
 
 
 def render_recorded(recorded: Recorded, steward: str) -> str:
-    return (
-        f"Decision {recorded.decision_id} recorded for {steward}: {recorded.summary}.\n"
-        "The next `hub run` applies it; `hub review undo "
-        f"{recorded.decision_id}` takes it back."
+    said = f"Decision {recorded.decision_id} recorded for {steward}: {recorded.summary}.\n"
+    if recorded.action == "undo":
+        return said + "The next `hub run` applies it."
+    return said + (
+        f"The next `hub run` applies it; `hub review undo {recorded.decision_id}` takes it back."
     )
 
 
@@ -182,9 +182,7 @@ def _what(row: dict[str, Any]) -> str:
     return f"undid decision {row['undoes']}"
 
 
-def _snapshot(snapshot: Any) -> str:
-    if isinstance(snapshot, str):
-        snapshot = json.loads(snapshot)
+def _snapshot(snapshot: dict[str, Any] | None) -> str:
     if not snapshot:
         return "-"
     return "; ".join(

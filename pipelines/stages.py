@@ -22,6 +22,7 @@ from connectors import row_payloads
 from matching import (
     ComparedPairs,
     CustomerLinks,
+    MatchingError,
     MatchSettings,
     comparisons_fingerprint,
     comparisons_for,
@@ -29,7 +30,7 @@ from matching import (
     survive,
 )
 from matching.review import review_queue
-from matching.steward import StewardConstraints, steward_constraints
+from matching.steward import StewardConstraints, check_agreement, steward_constraints
 from matching.survivorship import CLUSTER_ID
 from pipelines.config import HubConfig, Source, SourceSettings
 from pipelines.match_state import load_compared, save_compared
@@ -298,6 +299,13 @@ def link_customers(
     with ``learn_from_stewards``, a model trained by the run learns from them as labels.
     """
     steward = steward_constraints(steward_decisions(engine))
+    try:
+        check_agreement(steward, settings.must_link, settings.cannot_link)
+    except MatchingError as exc:
+        raise MatchingError(
+            f"the config's must_link and cannot_link contradict steward decisions: {exc}. "
+            "`hub review log` lists the decisions: undo one, or change the config"
+        ) from None
     previous = load_compared(match_state, settings)
     labels = _steward_labels(steward, records) if settings.learn_from_stewards else None
     linked = _linked(engine, records, _obeying(settings, steward), previous, labels)
@@ -367,7 +375,13 @@ def golden_customers(
     links = linked.links
     records = customer_records.records
     survived = survive(records, links.clusters, config.trust_ranks, config.survivorship)
-    identity = assign_golden_ids(links.clusters, issued)
+    # A record taken out of its customer leaves the customer's id to the records that stay.
+    leaving = {
+        record
+        for record, golden_id in linked.steward.taken_out
+        if issued.of_record.get(record) == golden_id
+    }
+    identity = assign_golden_ids(links.clusters, issued, leaving)
     golden_id_of_cluster = identity.of_cluster
     golden_id = survived.golden["cluster_id"].map(golden_id_of_cluster)
     golden = survived.golden.assign(
@@ -520,6 +534,7 @@ def publication(
         model=linked.model,
         interactions=attached,
         review=review,
+        decisions_obeyed_through=linked.steward.through,
         summary=summary,
     )
 
@@ -543,9 +558,9 @@ def _review_items(
         golden.xref["golden_id"].to_numpy(),
         index=(golden.xref["source"] + ":" + golden.xref["source_key"]).to_numpy(),
     )
-    of_cluster = linked.links.clusters.map(of_record).groupby(linked.links.clusters).first()
+    # A cluster's id is one of its records' ids, so it finds the cluster's customer too.
     return queue.assign(
-        golden_id=queue["record_id_l"].map(of_record).fillna(queue[CLUSTER_ID].map(of_cluster)),
+        golden_id=queue["record_id_l"].fillna(queue[CLUSTER_ID]).map(of_record),
         golden_id_r=queue["record_id_r"].map(of_record),
     )
 

@@ -79,20 +79,29 @@ def decide_item(
     item = review_item(engine, review_id)
     if item["kind"] == "pair":
         if verdict not in PAIR_VERDICTS:
-            raise DecisionRefused(f"{review_id} is a pair: decide it {' or '.join(PAIR_VERDICTS)}")
+            raise DecisionRefused(f"{review_id} is a pair: decide it same or different")
         records: tuple[str, ...] = (item["record_id_l"], item["record_id_r"])
         return _record(
             engine, config, steward, verdict, records, review_id=review_id, comment=comment
         )
     if verdict not in CUSTOMER_VERDICTS:
         raise DecisionRefused(
-            f"{review_id} is a customer: decide it {' or '.join(CUSTOMER_VERDICTS)}"
+            f"{review_id} is a customer: confirm it, or take out one of its records"
         )
     if verdict == "take_out":
-        if record is None:
-            raise DecisionRefused("say which record to take out: --record SOURCE:KEY")
+        records = tuple(item["evidence"]["records"])
+        if record not in records:
+            raise DecisionRefused(
+                f"say which of the customer's records to take out: {', '.join(records)}"
+            )
         return take_out(
-            engine, config, record, steward=steward, comment=comment, review_id=review_id
+            engine,
+            config,
+            record,
+            steward=steward,
+            comment=comment,
+            review_id=review_id,
+            out_of=item["golden_id"],
         )
     return _record(
         engine,
@@ -117,7 +126,7 @@ def decide_pair(
 ) -> Recorded:
     """Say of any two records whether they are one customer (queued or not)."""
     if verdict not in PAIR_VERDICTS:
-        raise DecisionRefused(f"decide a pair {' or '.join(PAIR_VERDICTS)}")
+        raise DecisionRefused("decide a pair same or different")
     for record in (record_l, record_r):
         _placed(engine, record)
     if record_l == record_r:
@@ -133,10 +142,23 @@ def take_out(
     steward: str,
     comment: str | None = None,
     review_id: str | None = None,
+    out_of: str | None = None,
 ) -> Recorded:
     """Take a record out of its golden customer: it is kept apart from every other
-    record the customer holds now."""
+    record the customer holds now.
+
+    Args:
+        out_of: The customer the steward saw the record in; refused if it is elsewhere
+            by now (a run moved it since the page was read).
+    """
     golden_id = _placed(engine, record)
+    if out_of is not None:
+        with engine.connect() as connection:
+            expected = current_golden_id(connection, out_of)
+        if expected != golden_id:
+            raise DecisionRefused(
+                f"{record} is no longer in {out_of} but in {golden_id}; look at it again"
+            )
     with engine.connect() as connection:
         others = [
             r for r in golden_snapshot(connection, [golden_id])[golden_id]["records"] if r != record
@@ -201,16 +223,15 @@ def undo(
         raise DecisionRefused(
             f"decision {decision_id} is an undo; to restore what it undid, decide again"
         )
-    decisions = steward_decisions(engine)
-    if decision_id not in {d.decision_id for d in standing(decisions)}:
+    if decision_id not in {d.decision_id for d in standing(steward_decisions(engine))}:
         raise DecisionRefused(f"decision {decision_id} is undone already")
-    after = [
-        *decisions,
-        StewardDecision(decision_id=_next_id(decisions), action="undo", undoes=decision_id),
-    ]
-    _check(config, after)
     new_id = record_decision(
-        engine, steward=steward, action="undo", undoes=decision_id, comment=comment
+        engine,
+        steward=steward,
+        action="undo",
+        undoes=decision_id,
+        comment=comment,
+        check=lambda decisions: _check(config, decisions),
     )
     return Recorded(new_id, "undo", f"decision {decision_id} ({undone['action']}) undone")
 
@@ -226,11 +247,6 @@ def _record(
     comment: str | None = None,
     golden_id: str | None = None,
 ) -> Recorded:
-    decisions = steward_decisions(engine)
-    proposed = StewardDecision(
-        decision_id=_next_id(decisions), action=action, record_ids=record_ids
-    )
-    _check(config, [*decisions, proposed])
     decision_id = record_decision(
         engine,
         steward=steward,
@@ -239,6 +255,7 @@ def _record(
         review_id=review_id,
         golden_id=golden_id,
         comment=comment,
+        check=lambda decisions: _check(config, decisions),
     )
     said = {
         "same_customer": "are one customer",
@@ -264,10 +281,6 @@ def _check(config: HubConfig, decisions: list[StewardDecision]) -> None:
             f"this decision would contradict earlier ones: {exc}. `hub review log` lists "
             "the decisions; undo the one that no longer holds first"
         ) from None
-
-
-def _next_id(decisions: list[StewardDecision]) -> int:
-    return max((d.decision_id for d in decisions), default=0) + 1
 
 
 def _placed(engine: sa.Engine, record: str) -> str:

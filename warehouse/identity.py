@@ -60,26 +60,33 @@ class GoldenIdentity:
     them had), indexed by the new id: the customer they split from."""
 
 
-def assign_golden_ids(clusters: pd.Series, issued: IssuedIds) -> GoldenIdentity:
+def assign_golden_ids(
+    clusters: pd.Series, issued: IssuedIds, leaving: Set[str] = frozenset()
+) -> GoldenIdentity:
     """Give each cluster of a run its golden id.
 
     Args:
         clusters: Cluster id by record id (`matching.CustomerLinks.clusters`).
         issued: The ids the warehouse held before the run.
+        leaving: Records a steward took out of the customer they had: their earlier id
+            follows the records that stay, unless no record of it stays.
     """
     # Ids and cluster ids as integer codes in sorted order: sorting strings is slow.
     cluster_codes, cluster_ids = pd.factorize(clusters.to_numpy(), sort=True)
     earlier = issued.of_record.reindex(clusters.index).to_numpy()
     placed = pd.notna(earlier)
     id_codes, earlier_ids = pd.factorize(earlier[placed], sort=True)
+    staying = ~clusters.index[placed].isin(list(leaving))
     held = (
-        pd.DataFrame({"golden_id": id_codes, "cluster": cluster_codes[placed]})
-        .value_counts()
-        .rename("records")
+        pd.DataFrame({"golden_id": id_codes, "cluster": cluster_codes[placed], "staying": staying})
+        .groupby(["golden_id", "cluster"])
+        .agg(records=("staying", "size"), staying=("staying", "sum"))
         .reset_index()
     )
     followed = held.sort_values(
-        ["golden_id", "records", "cluster"], ascending=[True, False, True], kind="stable"
+        ["golden_id", "staying", "records", "cluster"],
+        ascending=[True, False, False, True],
+        kind="stable",
     ).drop_duplicates("golden_id")
     issued_at = issued.created_at.reindex(earlier_ids).to_numpy()
     followed["created_at"] = issued_at[followed["golden_id"].to_numpy()]

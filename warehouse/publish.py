@@ -48,6 +48,8 @@ class Publication:
     """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
     review: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The steward review queue, in the columns of `schema.review_item`."""
+    decisions_obeyed_through: int = 0
+    """The newest steward decision the run obeyed; those up to it are noted as applied."""
     summary: dict[str, Any] = field(default_factory=dict)
 
 
@@ -102,7 +104,7 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
             _replace(connection, table, frame, run_id=run_id)
         _add_redirects(connection, publication.redirects, run_id, published_at)
         _record_history(connection, publication, published_at)
-        decisions_applied = note_applied(connection, run_id)
+        decisions_applied = note_applied(connection, run_id, publication.decisions_obeyed_through)
         connection.execute(
             sa.insert(schema.hub_run).values(
                 run_id=run_id,

@@ -8,7 +8,7 @@ touched as that run published them (``golden_after``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -31,21 +31,36 @@ def _split(record_ids: Iterable[str]) -> list[tuple[str, str]]:
 
 def steward_decisions(engine: sa.Engine) -> list[StewardDecision]:
     """Every decision stewards made, oldest first."""
-    table = schema.steward_decision
     with engine.connect() as connection:
-        rows = connection.execute(sa.select(table).order_by(table.c.decision_id)).mappings()
-        return [
-            StewardDecision(
-                decision_id=row["decision_id"],
-                action=row["action"],
-                record_ids=tuple(row["record_ids"] or ()),
-                golden_id=row["golden_id"],
-                field=row["field"],
-                value=row["value"],
-                undoes=row["undoes"],
-            )
-            for row in rows
-        ]
+        return _decisions(connection)
+
+
+def _decisions(connection: sa.Connection) -> list[StewardDecision]:
+    table = schema.steward_decision
+    rows = connection.execute(sa.select(table).order_by(table.c.decision_id)).mappings()
+    return [
+        StewardDecision(
+            decision_id=row["decision_id"],
+            action=row["action"],
+            record_ids=tuple(row["record_ids"] or ()),
+            golden_id=row["golden_id"],
+            field=row["field"],
+            value=row["value"],
+            undoes=row["undoes"],
+        )
+        for row in rows
+    ]
+
+
+def _lock_decisions(connection: sa.Connection) -> None:
+    """Hold off other stewards' decisions until this transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("LOCK TABLE steward_decision IN SHARE ROW EXCLUSIVE MODE"))
+    else:  # SQLite: a write, even of no row, takes the database's write lock
+        table = schema.steward_decision
+        connection.execute(
+            sa.update(table).where(table.c.decision_id < 0).values(comment=table.c.comment)
+        )
 
 
 def record_decision(
@@ -60,9 +75,29 @@ def record_decision(
     value: str | None = None,
     undoes: int | None = None,
     comment: str | None = None,
+    check: Callable[[list[StewardDecision]], None] | None = None,
 ) -> int:
-    """Add a decision, with the golden customers it touches as they stand; its id."""
+    """Add a decision, with the golden customers it touches as they stand; its id.
+
+    Args:
+        check: Called with every decision so far and this one (numbered next), while no
+            other steward can decide; it raises to refuse the decision.
+    """
     with engine.begin() as connection:
+        _lock_decisions(connection)
+        if check is not None:
+            made = _decisions(connection)
+            number = max((d.decision_id for d in made), default=0) + 1
+            proposed = StewardDecision(
+                decision_id=number,
+                action=action,
+                record_ids=tuple(record_ids),
+                golden_id=golden_id,
+                field=field,
+                value=value,
+                undoes=undoes,
+            )
+            check([*made, proposed])
         involved = _golden_ids(connection, record_ids, golden_id)
         if undoes is not None:
             undone = decision(connection, undoes)
@@ -178,13 +213,13 @@ def golden_snapshot(connection: sa.Connection, golden_ids: Iterable[str]) -> dic
     return snapshot
 
 
-def note_applied(connection: sa.Connection, run_id: str) -> int:
-    """Give each decision no run applied yet this run and the customers it touched as the
-    run published them; how many there were."""
+def note_applied(connection: sa.Connection, run_id: str, through: int) -> int:
+    """Give each decision up to ``through`` that no run applied yet this run, and the
+    customers it touched as the run published them; how many there were."""
     table = schema.steward_decision
     pending = connection.execute(
         sa.select(table.c.decision_id, table.c.record_ids, table.c.golden_id, table.c.undoes).where(
-            table.c.applied_run_id.is_(None)
+            table.c.applied_run_id.is_(None), table.c.decision_id <= through
         )
     ).all()
     for decision_id, record_ids, golden_id, undoes in pending:

@@ -7,6 +7,7 @@ token; every decision is recorded under the steward's name.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,6 +23,7 @@ from pipelines import stewardship
 from pipelines.config import HubConfig
 from pipelines.console.auth import Stewards, new_token, same_token, session_secret
 from pipelines.console.search import find_customers
+from pipelines.errors import HUB_ERRORS
 from pipelines.review_command import REASONS, VERDICTS
 from pipelines.runner import RunFailed, run_hub
 from quality.canonical import PERSON_FIELDS
@@ -37,6 +39,7 @@ from warehouse.stewardship import (
 
 _HERE: Final = Path(__file__).parent
 _QUEUE_PAGE: Final = 50
+_RUN_FAILURES: Final[tuple[type[Exception], ...]] = (RunFailed, *HUB_ERRORS)
 
 
 class _NotLoggedIn(Exception):
@@ -48,7 +51,10 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     stewards = stewards if stewards is not None else Stewards.from_settings(config.console.stewards)
     engine = connect(config.warehouse.url)
     templates = Jinja2Templates(directory=_HERE / "templates")
-    app = FastAPI(title="Customer hub steward console", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Customer hub steward console", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    running = threading.Lock()
     app.add_middleware(
         SessionMiddleware, secret_key=session_secret(), same_site="strict", max_age=8 * 3600
     )
@@ -238,7 +244,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         return _acted(
             request,
             lambda: stewardship.take_out(
-                engine, config, record, steward=name, comment=comment or None
+                engine, config, record, steward=name, comment=comment or None, out_of=golden_id
             ),
             back=f"/customer/{golden_id}",
         )
@@ -282,11 +288,16 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     def apply(request: Request, csrf_token: str = Form(""), back: str = Form("/")) -> Response:
         """Run matching and publishing now, on what the sources last landed."""
         checked(request, csrf_token)
+        if not running.acquire(blocking=False):
+            request.session["message"] = "A run is under way already; it applies the decisions."
+            return RedirectResponse(_local(back), status_code=303)
         try:
             run = run_hub(config, sync=False)
             request.session["message"] = f"Decisions applied by run {run.run_id[:8]}."
-        except RunFailed as exc:
+        except _RUN_FAILURES as exc:
             request.session["message"] = f"The run failed: {exc}"
+        finally:
+            running.release()
         return RedirectResponse(_local(back), status_code=303)
 
     def _acted(request: Request, act: Any, back: str) -> Response:

@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from matching.steward import steward_constraints
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.demo import DemoSources, generate_demo
-from pipelines.runner import run_hub
+from pipelines.runner import RunFailed, run_hub
 from pipelines.stewardship import (
     DecisionRefused,
     decide_item,
@@ -23,6 +24,7 @@ from pipelines.stewardship import (
     undo,
 )
 from warehouse import WarehouseError, connect, run_summary
+from warehouse.stewardship import note_applied, steward_decisions
 
 
 class Hub:
@@ -258,3 +260,39 @@ def test_a_run_can_train_its_model_with_the_decisions_as_labels(hub: Hub) -> Non
     for pair in hub.table("match_pair").head(50).itertuples():
         evidence = sum(given["weight"] for given in pair.evidence.values())
         assert evidence + prior == pytest.approx(pair.match_weight)
+
+
+def test_the_records_that_stay_keep_the_id_when_one_of_two_is_taken_out(hub: Hub) -> None:
+    records = _customer_of(hub.of_record(), 2, "webshop")
+    golden_id = hub.of_record()[records[0]]
+    # Take out the record with the smaller id, which would keep the id on a tie.
+    leaving, staying = records
+    take_out(hub.engine, hub.config, leaving, steward="alice", out_of=golden_id)
+    hub.run()
+    assert hub.of_record()[staying] == golden_id != hub.of_record()[leaving]
+    # A page read before the run shows the record in the customer it has left.
+    with pytest.raises(DecisionRefused, match="no longer in"):
+        take_out(hub.engine, hub.config, leaving, steward="alice", out_of=golden_id)
+
+
+def test_a_run_notes_only_the_decisions_it_obeyed(hub: Hub) -> None:
+    a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
+    first = decide_pair(hub.engine, hub.config, a, b, "not_same_customer", steward="alice")
+    constraints = steward_constraints(steward_decisions(hub.engine))
+    assert constraints.through == first.decision_id
+    # Decided while the run matched: the run did not obey it, so it is not noted on it.
+    later = override(hub.engine, hub.of_record()[a], "city", "Oslo", steward="bob")
+    with hub.engine.begin() as connection:
+        assert note_applied(connection, "run-x", constraints.through) == 1
+    log = hub.table("steward_decision").set_index("decision_id")
+    assert log.loc[first.decision_id, "applied_run_id"] == "run-x"
+    assert pd.isna(log.loc[later.decision_id, "applied_run_id"])
+
+
+def test_a_config_that_contradicts_the_decisions_stops_the_run_and_says_so(hub: Hub) -> None:
+    a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
+    decide_pair(hub.engine, hub.config, a, b, "same_customer", steward="alice")
+    apart = hub.config.matching.model_copy(update={"cannot_link": [(a, b)]})
+    hub.config = hub.config.model_copy(update={"matching": apart})
+    with pytest.raises(RunFailed, match="contradict steward decisions"):
+        hub.run()
