@@ -56,6 +56,9 @@ def render_queue(engine: sa.Engine, *, limit: int, reason: str | None) -> str:
                 lambda p: "-" if pd.isna(p) else f"{p:.3f}"
             ),
             "customer": items["golden_id"].fillna("-"),
+            "decided": items["pending_decision"].map(
+                lambda d: "-" if pd.isna(d) else f"#{int(d)}, next run"
+            ),
         }
     )
     more = f" (the first {len(items):,} shown; --limit shows more)" if total > len(items) else ""

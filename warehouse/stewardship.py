@@ -239,12 +239,18 @@ def review_items(
     engine: sa.Engine, *, limit: int, reason: str | None = None
 ) -> tuple[pd.DataFrame, int]:
     """The first ``limit`` items of the review queue, most pressing first, and how many
-    there are (of ``reason``, when given)."""
-    table = schema.review_item
+    there are (of ``reason``, when given). ``pending_decision`` is the decision a steward
+    made about an item since the last run, which the next run applies."""
+    table, decisions = schema.review_item, schema.steward_decision
     where = [table.c.reason == reason] if reason else []
+    pending = (
+        sa.select(sa.func.max(decisions.c.decision_id))
+        .where(decisions.c.review_id == table.c.review_id, decisions.c.applied_run_id.is_(None))
+        .scalar_subquery()
+    )
     with engine.connect() as connection:
         items = pd.read_sql(
-            sa.select(table)
+            sa.select(table, pending.label("pending_decision"))
             .where(*where)
             .order_by(table.c.priority.desc(), table.c.review_id)
             .limit(limit),

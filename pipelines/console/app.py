@@ -122,7 +122,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         return page(
             request,
             "queue.html",
-            items=items.to_dict("records"),
+            items=items.astype(object).where(items.notna(), None).to_dict("records"),
             total=total,
             reason=reason,
             reasons=REASONS,

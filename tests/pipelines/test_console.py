@@ -244,3 +244,18 @@ def test_overrides_take_outs_and_undos_go_through_the_console(console: Console) 
     undone = session.post(f"{console.url}/decisions/{newest}/undo", data={"csrf_token": token})
     assert f"decision {newest} (take_out) undone" in undone.text
     assert f"undone by {newest + 1}" in session.get(f"{console.url}/decisions").text
+
+
+def test_the_queue_marks_an_item_decided_since_the_last_run(console: Console) -> None:
+    session = _logged_in(console)
+    queue = session.get(f"{console.url}/").text
+    review_id = queue.split('href="/review/', 1)[1].split('"', 1)[0]
+    token = _csrf(queue)
+    page = session.get(f"{console.url}/review/{review_id}").text
+    verdict = "different" if "Not the same customer" in page else "confirm"
+    session.post(
+        f"{console.url}/review/{review_id}/decide",
+        data={"verdict": verdict, "csrf_token": token},
+    )
+    row = session.get(f"{console.url}/").text.split(f'href="/review/{review_id}"', 1)[1]
+    assert "applied by the next run" in row.split("</tr>", 1)[0]

@@ -231,7 +231,10 @@ def test_the_review_cli_lists_shows_decides_and_logs(
     assert main(["review", "decide", review_id, "different", "--comment", "no", *config]) == 0
     assert "Decision 1 recorded for carol" in capsys.readouterr().out
     assert main(["review", "decide", review_id, "confirm", *config]) == 1
-    assert "is a pair" in capsys.readouterr().err
+    assert "is a pair: decide it same or different" in capsys.readouterr().err
+    assert main(["review", "list", *config]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if review_id in line]
+    assert row.endswith("#1, next run")
 
     assert main(["review", "log", *config]) == 0
     logged = capsys.readouterr().out
