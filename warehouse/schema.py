@@ -55,6 +55,11 @@ def _person_columns() -> list[sa.Column]:
     return [sa.Column(name, _PERSON_FIELD_TYPES.get(name, sa.Text())) for name in PERSON_FIELDS]
 
 
+def _contact_columns() -> list[sa.Column]:
+    """The person fields a department contacts a customer by: all but the birth date."""
+    return [c for c in _person_columns() if c.name != "birth_date"]
+
+
 hub_run = sa.Table(
     "hub_run",
     metadata,
@@ -293,14 +298,7 @@ mart_marketing_contact = sa.Table(
     "mart_marketing_contact",
     metadata,
     sa.Column("golden_id", sa.String(32), primary_key=True),
-    sa.Column("given_name", sa.Text),
-    sa.Column("family_name", sa.Text),
-    sa.Column("email", sa.Text),
-    sa.Column("phone", sa.Text),
-    sa.Column("street", sa.Text),
-    sa.Column("postcode", sa.Text),
-    sa.Column("city", sa.Text),
-    sa.Column("country", sa.String(2)),
+    *_contact_columns(),
     sa.Column("by_email", sa.Boolean, nullable=False),
     sa.Column("by_phone", sa.Boolean, nullable=False),
     sa.Column("by_sms", sa.Boolean, nullable=False),
@@ -324,14 +322,7 @@ mart_service_customer = sa.Table(
     "mart_service_customer",
     metadata,
     sa.Column("golden_id", sa.String(32), primary_key=True),
-    sa.Column("given_name", sa.Text),
-    sa.Column("family_name", sa.Text),
-    sa.Column("email", sa.Text),
-    sa.Column("phone", sa.Text),
-    sa.Column("street", sa.Text),
-    sa.Column("postcode", sa.Text),
-    sa.Column("city", sa.Text),
-    sa.Column("country", sa.String(2)),
+    *_contact_columns(),
     sa.Column("open_tickets", sa.Integer, nullable=False),
     sa.Column("closed_tickets", sa.Integer, nullable=False),
     sa.Column("open_complaints", sa.Integer, nullable=False),
