@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from pipelines import stewardship
 from pipelines.config import HubConfig, load_config
+from pipelines.review_views import evidence, shown, side_by_side
 from pipelines.stewardship import STEWARD_ENV, Recorded
 from pipelines.text_table import text_table
 from quality.canonical import PERSON_FIELDS
@@ -17,10 +18,8 @@ from warehouse import connect
 from warehouse.stewardship import (
     decision_log,
     golden_profile,
-    level_labels,
     review_item,
     review_items,
-    source_records,
 )
 
 #: How the queue's reasons read.
@@ -43,8 +42,8 @@ def render_queue(engine: sa.Engine, *, limit: int, reason: str | None) -> str:
             "priority": items["priority"].map("{:.2f}".format),
             "what": items["reason"].map(REASONS),
             "records": [
-                f"{left} ~ {right}" if kind == "pair" else f"{len(evidence['records'])} records"
-                for kind, left, right, evidence in zip(
+                f"{left} ~ {right}" if kind == "pair" else f"{len(held['records'])} records"
+                for kind, left, right, held in zip(
                     items["kind"],
                     items["record_id_l"],
                     items["record_id_r"],
@@ -95,12 +94,12 @@ def render_item(engine: sa.Engine, review_id: str) -> str:
         ]
         lines += ["", f"Decide: hub review decide {review_id} same|different [--comment TEXT]"]
         return "\n".join(lines)
-    evidence = item["evidence"]
+    held = item["evidence"]
     lines = [
         f"{head}: golden customer {item['golden_id']}",
-        f"birth dates: {', '.join(evidence['birth_dates']) or '-'}",
+        f"birth dates: {', '.join(held['birth_dates']) or '-'}",
         "",
-        *_side_by_side(engine, evidence["records"]),
+        *_side_by_side(engine, held["records"]),
         "",
         f"Decide: hub review decide {review_id} confirm, or "
         f"hub review decide {review_id} take-out --record SOURCE:KEY",
@@ -118,7 +117,7 @@ def render_customer(engine: sa.Engine, golden_id: str) -> str:
     rows = pd.DataFrame(
         {
             "field": list(PERSON_FIELDS),
-            "value": [_text(customer[f]) for f in PERSON_FIELDS],
+            "value": [shown(customer[f]) or "-" for f in PERSON_FIELDS],
             "from": [
                 f"{lineage.at[f, 'source']}:{lineage.at[f, 'source_key']}"
                 if f in lineage.index
@@ -196,55 +195,28 @@ def _snapshot(snapshot: dict[str, Any] | None) -> str:
 
 
 def _side_by_side(engine: sa.Engine, record_ids: list[str]) -> list[str]:
-    records = source_records(engine, record_ids)
+    rows = side_by_side(engine, record_ids)
+    marks = {"agree": "=", "differ": "≠", "unknown": " "}
     table = pd.DataFrame(
-        {"field": list(PERSON_FIELDS)}
+        {"field": [row["field"] for row in rows], "": [marks[row["agreement"]] for row in rows]}
         | {
-            record_id: [_text(records.at[record_id, f]) for f in PERSON_FIELDS]
-            for record_id in record_ids
+            record_id: [row["values"][n] or "-" for row in rows]
+            for n, record_id in enumerate(record_ids)
         }
-    )
-    agree = table[record_ids].nunique(axis=1) == 1
-    known = (table[record_ids] != "-").all(axis=1)
-    table.insert(
-        1, "", ["=" if a and k else "≠" if k else " " for a, k in zip(agree, known, strict=True)]
     )
     return text_table(table)
 
 
 def _evidence(engine: sa.Engine, item: dict[str, Any]) -> list[str]:
-    """Each comparison's level and weight; with the prior they add up to the match weight."""
-    labels = level_labels(engine, item["model_version"])
-    evidence = item["evidence"] or {}
-    rows = [
-        (name, _label(labels, name, int(given["level"])), float(given["weight"]))
-        for name, given in evidence.items()
-    ]
-    rows.sort(key=lambda row: -abs(row[2]))
-    summed = sum(weight for *_, weight in rows)
-    prior = float(item["match_weight"]) - summed
+    rows = evidence(engine, item)
     table = pd.DataFrame(
         {
-            "comparison": [name for name, *_ in rows] + ["prior", "match weight"],
-            "level": [label for _, label, _ in rows] + ["", ""],
-            "weight": [f"{w:+.2f}" for *_, w in rows]
-            + [f"{prior:+.2f}", f"{item['match_weight']:+.2f}"],
+            "comparison": [row["comparison"] for row in rows] + ["match weight"],
+            "level": [row["level"] for row in rows] + [""],
+            "weight": [f"{row['weight']:+.2f}" for row in rows] + [f"{item['match_weight']:+.2f}"],
         }
     )
     return ["evidence (weights in bits; they add up to the match weight):", *text_table(table)]
-
-
-def _label(labels: dict[str, tuple[str, ...]], name: str, level: int) -> str:
-    known = labels.get(name, ())
-    return known[level] if 0 <= level < len(known) else f"level {level}"
-
-
-def _text(value: object) -> str:
-    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
-        return "-"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
 
 
 #: How verdicts are written on the command line, and the decisions they make.

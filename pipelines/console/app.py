@@ -11,8 +11,6 @@ import threading
 from pathlib import Path
 from typing import Any, Final
 
-import pandas as pd
-import sqlalchemy as sa
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,17 +23,11 @@ from pipelines.console.auth import Stewards, new_token, same_token, session_secr
 from pipelines.console.search import find_customers
 from pipelines.errors import HUB_ERRORS
 from pipelines.review_command import REASONS, VERDICTS
+from pipelines.review_views import evidence, shown, side_by_side
 from pipelines.runner import RunFailed, run_hub
 from quality.canonical import PERSON_FIELDS
 from warehouse import WarehouseError, connect
-from warehouse.stewardship import (
-    decision_log,
-    golden_profile,
-    level_labels,
-    review_item,
-    review_items,
-    source_records,
-)
+from warehouse.stewardship import decision_log, golden_profile, review_item, review_items
 
 _HERE: Final = Path(__file__).parent
 _QUEUE_PAGE: Final = 50
@@ -143,9 +135,9 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
                 "pair.html",
                 item=found,
                 reason=REASONS.get(found["reason"], found["reason"]),
-                fields=_side_by_side(engine, records),
+                fields=side_by_side(engine, records),
                 records=records,
-                evidence=_evidence(engine, found),
+                evidence=_with_bars(evidence(engine, found)),
             )
         records = found["evidence"]["records"]
         return page(
@@ -153,7 +145,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
             "customer_item.html",
             item=found,
             reason=REASONS.get(found["reason"], found["reason"]),
-            fields=_side_by_side(engine, records),
+            fields=side_by_side(engine, records),
             records=records,
         )
 
@@ -201,14 +193,14 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
             lineage=[
                 {
                     "field": f,
-                    "value": _text(values[f]),
+                    "value": shown(values[f]),
                     "source": lineage.at[f, "source"] if f in lineage.index else None,
                     "source_key": lineage.at[f, "source_key"] if f in lineage.index else None,
                     "rule": lineage.at[f, "rule"] if f in lineage.index else None,
                 }
                 for f in PERSON_FIELDS
             ],
-            fields=_side_by_side(engine, list(profile["records"].index)),
+            fields=side_by_side(engine, list(profile["records"].index)),
             records=list(profile["records"].index),
             person_fields=PERSON_FIELDS,
             message=request.session.pop("message", None),
@@ -320,49 +312,7 @@ def _local(path: str) -> str:
     return path if path.startswith("/") and not path.startswith(("//", "/\\")) else "/"
 
 
-def _side_by_side(engine: sa.Engine, record_ids: list[str]) -> list[dict[str, Any]]:
-    """Per person field, each record's value and whether the known values agree."""
-    records = source_records(engine, record_ids)
-    rows = []
-    for field in PERSON_FIELDS:
-        values = [_text(records.at[r, field]) for r in record_ids]
-        known = [v for v in values if v]
-        rows.append(
-            {
-                "field": field,
-                "values": values,
-                "agreement": (
-                    "unknown" if len(known) < 2 else "agree" if len(set(known)) == 1 else "differ"
-                ),
-            }
-        )
-    return rows
-
-
-def _evidence(engine: sa.Engine, item: dict[str, Any]) -> list[dict[str, Any]]:
-    labels = level_labels(engine, item["model_version"])
-    rows = [
-        {
-            "comparison": name,
-            "level": labels.get(name, ())[int(given["level"])]
-            if int(given["level"]) < len(labels.get(name, ()))
-            else f"level {given['level']}",
-            "weight": float(given["weight"]),
-        }
-        for name, given in (item["evidence"] or {}).items()
-    ]
-    rows.sort(key=lambda row: -abs(row["weight"]))
-    summed = sum(row["weight"] for row in rows)
-    rows.append({"comparison": "prior", "level": "", "weight": item["match_weight"] - summed})
+def _with_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence rows with each weight's bar, as a share of the widest."""
     widest = max((abs(row["weight"]) for row in rows), default=1.0) or 1.0
-    for row in rows:
-        row["bar"] = round(100 * abs(row["weight"]) / widest)
-    return rows
-
-
-def _text(value: object) -> str:
-    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
+    return [{**row, "bar": round(100 * abs(row["weight"]) / widest)} for row in rows]

@@ -60,12 +60,12 @@ class Stewards:
 
     def check(self, name: str, password: str) -> bool:
         """Whether the name and password are a steward's (in constant time per check)."""
-        if name in self._plain:
-            return hmac.compare_digest(self._plain[name].encode(), password.encode())
         if name in self._hashed:
             return _matches(password, self._hashed[name])
-        hash_password(password)  # as slow as a real check, so names cannot be probed
-        return False
+        # As slow as checking a hash whatever the name, so that names cannot be probed.
+        hash_password(password)
+        plain = self._plain.get(name)
+        return plain is not None and hmac.compare_digest(plain.encode(), password.encode())
 
 
 def new_token() -> str:

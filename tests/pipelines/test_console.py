@@ -259,3 +259,16 @@ def test_the_queue_marks_an_item_decided_since_the_last_run(console: Console) ->
     )
     row = session.get(f"{console.url}/").text.split(f'href="/review/{review_id}"', 1)[1]
     assert "applied by the next run" in row.split("</tr>", 1)[0]
+
+
+def test_stewards_come_from_the_environment_and_the_configs_hashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_STEWARDS", "bob:builder carol:c4r0l")
+    stewards = Stewards.from_settings({"alice": hash_password(PASSWORD)})
+    assert stewards.check("alice", PASSWORD) and stewards.check("bob", "builder")
+    assert not stewards.check("alice", "builder")
+    assert not stewards.check("carol", "builder")
+    assert not stewards.check("mallory", "builder")
+    monkeypatch.delenv("HUB_STEWARDS")
+    assert not Stewards.from_settings({})

@@ -1,0 +1,61 @@
+"""What a steward sees of records and pairs, as plain rows that the CLI prints as text
+and the console renders as HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from quality.canonical import PERSON_FIELDS
+from warehouse.stewardship import level_labels, source_records
+
+
+def shown(value: object) -> str:
+    """A field's value as text; ``""`` when it is unknown."""
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def side_by_side(engine: sa.Engine, record_ids: list[str]) -> list[dict[str, Any]]:
+    """Per person field: each record's value, and whether the values known on two or
+    more records ``agree`` or ``differ`` (``unknown`` when fewer hold one)."""
+    records = source_records(engine, record_ids)
+    rows = []
+    for field in PERSON_FIELDS:
+        values = [shown(records.at[record_id, field]) for record_id in record_ids]
+        known = {value for value in values if value}
+        count = sum(1 for value in values if value)
+        rows.append(
+            {
+                "field": field,
+                "values": values,
+                "agreement": "unknown" if count < 2 else "agree" if len(known) == 1 else "differ",
+            }
+        )
+    return rows
+
+
+def evidence(engine: sa.Engine, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A pair's comparisons, strongest first, each with its level's label and weight
+    (bits), then the prior: together they add up to the pair's match weight."""
+    labels = level_labels(engine, item["model_version"])
+    rows = []
+    for name, given in (item["evidence"] or {}).items():
+        level, known = int(given["level"]), labels.get(name, ())
+        rows.append(
+            {
+                "comparison": name,
+                "level": known[level] if 0 <= level < len(known) else f"level {level}",
+                "weight": float(given["weight"]),
+            }
+        )
+    rows.sort(key=lambda row: -abs(row["weight"]))
+    summed = sum(row["weight"] for row in rows)
+    rows.append({"comparison": "prior", "level": "", "weight": item["match_weight"] - summed})
+    return rows
