@@ -7,6 +7,7 @@ token; every decision is recorded under the steward's name.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +35,40 @@ _QUEUE_PAGE: Final = 50
 _RUN_FAILURES: Final[tuple[type[Exception], ...]] = (RunFailed, *HUB_ERRORS)
 
 
+class _Runs:
+    """The console's runs of the stages, one at a time, each in a thread of its own."""
+
+    def __init__(self, config: HubConfig) -> None:
+        self._config = config
+        self._lock = threading.Lock()
+        self._running = False
+        self._last: str | None = None
+
+    def start(self) -> bool:
+        """Start a run unless one is under way; whether this call started one."""
+        with self._lock:
+            if self._running:
+                return False
+            self._running = True
+        threading.Thread(target=self._run, name="console-run", daemon=True).start()
+        return True
+
+    def _run(self) -> None:
+        try:
+            run = run_hub(self._config, sync=False)
+            done = f"Decisions applied by run {run.run_id[:8]}"
+        except _RUN_FAILURES as exc:
+            done = f"The last run failed: {exc}"
+        with self._lock:
+            self._running = False
+            self._last = f"{done} at {dt.datetime.now():%H:%M:%S}."
+
+    def status(self) -> str | None:
+        """What the console's runs are doing, or did last."""
+        with self._lock:
+            return "Applying the decisions: a run is under way…" if self._running else self._last
+
+
 class _NotLoggedIn(Exception):
     """The request has no steward; the handler sends it to the login page."""
 
@@ -46,7 +81,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     app = FastAPI(
         title="Customer hub steward console", docs_url=None, redoc_url=None, openapi_url=None
     )
-    running = threading.Lock()
+    runs = _Runs(config)
     app.add_middleware(
         SessionMiddleware, secret_key=session_secret(), same_site="strict", max_age=8 * 3600
     )
@@ -62,7 +97,12 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         return templates.TemplateResponse(
             request,
             name,
-            {"steward": session.get("steward"), "csrf": session["csrf"], **context},
+            {
+                "steward": session.get("steward"),
+                "csrf": session["csrf"],
+                "run_status": runs.status(),
+                **context,
+            },
             status_code=status_code,
         )
 
@@ -278,18 +318,13 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
 
     @app.post("/apply")
     def apply(request: Request, csrf_token: str = Form(""), back: str = Form("/")) -> Response:
-        """Run matching and publishing now, on what the sources last landed."""
+        """Start a run of matching and publishing, on what the sources last landed."""
         checked(request, csrf_token)
-        if not running.acquire(blocking=False):
-            request.session["message"] = "A run is under way already; it applies the decisions."
-            return RedirectResponse(_local(back), status_code=303)
-        try:
-            run = run_hub(config, sync=False)
-            request.session["message"] = f"Decisions applied by run {run.run_id[:8]}."
-        except _RUN_FAILURES as exc:
-            request.session["message"] = f"The run failed: {exc}"
-        finally:
-            running.release()
+        request.session["message"] = (
+            "A run started to apply the decisions; the bar above says when it is done."
+            if runs.start()
+            else "A run is under way already; it applies the decisions."
+        )
         return RedirectResponse(_local(back), status_code=303)
 
     def _acted(request: Request, act: Any, back: str) -> Response:

@@ -190,7 +190,13 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
         expect(page.get_by_role("status")).to_contain_text("Decision 1 recorded")
 
         page.get_by_role("button", name="Apply decisions now").click()
-        expect(page.get_by_role("status")).to_contain_text("Decisions applied by run")
+        expect(page.get_by_role("status")).to_contain_text("A run started")
+        # The run goes on in the background; the bar says when it is done.
+        deadline = time.monotonic() + 120
+        while "Decisions applied by run" not in (page.locator(".run-status").text_content() or ""):
+            assert time.monotonic() < deadline, page.locator(".run-status").text_content()
+            page.wait_for_timeout(500)
+            page.reload()
         page.goto(f"{console.url}/customer/{item['golden_id']}")
         header = page.locator("table.records thead th")
         expect(header).to_contain_text([item["record_id_l"], item["record_id_r"]])
