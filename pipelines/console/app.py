@@ -20,7 +20,14 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pipelines import stewardship
 from pipelines.config import HubConfig
-from pipelines.console.auth import Stewards, new_token, same_token, session_secret
+from pipelines.console.auth import (
+    LoginAttempts,
+    Sessions,
+    Stewards,
+    new_token,
+    same_token,
+    session_secret,
+)
 from pipelines.console.search import find_customers
 from pipelines.errors import HUB_ERRORS
 from pipelines.review_command import REASONS, VERDICTS
@@ -82,6 +89,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         title="Customer hub steward console", docs_url=None, redoc_url=None, openapi_url=None
     )
     runs = _Runs(config)
+    sessions, attempts = Sessions(), LoginAttempts()
     app.add_middleware(
         SessionMiddleware, secret_key=session_secret(), same_site="strict", max_age=8 * 3600
     )
@@ -108,7 +116,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
 
     def steward(request: Request) -> str:
         name = request.session.get("steward")
-        if not name:
+        if not name or not sessions.is_open(request.session.get("sid")):
             raise _NotLoggedIn
         return str(name)
 
@@ -133,17 +141,30 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     ) -> Response:
         if not same_token(csrf_token, request.session.get("csrf")):
             raise HTTPException(403, "This form has expired; reload the login page.")
+        if attempts.blocked(name):
+            return page(
+                request,
+                "login.html",
+                status_code=429,
+                next=next,
+                failed=True,
+                configured=True,
+                blocked=True,
+            )
         if not stewards.check(name, password):
+            attempts.failed(name)
             return page(
                 request, "login.html", status_code=401, next=next, failed=True, configured=True
             )
+        attempts.succeeded(name)
         request.session.clear()
-        request.session.update({"steward": name, "csrf": new_token()})
+        request.session.update({"steward": name, "csrf": new_token(), "sid": sessions.open()})
         return RedirectResponse(_local(next), status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
         checked(request, csrf_token)
+        sessions.close(request.session.get("sid"))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+import time
 from collections.abc import Mapping
 from typing import Final
 
@@ -81,3 +83,59 @@ def same_token(given: str | None, expected: str | None) -> bool:
 def session_secret() -> str:
     """The key that signs session cookies."""
     return os.environ.get(SECRET_ENV) or secrets.token_hex(32)
+
+
+class Sessions:
+    """The logged-in sessions of this console: a signed cookie counts only while its
+    session is open here, so logging out ends it even where the cookie was copied."""
+
+    def __init__(self) -> None:
+        self._open: set[str] = set()
+        self._lock = threading.Lock()
+
+    def open(self) -> str:
+        session_id = secrets.token_urlsafe(24)
+        with self._lock:
+            self._open.add(session_id)
+        return session_id
+
+    def is_open(self, session_id: object) -> bool:
+        with self._lock:
+            return isinstance(session_id, str) and session_id in self._open
+
+    def close(self, session_id: object) -> None:
+        with self._lock:
+            self._open.discard(str(session_id))
+
+
+class LoginAttempts:
+    """Failed logins per steward name: after `LIMIT` within `WINDOW` seconds, the name
+    may not try again until the oldest of them is `WINDOW` seconds old."""
+
+    LIMIT: Final = 5
+    WINDOW: Final = 15 * 60.0
+
+    def __init__(self) -> None:
+        self._failed: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str, now: float) -> list[float]:
+        recent = [at for at in self._failed.get(name, []) if now - at < self.WINDOW]
+        if recent:
+            self._failed[name] = recent
+        else:
+            self._failed.pop(name, None)
+        return recent
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            return len(self._recent(name, time.monotonic())) >= self.LIMIT
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._failed[name] = [*self._recent(name, now), now]
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failed.pop(name, None)

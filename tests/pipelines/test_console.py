@@ -278,3 +278,33 @@ def test_stewards_come_from_the_environment_and_the_configs_hashes(
     assert not stewards.check("mallory", "builder")
     monkeypatch.delenv("HUB_STEWARDS")
     assert not Stewards.from_settings({})
+
+
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(console: Console) -> None:
+    session = _logged_in(console)
+    copied = requests.Session()
+    copied.cookies.update(session.cookies)
+    assert copied.get(f"{console.url}/decisions", allow_redirects=False).status_code == 200
+    token = _csrf(session.get(f"{console.url}/").text)
+    session.post(f"{console.url}/logout", data={"csrf_token": token})
+    answer = copied.get(f"{console.url}/decisions", allow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_a_name_with_too_many_failed_logins_must_wait(console: Console) -> None:
+    guesser = requests.Session()
+    token = _csrf(guesser.get(f"{console.url}/login").text)
+    statuses = [
+        guesser.post(
+            f"{console.url}/login",
+            data={"name": "dave", "password": f"guess-{n}", "csrf_token": token},
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [401] * 5 + [429]
+    assert (
+        "Too many failed logins"
+        in guesser.post(
+            f"{console.url}/login", data={"name": "dave", "password": "x", "csrf_token": token}
+        ).text
+    )
