@@ -275,7 +275,7 @@ class LinkedCustomers:
     links: CustomerLinks
     model: TrainedModel | SavedModel
     """A saved version, or a model this run trained, which publishing saves."""
-    steward: StewardConstraints = field(default_factory=lambda: steward_constraints(()))
+    obeyed: StewardConstraints = field(default_factory=lambda: steward_constraints(()))
     """What the stewards' standing decisions made the run obey."""
 
 
@@ -310,7 +310,7 @@ def link_customers(
     labels = _steward_labels(steward, records) if settings.learn_from_stewards else None
     linked = _linked(engine, records, _obeying(settings, steward), previous, labels)
     save_compared(match_state, linked.links.compared, settings)
-    return dataclasses.replace(linked, steward=steward)
+    return dataclasses.replace(linked, obeyed=steward)
 
 
 def _obeying(settings: MatchSettings, steward: StewardConstraints) -> MatchSettings:
@@ -378,7 +378,7 @@ def golden_customers(
     # A record taken out of its customer leaves the customer's id to the records that stay.
     leaving = {
         record
-        for record, golden_id in linked.steward.taken_out
+        for record, golden_id in linked.obeyed.taken_out
         if issued.of_record.get(record) == golden_id
     }
     identity = assign_golden_ids(links.clusters, issued, leaving)
@@ -406,7 +406,7 @@ def golden_customers(
         golden_id=survived.lineage["cluster_id"].map(golden_id_of_cluster)
     )[["golden_id", "field", "source", "source_key", "rule"]]
     live = pd.concat([redirected, identity.redirects.set_index("retired_id")["golden_id"]])
-    golden, lineage = _overridden(golden, lineage, linked.steward.overrides, live)
+    golden, lineage = _overridden(golden, lineage, linked.obeyed.overrides, live)
     return GoldenCustomers(
         golden=golden,
         xref=xref,
@@ -534,7 +534,7 @@ def publication(
         model=linked.model,
         interactions=attached,
         review=review,
-        decisions_obeyed_through=linked.steward.through,
+        decisions_obeyed_through=linked.obeyed.through,
         summary=summary,
     )
 
@@ -552,7 +552,7 @@ def _review_items(
         records,
         linked.links.clusters,
         review_customer_size=review_customer_size,
-        confirmed=linked.steward.confirmed,
+        confirmed=linked.obeyed.confirmed,
     )
     of_record = pd.Series(
         golden.xref["golden_id"].to_numpy(),

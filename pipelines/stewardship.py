@@ -19,10 +19,11 @@ from matching import MatchingError
 from matching.steward import StewardDecision, check_agreement, standing, steward_constraints
 from pipelines.config import HubConfig
 from quality.canonical import PERSON_FIELDS
-from warehouse import WarehouseError, schema
+from warehouse import WarehouseError
 from warehouse.stewardship import (
     current_golden_id,
     decision,
+    golden_id_of,
     golden_snapshot,
     record_decision,
     review_item,
@@ -285,19 +286,13 @@ def _check(config: HubConfig, decisions: list[StewardDecision]) -> None:
 
 def _placed(engine: sa.Engine, record: str) -> str:
     """The golden id of a published record."""
-    source, _, source_key = record.partition(":")
-    xref = schema.customer_xref
     with engine.connect() as connection:
-        golden_id = connection.execute(
-            sa.select(xref.c.golden_id).where(
-                xref.c.source == source, xref.c.source_key == source_key
-            )
-        ).scalar_one_or_none()
+        golden_id = golden_id_of(connection, record)
     if golden_id is None:
         raise DecisionRefused(
             f"no published record is {record!r}; name records as SOURCE:KEY, e.g. webshop:WS-000123"
         )
-    return str(golden_id)
+    return golden_id
 
 
 def _checked_value(field: str, value: str | None) -> str | None:

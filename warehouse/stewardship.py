@@ -26,7 +26,8 @@ def record_id(source: str, source_key: str) -> str:
 
 
 def _split(record_ids: Iterable[str]) -> list[tuple[str, str]]:
-    return [tuple(record.split(":", 1)) for record in record_ids]  # type: ignore[misc]
+    """Source and source key of each record id (a record without a key gets ``""``)."""
+    return [(source, key) for source, _, key in (r.partition(":") for r in record_ids)]
 
 
 def steward_decisions(engine: sa.Engine) -> list[StewardDecision]:
@@ -169,19 +170,21 @@ def current_golden_id(connection: sa.Connection, golden_id: str) -> str | None:
     return found
 
 
+def golden_id_of(connection: sa.Connection, record: str) -> str | None:
+    """The golden id the published crosswalk gives a record (``SOURCE:KEY``), if any."""
+    ((source, source_key),) = _split([record])
+    xref = schema.customer_xref
+    found = connection.execute(
+        sa.select(xref.c.golden_id).where(xref.c.source == source, xref.c.source_key == source_key)
+    ).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
 def _golden_ids(
     connection: sa.Connection, record_ids: Iterable[str], golden_id: str | None
 ) -> set[str]:
-    xref = schema.customer_xref
     involved = {golden_id} if golden_id else set()
-    for source, source_key in _split(record_ids):
-        found = connection.execute(
-            sa.select(xref.c.golden_id).where(
-                xref.c.source == source, xref.c.source_key == source_key
-            )
-        ).scalar_one_or_none()
-        if found is not None:
-            involved.add(found)
+    involved |= {found for record in record_ids if (found := golden_id_of(connection, record))}
     return {current for g in involved if (current := current_golden_id(connection, g))}
 
 
