@@ -182,28 +182,10 @@ def link_records(
     comparison_weights = model.comparison_weights(levels, frequencies)
     weights = model.match_weights(levels, frequencies)
     probabilities = match_probability(weights)
-    decisions, decided_by = _decide(candidates, record_count, probabilities, constraints, settings)
-    linked = decisions == LINK
-    unlinked = decisions == NON_LINK
-    # An unlinked pair keeps its records apart only if its comparisons speak against it,
-    # not merely too little for it (a newsletter e-mail and a CRM phone number).
-    apart = unlinked & ((weights < model.prior_weight) | (decided_by == CANNOT_LINK))
-    conflicts = conflict_check(
-        fields, settings.conflicting_attributes, _identifying(comparisons, settings)
-    )
     with _timed(seconds, "clustering"):
-        cluster_positions = cluster_records(
-            record_count,
-            PairSet(candidates.left[linked], candidates.right[linked]),
-            weights[linked],
-            PairSet(candidates.left[apart], candidates.right[apart]),
-            conflicts,
-            settings.max_cluster_size,
-            constraints.must_link,
+        decisions, decided_by, cluster_positions = _decide_and_cluster(
+            fields, candidates, weights, model.prior_weight, constraints, settings, comparisons
         )
-    _settle_links_kept_apart(
-        candidates, cluster_positions, linked, conflicts, decisions, decided_by
-    )
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -211,7 +193,7 @@ def link_records(
         dtype=object,
     )
 
-    kept = ~unlinked | (decided_by != SCORE)
+    kept = (decisions != NON_LINK) | (decided_by != SCORE)
     pairs = pd.DataFrame(
         {
             "record_id_l": record_ids[candidates.left[kept]],
@@ -234,6 +216,47 @@ def link_records(
         stage_seconds=seconds,
         absent_constraint_records=constraints.absent_records,
     )
+
+
+def _decide_and_cluster(
+    fields: pd.DataFrame,
+    candidates: CandidatePairs,
+    weights: np.ndarray,
+    prior_weight: float,
+    constraints: PairConstraints,
+    settings: MatchSettings,
+    comparisons: Sequence[LevelComparison],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate pair's decision and what decided it, and each record's cluster.
+
+    `weights` are the pairs' match weights (log2 odds, the prior's `prior_weight`
+    included), from the model or from any other scorer.
+    """
+    record_count = len(fields)
+    decisions, decided_by = _decide(
+        candidates, record_count, match_probability(weights), constraints, settings
+    )
+    linked = decisions == LINK
+    unlinked = decisions == NON_LINK
+    # An unlinked pair keeps its records apart only if its comparisons speak against it,
+    # not merely too little for it (a newsletter e-mail and a CRM phone number).
+    apart = unlinked & ((weights < prior_weight) | (decided_by == CANNOT_LINK))
+    conflicts = conflict_check(
+        fields, settings.conflicting_attributes, _identifying(comparisons, settings)
+    )
+    cluster_positions = cluster_records(
+        record_count,
+        PairSet(candidates.left[linked], candidates.right[linked]),
+        weights[linked],
+        PairSet(candidates.left[apart], candidates.right[apart]),
+        conflicts,
+        settings.max_cluster_size,
+        constraints.must_link,
+    )
+    _settle_links_kept_apart(
+        candidates, cluster_positions, linked, conflicts, decisions, decided_by
+    )
+    return decisions, decided_by, cluster_positions
 
 
 def _decide(
