@@ -113,6 +113,9 @@ class ConsoleSettings(BaseModel):
     stewards: dict[str, str] = {}
     """Steward name → password hash, as `hub steward --hash-password` prints it. Stewards
     in ``HUB_STEWARDS`` may log in too."""
+    https_only: bool = False
+    """Send the session cookie over HTTPS only (``Secure``): set it where the console is
+    served through TLS, e.g. behind a reverse proxy."""
 
     @field_validator("stewards")
     @classmethod

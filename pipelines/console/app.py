@@ -91,7 +91,11 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     runs = _Runs(config)
     sessions, attempts = Sessions(), LoginAttempts()
     app.add_middleware(
-        SessionMiddleware, secret_key=session_secret(), same_site="strict", max_age=8 * 3600
+        SessionMiddleware,
+        secret_key=session_secret(),
+        same_site="strict",
+        https_only=config.console.https_only,
+        max_age=8 * 3600,
     )
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
 

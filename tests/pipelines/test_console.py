@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,13 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     demo = generate_demo(tmp_path_factory.mktemp("console"), people=300, seed=5)
     config = load_config(demo.config)
     run_hub(config)
-    stewards = Stewards({"alice": hash_password(PASSWORD)}, {})
+    with _served(config, Stewards({"alice": hash_password(PASSWORD)}, {})) as url:
+        yield Console(url, config)
+
+
+@contextmanager
+def _served(config: HubConfig, stewards: Stewards) -> Iterator[str]:
+    """The console of `config` served on a free local port, by its URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -52,7 +59,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     while not server.started:
         assert time.monotonic() < deadline, "the console did not start"
         time.sleep(0.05)
-    yield Console(f"http://127.0.0.1:{port}", config)
+    yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
 
@@ -308,3 +315,13 @@ def test_a_name_with_too_many_failed_logins_must_wait(console: Console) -> None:
             f"{console.url}/login", data={"name": "dave", "password": "x", "csrf_token": token}
         ).text
     )
+
+
+def test_the_session_cookie_is_secure_where_the_config_says_https_only(console: Console) -> None:
+    plain = requests.get(f"{console.url}/login").headers["set-cookie"].lower()
+    assert "samesite=strict" in plain and "httponly" in plain and "secure" not in plain
+    settings = console.config.console.model_copy(update={"https_only": True})
+    config = console.config.model_copy(update={"console": settings})
+    with _served(config, Stewards({}, {})) as url:
+        secure = requests.get(f"{url}/login").headers["set-cookie"].lower()
+    assert "samesite=strict" in secure and "; secure" in secure
