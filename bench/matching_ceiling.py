@@ -20,8 +20,8 @@ other ways and clusters each one exactly as the hub clusters its own scores:
 The classifiers are cross-fitted (two folds of candidate pairs): no pair is scored by a
 model trained on it. Their F1 is what any pairwise scorer could reach on these pairs
 with far more than the model knows, so it shows how much of the distance to a target
-lies in the model and how much in the records. Prints precision, recall and F1 of each
-at link thresholds 0.5, 0.65 and 0.8 (the default).
+lies in the model and how much in the records. Prints the pairs each leaves for review
+and its precision, recall and F1, at link thresholds 0.5, 0.65 and 0.8 (the default).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from matching import MatchSettings, link_records, pairwise_scores
 from matching.blocking import CandidatePairs
 from matching.comparison import jaro_winkler
 from matching.constraints import pair_constraints
+from matching.decisions import REVIEW
 from matching.linking import _decide_and_cluster, _shared_value_frequencies, comparisons_for
 from matching.match_fields import prepare_match_fields
 from quality.canonical import RECORD_ID
@@ -90,16 +91,20 @@ def main() -> None:
     for threshold in THRESHOLDS:
         at = settings.model_copy(update={"link_threshold": threshold})
         for name, scores in scorers.items():
-            _, _, clusters = _decide_and_cluster(
+            decisions, _, clusters = _decide_and_cluster(
                 fields, candidates, scores, links.model.prior_weight, constraints, at, comparisons
             )
-            print(f"  {threshold:<4} {name:<12} {pairwise_scores(pd.Series(clusters), truth)}")
+            review = int((decisions == REVIEW).sum())
+            print(
+                f"  {threshold:<4} {name:<12} review {review:>7,}  "
+                f"{pairwise_scores(pd.Series(clusters), truth)}"
+            )
     true_links = coo_matrix(
         (np.ones(int(same_person.sum())), (left[same_person], right[same_person])),
         shape=(len(persons), len(persons)),
     )
     _, clusters = connected_components(true_links, directed=False)
-    print(f"  {'truth':<17} {pairwise_scores(pd.Series(clusters), truth)}")
+    print(f"  {'truth':<17} review {0:>7,}  {pairwise_scores(pd.Series(clusters), truth)}")
 
 
 def _unused_evidence(
