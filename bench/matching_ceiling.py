@@ -21,7 +21,8 @@ The classifiers are cross-fitted (two folds of candidate pairs): no pair is scor
 model trained on it. Their F1 is what any pairwise scorer could reach on these pairs
 with far more than the model knows, so it shows how much of the distance to a target
 lies in the model and how much in the records. Prints the pairs each leaves for review
-and its precision, recall and F1, at link thresholds 0.5, 0.65 and 0.8 (the default).
+and its precision, recall and F1, at link thresholds 0.5, 0.65 and 0.8 (the default),
+and how often the model's pairs are true in bands of its match probability.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from matching.constraints import pair_constraints
 from matching.decisions import REVIEW
 from matching.linking import _decide_and_cluster, _shared_value_frequencies, comparisons_for
 from matching.match_fields import prepare_match_fields
+from matching.scoring import match_probability
 from quality.canonical import RECORD_ID
 
 THRESHOLDS = (0.5, 0.65, 0.8)
+CALIBRATION_BANDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 
 def main() -> None:
@@ -99,6 +102,12 @@ def main() -> None:
                 f"  {threshold:<4} {name:<12} review {review:>7,}  "
                 f"{pairwise_scores(pd.Series(clusters), truth)}"
             )
+    print("  the model's match probability against the truth (band: pairs, share true):")
+    bands = pd.cut(match_probability(weights), CALIBRATION_BANDS)
+    for band, share in (
+        pd.Series(same_person).groupby(bands, observed=True).agg(["size", "mean"]).iterrows()
+    ):
+        print(f"    {str(band):<14} {int(share['size']):>9,} {share['mean']:6.1%}")
     true_links = coo_matrix(
         (np.ones(int(same_person.sum())), (left[same_person], right[same_person])),
         shape=(len(persons), len(persons)),
