@@ -184,7 +184,13 @@ def link_records(
     probabilities = match_probability(weights)
     with _timed(seconds, "clustering"):
         decisions, decided_by, cluster_positions = _decide_and_cluster(
-            fields, candidates, weights, model.prior_weight, constraints, settings, comparisons
+            fields,
+            candidates,
+            weights,
+            weights < model.prior_weight,
+            constraints,
+            settings,
+            comparisons,
         )
     clusters = pd.Series(
         record_ids[cluster_positions],
@@ -222,15 +228,16 @@ def _decide_and_cluster(
     fields: pd.DataFrame,
     candidates: CandidatePairs,
     weights: np.ndarray,
-    prior_weight: float,
+    against: np.ndarray,
     constraints: PairConstraints,
     settings: MatchSettings,
     comparisons: Sequence[LevelComparison],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each candidate pair's decision and what decided it, and each record's cluster.
 
-    `weights` are the pairs' match weights (log2 odds, the prior's `prior_weight`
-    included), from the model or from any other scorer.
+    `weights` are the pairs' match weights (log2 odds of a match, the prior included),
+    by which the thresholds decide and the strongest links merge first; `against` flags
+    the pairs whose comparisons speak against a match (weight below the prior's).
     """
     record_count = len(fields)
     decisions, decided_by = _decide(
@@ -240,7 +247,7 @@ def _decide_and_cluster(
     unlinked = decisions == NON_LINK
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
     # not merely too little for it (a newsletter e-mail and a CRM phone number).
-    apart = unlinked & ((weights < prior_weight) | (decided_by == CANNOT_LINK))
+    apart = unlinked & (against | (decided_by == CANNOT_LINK))
     conflicts = conflict_check(
         fields, settings.conflicting_attributes, _identifying(comparisons, settings)
     )
