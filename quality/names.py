@@ -164,10 +164,13 @@ def fold_name(value: str, *, transliterate: bool = False) -> str:
         The text in lower case without diacritics; hyphens and dots become spaces and
         whitespace is collapsed (``José-María`` → ``jose maria``).
     """
-    if transliterate:
-        value = value.translate(_TRANSLITERATED)
-    decomposed = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSABLE))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if value.isascii():  # no diacritics to fold: most names
+        bare = value
+    else:
+        if transliterate:
+            value = value.translate(_TRANSLITERATED)
+        decomposed = unicodedata.normalize("NFKD", value.translate(_UNDECOMPOSABLE))
+        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.lower().replace("-", " ").replace(".", " ").split())
 
 
