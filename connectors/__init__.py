@@ -7,6 +7,7 @@ not read, and the incremental cursor. ``keyed_rows`` turns a batch into the land
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.exceptions import (
     ConnectorError,
+    CursorError,
     SourceNotFound,
     SourceRefused,
     SourceSchemaError,
@@ -30,6 +31,7 @@ __all__ = [
     "LANDING_COLUMNS",
     "ConnectorError",
     "ConnectorSpec",
+    "CursorError",
     "CsvConnector",
     "JsonArrayConnector",
     "JsonLinesConnector",

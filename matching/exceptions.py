@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from errors import TerminalError
 
-class MatchingError(Exception):
-    """Base class for every error the matching stage raises."""
+
+class MatchingError(TerminalError):
+    """Matching cannot run as asked (records, settings, model or constraints); the message
+    says what to change."""

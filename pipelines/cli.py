@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from errors import HubError
 from pipelines.config import ConfigError, HubConfig, load_config
-from pipelines.errors import HUB_ERRORS
 from pipelines.report import hub_report, render_syncs
 from pipelines.review_command import add_review_commands
 from pipelines.runner import RunFailed, run_hub
@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunFailed as exc:
         print(f"hub: the run failed:\n{exc}", file=sys.stderr)
         return 1
-    except HUB_ERRORS as exc:
+    except HubError as exc:
         print(f"hub: {exc}", file=sys.stderr)
         return 1
 

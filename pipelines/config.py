@@ -26,6 +26,7 @@ from pydantic import (
 from sqlalchemy.engine import make_url
 
 from connectors import ConnectorSpec
+from errors import TerminalError
 from matching import MatchSettings, SurvivorshipRules
 from quality import (
     InteractionMapping,
@@ -87,7 +88,7 @@ def _cron_problem(expression: str) -> str | None:
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
 
-class ConfigError(Exception):
+class ConfigError(TerminalError):
     """The config file cannot be used; ``problems`` lists every reason, one per line."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from errors import HubError, TerminalError
 from pipelines.assets import SOURCE_PREFIX, source_key
 from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
-from pipelines.errors import HUB_ERRORS
 
 #: Dagster's own log lines stay out of the terminal; failures are reported by the caller.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-class RunFailed(Exception):
+class RunFailed(TerminalError):
     """A stage failed; the message has one line per failed step, naming the cause."""
 
 
@@ -99,15 +99,13 @@ def _failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
 
 
 def _is_hub_error(error: dg.SerializableErrorInfo) -> bool:
-    return error.cls_name in {kind.__name__ for kind in _hub_error_classes()}
+    """Whether a failure Dagster recorded is one of the hub's errors (it keeps only the
+    class's name)."""
+    return error.cls_name in {kind.__name__ for kind in _subclasses(HubError)}
 
 
-def _hub_error_classes() -> set[type[Exception]]:
-    found: set[type[Exception]] = set()
-    pending = list(HUB_ERRORS)
-    while pending:
-        kind = pending.pop()
-        if kind not in found:
-            found.add(kind)
-            pending += kind.__subclasses__()
+def _subclasses(kind: type[Exception]) -> set[type[Exception]]:
+    found = {kind}
+    for subclass in kind.__subclasses__():
+        found |= _subclasses(subclass)
     return found

@@ -15,11 +15,11 @@ from typing import Final
 
 import sqlalchemy as sa
 
+from errors import TerminalError
 from matching import MatchingError
 from matching.steward import StewardDecision, check_agreement, standing, steward_constraints
 from pipelines.config import HubConfig
 from quality.canonical import PERSON_FIELDS
-from warehouse import WarehouseError
 from warehouse.stewardship import (
     current_golden_id,
     decision,
@@ -38,7 +38,7 @@ PAIR_VERDICTS: Final = ("same_customer", "not_same_customer")
 CUSTOMER_VERDICTS: Final = ("confirm", "take_out")
 
 
-class DecisionRefused(WarehouseError):
+class DecisionRefused(TerminalError):
     """The decision cannot be recorded as asked; the message says why and what to do."""
 
 

@@ -8,13 +8,13 @@ import pandas as pd
 import sqlalchemy as sa
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from errors import HubError
 from pipelines.config import HubConfig
-from pipelines.errors import HUB_ERRORS
 from pipelines.sync import sync_source
 from warehouse import SyncFigures, connect, syncs_since
 
 #: What stops one source's sync without stopping the others.
-_SOURCE_FAILURES: tuple[type[Exception], ...] = (*HUB_ERRORS, sa.exc.DBAPIError)
+_SOURCE_FAILURES: tuple[type[Exception], ...] = (HubError, sa.exc.DBAPIError)
 
 
 def sync_sources(

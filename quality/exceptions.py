@@ -7,12 +7,14 @@ does not have.
 
 from __future__ import annotations
 
+from errors import HubError, TerminalError
 
-class QualityError(Exception):
+
+class QualityError(HubError):
     """Base class for errors raised by the quality stage."""
 
 
-class MissingColumnError(QualityError):
+class MissingColumnError(QualityError, TerminalError):
     """A column the source mapping reads is not in the source's rows."""
 
     def __init__(self, source: str, column: str, available: list[str]) -> None:

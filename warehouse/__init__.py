@@ -1,7 +1,12 @@
 """The warehouse: the published golden customers, their crosswalk, landing and quarantine."""
 
 from warehouse.engine import connect
-from warehouse.exceptions import WarehouseError
+from warehouse.exceptions import (
+    NotInWarehouse,
+    WarehouseError,
+    WarehouseSchemaError,
+    WarehouseUnavailable,
+)
 from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
     LANDED_PREFIX,
@@ -37,7 +42,10 @@ __all__ = [
     "SourceState",
     "SyncFigures",
     "TrainedModel",
+    "NotInWarehouse",
     "WarehouseError",
+    "WarehouseSchemaError",
+    "WarehouseUnavailable",
     "connect",
     "assign_golden_ids",
     "issued_ids",

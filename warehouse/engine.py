@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from warehouse.exceptions import WarehouseError
+from warehouse.exceptions import WarehouseError, WarehouseSchemaError, WarehouseUnavailable
 from warehouse.migrate import (
     Upgrade,
     check_revision,
@@ -30,7 +30,7 @@ def connect(url: str) -> sa.Engine:
         outdated = _outdated_tables(engine) if revision == head_revision() else []
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        raise WarehouseError(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
+        raise WarehouseUnavailable(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
     try:
         check_revision(revision, shown)
     except WarehouseError:
@@ -38,7 +38,7 @@ def connect(url: str) -> sa.Engine:
         raise
     if outdated:
         engine.dispose()
-        raise WarehouseError(
+        raise WarehouseSchemaError(
             f"the warehouse at {shown} was created by an earlier version of the hub: "
             f"{'; '.join(outdated)}. Publish into a new warehouse (for the demo, delete "
             "its warehouse.sqlite)"
@@ -52,9 +52,9 @@ def upgrade_warehouse(url: str) -> Upgrade:
     try:
         return upgrade(engine)
     except sa.exc.DBAPIError as exc:
-        raise WarehouseError(f"cannot upgrade the warehouse at {shown}: {exc.orig}") from None
+        raise WarehouseUnavailable(f"cannot upgrade the warehouse at {shown}: {exc.orig}") from None
     except WarehouseError as exc:
-        raise WarehouseError(f"{shown}: {exc}") from None
+        raise type(exc)(f"{shown}: {exc}") from None
     finally:
         engine.dispose()
 

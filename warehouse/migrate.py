@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from warehouse.exceptions import WarehouseError
+from warehouse.exceptions import WarehouseSchemaError
 from warehouse.schema import metadata
 
 MIGRATIONS: Final = Path(__file__).parent / "migrations"
@@ -75,7 +75,7 @@ def upgrade(engine: sa.Engine) -> Upgrade:
     with engine.begin() as connection:
         before = schema_revision(connection)
         if before is not None and not is_known(before):
-            raise WarehouseError(_newer(before))
+            raise WarehouseSchemaError(_newer(before))
         if before is None:
             create_or_check(connection)
         else:
@@ -98,8 +98,8 @@ def check_revision(revision: str, shown: str) -> None:
     if revision == head_revision():
         return
     if not is_known(revision):
-        raise WarehouseError(f"{shown}: {_newer(revision)}")
-    raise WarehouseError(
+        raise WarehouseSchemaError(f"{shown}: {_newer(revision)}")
+    raise WarehouseSchemaError(
         f"the warehouse at {shown} has the schema of an earlier version of the hub "
         f"(revision {revision}; this one writes {head_revision()}): upgrade it in place "
         "with `hub db upgrade`"

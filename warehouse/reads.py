@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from warehouse import schema
-from warehouse.exceptions import WarehouseError
+from warehouse.exceptions import NotInWarehouse
 from warehouse.identity import IssuedIds
 
 
@@ -21,7 +21,7 @@ def run_summary(engine: sa.Engine, run_id: str) -> dict[str, Any]:
             sa.select(schema.hub_run.c.summary).where(schema.hub_run.c.run_id == run_id)
         ).scalar_one_or_none()
     if summary is None:
-        raise WarehouseError(f"run {run_id} has not published to this warehouse")
+        raise NotInWarehouse(f"run {run_id} has not published to this warehouse")
     return dict(summary)
 
 
@@ -129,7 +129,7 @@ def quarantined_row(engine: sa.Engine, quarantine_id: int) -> dict[str, Any]:
     """One quarantined row with its payload (the row as read from the source).
 
     Raises:
-        WarehouseError: No quarantined row has this id (any more).
+        NotInWarehouse: No quarantined row has this id (any more).
     """
     table = schema.quarantine
     with engine.connect() as connection:
@@ -139,7 +139,7 @@ def quarantined_row(engine: sa.Engine, quarantine_id: int) -> dict[str, Any]:
             .one_or_none()
         )
     if row is None:
-        raise WarehouseError(
+        raise NotInWarehouse(
             f"no quarantined row {quarantine_id}: it was fixed or the id is wrong "
             "(`hub quarantine list` shows the current ones)"
         )

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from matching.steward import StewardDecision
 from quality.canonical import PERSON_FIELDS
 from warehouse import schema
-from warehouse.exceptions import WarehouseError
+from warehouse.exceptions import NotInWarehouse
 
 
 def record_id(source: str, source_key: str) -> str:
@@ -125,7 +125,7 @@ def decision(connection: sa.Connection, decision_id: int) -> dict[str, Any]:
     """One decision as stored.
 
     Raises:
-        WarehouseError: there is no such decision.
+        NotInWarehouse: there is no such decision.
     """
     table = schema.steward_decision
     row = (
@@ -134,7 +134,7 @@ def decision(connection: sa.Connection, decision_id: int) -> dict[str, Any]:
         .one_or_none()
     )
     if row is None:
-        raise WarehouseError(
+        raise NotInWarehouse(
             f"there is no steward decision {decision_id}; `hub review log` lists them"
         )
     return dict(row)
@@ -269,7 +269,7 @@ def review_item(engine: sa.Engine, review_id: str) -> dict[str, Any]:
     """One item of the review queue.
 
     Raises:
-        WarehouseError: the queue has no such item (decided already, or never there).
+        NotInWarehouse: the queue has no such item (decided already, or never there).
     """
     table = schema.review_item
     with engine.connect() as connection:
@@ -279,7 +279,7 @@ def review_item(engine: sa.Engine, review_id: str) -> dict[str, Any]:
             .one_or_none()
         )
     if row is None:
-        raise WarehouseError(
+        raise NotInWarehouse(
             f"the review queue has no item {review_id}: it was decided, or the last run "
             "found nothing to ask about it; `hub review list` shows the queue"
         )
@@ -304,13 +304,13 @@ def golden_profile(engine: sa.Engine, golden_id: str) -> dict[str, Any]:
     and its records.
 
     Raises:
-        WarehouseError: no live customer has, or had, this id.
+        NotInWarehouse: no live customer has, or had, this id.
     """
     golden, lineage = schema.golden_customer, schema.golden_lineage
     with engine.connect() as connection:
         live = current_golden_id(connection, golden_id)
         if live is None:
-            raise WarehouseError(f"no golden customer has or had the id {golden_id}")
+            raise NotInWarehouse(f"no golden customer has or had the id {golden_id}")
         row = connection.execute(sa.select(golden).where(golden.c.golden_id == live)).mappings()
         customer = dict(row.one())
         chosen = pd.read_sql(sa.select(lineage).where(lineage.c.golden_id == live), connection)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.exceptions import ConnectorError, SourceNotFound
+from connectors.exceptions import CursorError, SourceNotFound
 
 _GLOB_CHARACTERS = frozenset("*?[")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -37,7 +37,7 @@ def source_files(pattern: str, source: str, *, since: str | None = None) -> list
     Raises:
         SourceNotFound: ``pattern`` is a plain path and no such file exists (a glob that
             matches nothing names no file, which is not an error).
-        ConnectorError: ``since`` is not a cursor of a file source.
+        CursorError: ``since`` is not a cursor of a file source.
     """
     after = _cursor_time(since, source) if since is not None else None
     parts = Path(pattern).parts
@@ -75,7 +75,7 @@ def _cursor_time(since: str, source: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(since)
     except ValueError:
-        raise ConnectorError(
+        raise CursorError(
             f"source `{source}`: cursor {since!r} is not a file modification time "
             "(ISO-8601, like 2026-11-23T10:15:00.123456+00:00); run a full refresh"
         ) from None

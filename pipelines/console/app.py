@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from errors import HubError
 from pipelines import stewardship
 from pipelines.config import HubConfig
 from pipelines.console.auth import (
@@ -29,17 +30,16 @@ from pipelines.console.auth import (
     session_secret,
 )
 from pipelines.console.search import find_customers
-from pipelines.errors import HUB_ERRORS
 from pipelines.review_command import REASONS, VERDICTS
 from pipelines.review_views import evidence, shown, side_by_side
 from pipelines.runner import RunFailed, run_hub
 from quality.canonical import PERSON_FIELDS
-from warehouse import WarehouseError, connect
+from warehouse import NotInWarehouse, connect
 from warehouse.stewardship import decision_log, golden_profile, review_item, review_items
 
 _HERE: Final = Path(__file__).parent
 _QUEUE_PAGE: Final = 50
-_RUN_FAILURES: Final[tuple[type[Exception], ...]] = (RunFailed, *HUB_ERRORS)
+_RUN_FAILURES: Final[tuple[type[Exception], ...]] = (RunFailed, HubError)
 
 
 class _Runs:
@@ -191,7 +191,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         steward(request)
         try:
             found = review_item(engine, review_id)
-        except WarehouseError as exc:
+        except NotInWarehouse as exc:
             return page(request, "gone.html", status_code=404, problem=str(exc))
         if found["kind"] == "pair":
             records = [found["record_id_l"], found["record_id_r"]]
@@ -245,7 +245,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         steward(request)
         try:
             profile = golden_profile(engine, golden_id)
-        except WarehouseError as exc:
+        except NotInWarehouse as exc:
             return page(request, "gone.html", status_code=404, problem=str(exc))
         lineage = profile["lineage"]
         values = profile["customer"]
@@ -355,7 +355,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
     def _acted(request: Request, act: Any, back: str) -> Response:
         try:
             recorded = act()
-        except WarehouseError as exc:
+        except (stewardship.DecisionRefused, NotInWarehouse) as exc:
             request.session["message"] = str(exc)
             return RedirectResponse(back, status_code=303)
         request.session["message"] = (
