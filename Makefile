@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
-PACKAGES := pipelines connectors matching quality warehouse
+PACKAGES := errors connectors quality matching warehouse pipelines demo
 
 .PHONY: install demo demo-console ui test check lint typecheck format bench clean
 
@@ -11,7 +11,7 @@ PACKAGES := pipelines connectors matching quality warehouse
 $(BIN)/hub: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[demo,dev]'
 	touch $@
 
 install: $(BIN)/hub

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from demo import generate_demo
 from matching import pairwise_scores
 from pipelines.config import load_config
-from pipelines.demo import generate_demo
 from pipelines.stages import (
     golden_customers,
     link_customers,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from demo import generate_demo
 from matching import pairwise_scores
 from pipelines.config import HubConfig, load_config
-from pipelines.demo import generate_demo
 from pipelines.stages import (
     golden_customers,
     link_customers,

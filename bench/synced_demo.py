@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from demo import DemoSources, generate_demo
 from pipelines.config import HubConfig, load_config
-from pipelines.demo import DemoSources, generate_demo
 from pipelines.sync import sync_source
 from warehouse import connect
 

@@ -224,7 +224,15 @@ def _model_list(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import generate_demo
+    try:
+        from demo import generate_demo
+    except ModuleNotFoundError as exc:
+        print(
+            f"hub: the demo generator needs {exc.name}, which is not installed: "
+            "pip install 'customer-hub[demo]' (`make demo` does it for you)",
+            file=sys.stderr,
+        )
+        return 2
 
     started = time.perf_counter()
     demo = generate_demo(args.out, people=args.people, seed=args.seed)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import connectors
+from demo import DemoSources, generate_demo
+from demo.nicknames import NICKNAMES
+from demo.spelling import strip_diacritics
 from pipelines.config import load_config
-from pipelines.demo import DemoSources, generate_demo
-from pipelines.demo.nicknames import NICKNAMES
-from pipelines.demo.spelling import strip_diacritics
 
 PEOPLE = 400
 

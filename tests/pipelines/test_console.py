@@ -18,10 +18,10 @@ import requests
 import sqlalchemy as sa
 import uvicorn
 
+from demo import generate_demo
 from pipelines.config import HubConfig, load_config
 from pipelines.console import create_app
 from pipelines.console.auth import Stewards, hash_password
-from pipelines.demo import generate_demo
 from pipelines.runner import run_hub
 
 PASSWORD = "wonderland"

@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from demo import DemoSources, generate_demo
 from matching import pairwise_scores
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, load_config
-from pipelines.demo import DemoSources, generate_demo
 from pipelines.runner import run_hub
 
 # Floors, not targets: the targets (F1 ≥ 0.95 with precision ≥ 0.97) belong to the

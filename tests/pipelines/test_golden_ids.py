@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from demo import generate_demo
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
-from pipelines.demo import generate_demo
 from pipelines.runner import run_hub
 from warehouse import run_summary
 

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from demo import generate_demo
 from matching import MatchSettings, link_records
 from pipelines import match_state
 from pipelines.config import HubConfig, load_config
-from pipelines.demo import generate_demo
 from pipelines.match_state import load_compared, save_compared
 from pipelines.runner import run_hub
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from demo import DemoSources, generate_demo
 from matching.steward import steward_constraints
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
-from pipelines.demo import DemoSources, generate_demo
 from pipelines.runner import RunFailed, run_hub
 from pipelines.stewardship import (
     DecisionRefused,

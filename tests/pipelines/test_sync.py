@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from connectors import SourceNotFound, SourceSchemaError
+from demo import generate_demo
 from pipelines import stages
 from pipelines.config import HubConfig, SourceSettings, load_config
-from pipelines.demo import generate_demo
 from pipelines.stages import standardize_sources
 from pipelines.sync import sync_source
 from warehouse import SyncFigures, connect, landed_rows, source_state

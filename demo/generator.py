@@ -16,11 +16,11 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pipelines.demo import defects, interactions, systems
-from pipelines.demo.config import hub_config
-from pipelines.demo.files import CsvWriter, JsonLinesWriter, SqliteTableWriter
-from pipelines.demo.people import EmailRegister, draw_people
-from pipelines.demo.pools import sample_pools
+from demo import defects, interactions, systems
+from demo.config import hub_config
+from demo.files import CsvWriter, JsonLinesWriter, SqliteTableWriter
+from demo.people import EmailRegister, draw_people
+from demo.pools import sample_pools
 
 #: People per batch: large enough to be fast, small enough to bound memory.
 BATCH_PEOPLE: Final = 50_000

@@ -13,9 +13,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.countries import COUNTRIES
-from pipelines.demo.people import TODAY, EmailRegister
-from pipelines.demo.spelling import misspell, strip_diacritics, transliterate
+from demo.countries import COUNTRIES
+from demo.people import TODAY, EmailRegister
+from demo.spelling import misspell, strip_diacritics, transliterate
 
 #: Share of people each system knows, and the share it knows twice (duplicate accounts).
 REACH: Final = {

@@ -4,6 +4,6 @@
 the hub config that declares them, and the truth of who is who.
 """
 
-from pipelines.demo.generator import DemoSources, generate_demo
+from demo.generator import DemoSources, generate_demo
 
 __all__ = ["DemoSources", "generate_demo"]

@@ -12,8 +12,8 @@ from typing import Final
 import numpy as np
 from faker import Faker
 
-from pipelines.demo.countries import COUNTRIES, Country
-from pipelines.demo.nicknames import FEMALE_NAMES, nickname_table
+from demo.countries import COUNTRIES, Country
+from demo.nicknames import FEMALE_NAMES, nickname_table
 
 _GIVEN_NAMES: Final = 400
 _FAMILY_NAMES: Final = 800

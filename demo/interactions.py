@@ -10,7 +10,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.countries import COUNTRIES
+from demo.countries import COUNTRIES
 
 #: Product categories, each with the share of an order's amount the goods cost the shop.
 _COST_SHARE: Final = {

@@ -15,10 +15,10 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.countries import COUNTRIES, COUNTRY_CODES, Country, phone_numbers
-from pipelines.demo.nicknames import nickname_table
-from pipelines.demo.pools import CountryPools
-from pipelines.demo.spelling import strip_diacritics
+from demo.countries import COUNTRIES, COUNTRY_CODES, Country, phone_numbers
+from demo.nicknames import nickname_table
+from demo.pools import CountryPools
+from demo.spelling import strip_diacritics
 
 #: Day the demo is "taken": every age and timestamp is relative to it, never to the clock.
 TODAY: Final = np.datetime64("2025-06-30", "D")
