@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -38,11 +38,13 @@ class RetryPolicy:
         max_retries: Tries after the first one.
         backoff_seconds: Wait before the first retry; doubles with each further one.
         max_backoff_seconds: Longest wait, and the longest ``Retry-After`` obeyed.
+        sleep: Waits the given seconds between tries; tests pass one that records the wait.
     """
 
     max_retries: int
     backoff_seconds: float
     max_backoff_seconds: float
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
 
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1-based), jittered by up to 10 %."""
@@ -125,7 +127,7 @@ def get_with_retries(
             policy.max_retries,
             wait,
         )
-        time.sleep(wait)
+        policy.sleep(wait)
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +52,7 @@ def read_rest_batches(
     *,
     since: str | None = None,
     batch_rows: int = BATCH_ROWS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[RowBatch]:
     """Every record of a REST source, in the API's order, in batches of at most ``batch_rows``.
 
@@ -61,6 +63,7 @@ def read_rest_batches(
             request (pages reached by a ``Link`` header carry it in that link), and the
             mark a sync that reads nothing new keeps.
         batch_rows: Most rows per batch; batches span pages.
+        sleep: Waits the given seconds between tries; tests pass one that records the wait.
 
     Returns:
         Batches whose ``cursor`` is the ``cursor_field`` high-water mark so far.
@@ -74,7 +77,7 @@ def read_rest_batches(
     if batch_rows < 1:
         raise ValueError(f"batch_rows must be at least 1, not {batch_rows}")
     credentials = _credentials(spec, source)
-    return _read(spec, source, credentials, since, batch_rows)
+    return _read(spec, source, credentials, since, batch_rows, sleep)
 
 
 @dataclass(frozen=True)
@@ -159,12 +162,15 @@ class _PageClient:
         source: str,
         session: requests.Session,
         credentials: _Credentials,
+        sleep: Callable[[float], None],
     ) -> None:
         self.spec = spec
         self.source = source
         self.session = session
         self.credentials = credentials
-        self.policy = RetryPolicy(spec.max_retries, spec.backoff_seconds, spec.max_backoff_seconds)
+        self.policy = RetryPolicy(
+            spec.max_retries, spec.backoff_seconds, spec.max_backoff_seconds, sleep=sleep
+        )
 
     def page(self, url: str, params: dict[str, str], label: str) -> _Page:
         already_in_url = {name for name, _ in parse_qsl(urlsplit(url).query)}
@@ -220,6 +226,7 @@ def _read(
     credentials: _Credentials,
     since: str | None,
     batch_rows: int,
+    sleep: Callable[[float], None],
 ) -> Iterator[RowBatch]:
     high_water = _HighWater()
     if since is not None:
@@ -228,7 +235,7 @@ def _read(
     batches = 0
     complete = True
     with requests.Session() as session:
-        client = _PageClient(spec, source, session, credentials)
+        client = _PageClient(spec, source, session, credentials, sleep)
         for page in _pages(spec, source, client, since):
             if page.rejected is not None:
                 batch.rejected.append(page.rejected)

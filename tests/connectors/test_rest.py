@@ -55,6 +55,9 @@ CUSTOMERS: list[dict[str, Any]] = [
 CUSTOMERS[1]["phone"] = "+47 912 34 567"
 CUSTOMERS[4]["tags"] = ["vip"]
 
+#: Longest a "slow" answer is held back; only a client that never times out waits this long.
+HOLD_LIMIT_SECONDS = 10
+
 
 @dataclass
 class Seen:
@@ -63,7 +66,6 @@ class Seen:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
-    at: float
 
 
 @dataclass
@@ -84,7 +86,7 @@ class CustomerApi:
 def _serve(api: CustomerApi, handler: BaseHTTPRequestHandler) -> None:
     parts = urlsplit(handler.path)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    api.seen.append(Seen(parts.path, query, dict(handler.headers.items()), time.monotonic()))
+    api.seen.append(Seen(parts.path, query, dict(handler.headers.items())))
     fault = api.faults.popleft() if api.faults else api.always
     if fault == "reset":
         handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -92,7 +94,13 @@ def _serve(api: CustomerApi, handler: BaseHTTPRequestHandler) -> None:
         handler.close_connection = True
         return
     if fault == "slow":
-        time.sleep(0.8)
+        # No answer while the client waits, so its read timeout always fires first: the
+        # answer is held until the client gives up and closes its end.
+        handler.connection.settimeout(HOLD_LIMIT_SECONDS)
+        with contextlib.suppress(OSError):
+            handler.connection.recv(1)
+        handler.close_connection = True
+        return
     if fault in ("503", "500"):
         return _send(handler, int(fault), {"error": "try later"})
     if fault == "429":
@@ -186,6 +194,12 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomerApi]:
     server.shutdown()
     server.server_close()
     thread.join()
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    """Seconds the retry loop asked to wait, recorded by the sleep a test passes in."""
+    return []
 
 
 def _spec(url: str, **fields: Any) -> RestConnector:
@@ -331,6 +345,7 @@ def test_auth_sends_the_secret_and_shows_it_nowhere(
     auth_case: str,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    waits: list[float],
 ) -> None:
     auth, api.require = AUTH_CASES[auth_case]
     monkeypatch.setenv("CRM_TOKEN", SECRET)
@@ -338,7 +353,7 @@ def test_auth_sends_the_secret_and_shows_it_nowhere(
     caplog.set_level(logging.DEBUG, logger="connectors.rest")
     spec = _spec(api.base_url + "/link", auth=auth, pagination={"style": "link_header"})
 
-    rows, locations, _ = _read_all(spec)
+    rows, locations, _ = _read_all(spec, sleep=waits.append)
 
     assert list(rows["id"]) == ALL_IDS
     assert len(caplog.records) == 2
@@ -389,7 +404,10 @@ def test_a_missing_secret_variable_is_named_before_any_request(
 
 
 def test_a_flaky_server_still_yields_every_record_exactly_once(
-    api: CustomerApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: CustomerApi,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    waits: list[float],
 ) -> None:
     monkeypatch.setenv("CRM_TOKEN", SECRET)
     api.require = ("query", "api_key", SECRET)
@@ -404,21 +422,24 @@ def test_a_flaky_server_still_yields_every_record_exactly_once(
         max_backoff_seconds=2,
     )
 
-    rows, locations, rejected = _read_all(spec)
+    rows, locations, rejected = _read_all(spec, sleep=waits.append)
 
     assert list(rows["id"]) == ALL_IDS
     assert len(set(locations)) == 10
     assert rejected == []
     pages_asked = [int(seen.query["page"]) for seen in api.seen]
     assert pages_asked == [1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
-    assert api.seen[4].at - api.seen[3].at >= 1.0  # Retry-After: 1 obeyed
+    assert waits[1] == 1.0  # Retry-After: 1 obeyed
+    for backoff in (waits[0], waits[2], waits[3]):  # first retry of a page: up to 10 % jitter
+        assert spec.backoff_seconds <= backoff <= spec.backoff_seconds * 1.1
     retries = [r for r in caplog.records if r.name == "connectors.rest"]
     assert [r.levelno for r in retries] == [logging.WARNING] * 4
+    assert "Read timed out" in retries[3].getMessage()
     assert "s3cr3t" not in caplog.text
 
 
 def test_a_server_that_keeps_failing_is_unavailable_after_max_retries(
-    api: CustomerApi, monkeypatch: pytest.MonkeyPatch
+    api: CustomerApi, monkeypatch: pytest.MonkeyPatch, waits: list[float]
 ) -> None:
     monkeypatch.setenv("CRM_TOKEN", SECRET)
     api.always = "503"
@@ -429,7 +450,7 @@ def test_a_server_that_keeps_failing_is_unavailable_after_max_retries(
     )
 
     with pytest.raises(SourceUnavailable) as raised:
-        list(read_rest_batches(spec, "crm_api"))
+        list(read_rest_batches(spec, "crm_api", sleep=waits.append))
 
     message = str(raised.value)
     assert "after 4 attempts" in message
@@ -437,21 +458,26 @@ def test_a_server_that_keeps_failing_is_unavailable_after_max_retries(
     assert f"GET {api.base_url}/all " in message
     assert "s3cr3t" not in message
     assert len(api.seen) == 4
+    assert len(waits) == 3
+    for retry, wait in enumerate(waits):  # doubling, up to 10 % jitter
+        doubled = spec.backoff_seconds * 2**retry
+        assert doubled <= wait <= doubled * 1.1
 
 
 @pytest.mark.parametrize("as_date", [False, True], ids=["seconds", "http_date"])
 def test_a_retry_after_beyond_the_longest_wait_fails_at_once(
-    api: CustomerApi, as_date: bool
+    api: CustomerApi, as_date: bool, waits: list[float]
 ) -> None:
     retry_after = formatdate(time.time() + 120, usegmt=True) if as_date else "120"
     api.faults.append(f"429 {retry_after}")
     spec = _spec(api.base_url + "/all", max_backoff_seconds=2)
 
     with pytest.raises(SourceUnavailable, match=r"asks to retry after 1[12]\d s") as raised:
-        list(read_rest_batches(spec, "crm_api"))
+        list(read_rest_batches(spec, "crm_api", sleep=waits.append))
 
     assert "max_backoff_seconds" in str(raised.value)
     assert len(api.seen) == 1
+    assert waits == []
 
 
 def test_a_cursor_that_repeats_stops_the_read(api: CustomerApi) -> None:
@@ -468,7 +494,7 @@ def test_a_cursor_that_repeats_stops_the_read(api: CustomerApi) -> None:
 
 
 def test_an_unreachable_server_is_unavailable_and_the_error_hides_the_secret(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, waits: list[float]
 ) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -484,7 +510,7 @@ def test_an_unreachable_server_is_unavailable_and_the_error_hides_the_secret(
     with pytest.raises(
         SourceUnavailable, match="after 2 attempts; last: ConnectionError"
     ) as raised:
-        list(read_rest_batches(spec, "crm_api"))
+        list(read_rest_batches(spec, "crm_api", sleep=waits.append))
 
     assert "s3cr3t" not in str(raised.value)
 
