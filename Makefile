@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
-PACKAGES := errors connectors quality matching warehouse pipelines demo
+PACKAGES := errors connectors quality matching warehouse stewardship serving pipelines demo
 
 .PHONY: install demo demo-console ui test check lint typecheck format bench clean
 

@@ -31,10 +31,9 @@ from pipelines.stages import (
     standardize_interaction_sources,
     standardize_sources,
 )
-from pipelines.stewardship import decide_item
 from pipelines.sync import sync_source
-from warehouse import connect, issued_ids, publish, redirected_ids
-from warehouse.stewardship import review_items
+from stewardship import decide_item
+from warehouse import connect, issued_ids, publish, redirected_ids, review_items
 
 
 def _run(config: HubConfig, person: pd.Series, label: str) -> pd.DataFrame:
@@ -75,15 +74,17 @@ def _decide_as_the_truth_says(
         if item.kind == "pair":
             same = person[item.record_id_l] == person[item.record_id_r]
             verdict = "same_customer" if same else "not_same_customer"
-            decide_item(engine, config, item.review_id, verdict, steward="truth")
+            decide_item(engine, config.matching, item.review_id, verdict, steward="truth")
             continue
         held = person.reindex(item.evidence["records"])
         main_person = held.value_counts().index[0]
         strangers = held.index[held != main_person]
         if len(strangers) == 0:
-            decide_item(engine, config, item.review_id, "confirm", steward="truth")
+            decide_item(engine, config.matching, item.review_id, "confirm", steward="truth")
         for record in strangers:
-            decide_item(engine, config, item.review_id, "take_out", steward="truth", record=record)
+            decide_item(
+                engine, config.matching, item.review_id, "take_out", steward="truth", record=record
+            )
     engine.dispose()
 
 

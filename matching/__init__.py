@@ -5,6 +5,8 @@ survivorship. What this module imports is the public interface of the stage.
 """
 
 from matching.blocking import BlockingPassReport
+from matching.clustering import CLUSTER_ID
+from matching.constraints import pair_constraints
 from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
@@ -14,6 +16,7 @@ from matching.settings import MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
+    "CLUSTER_ID",
     "BlockingPassReport",
     "ComparedPairs",
     "ComparisonParameters",
@@ -28,6 +31,7 @@ __all__ = [
     "comparisons_for",
     "PairwiseScores",
     "link_records",
+    "pair_constraints",
     "pairwise_scores",
     "survive",
 ]

@@ -32,6 +32,9 @@ from matching.comparison import (
     LevelComparison,
 )
 
+#: The column (and series name) holding each record's cluster: the smallest record id in it.
+CLUSTER_ID = "cluster_id"
+
 #: Positions of record pairs in, whether each pair shows two different people out.
 ConflictCheck = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from matching.blocking import BlockingPassReport, CandidatePairs, candidate_pairs
 from matching.clustering import (
+    CLUSTER_ID,
     ConflictCheck,
     PairSet,
     cluster_records,
@@ -50,8 +51,6 @@ from matching.scoring import (
 )
 from matching.settings import MatchSettings
 from quality.canonical import RECORD_ID
-
-CLUSTER_ID = "cluster_id"
 
 
 @dataclass(frozen=True)

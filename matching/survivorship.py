@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from matching.clustering import CLUSTER_ID
 from matching.exceptions import MatchingError
 from quality.canonical import PERSON_FIELDS, RECORD_ID
-
-CLUSTER_ID: Final = "cluster_id"
 
 ONLY_VALUE: Final = "only_value"
 """Only one record of the cluster has a value for the field."""

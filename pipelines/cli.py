@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+import serving
 from errors import HubError
 from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.report import hub_report, render_syncs
@@ -129,23 +130,24 @@ def _steward(args: argparse.Namespace) -> int:
     if args.hash_password:
         import getpass
 
-        from pipelines.console.auth import hash_password
-
-        print(hash_password(getpass.getpass("Password: ")))
+        print(serving.hash_password(getpass.getpass("Password: ")))
         return 0
-    from pipelines.console import serve
-    from pipelines.console.auth import STEWARDS_ENV
-
     config = load_config(args.config)
-    if not config.console.stewards and not os.environ.get(STEWARDS_ENV):
+    if not config.console.stewards and not os.environ.get(serving.STEWARDS_ENV):
         print(
-            f'hub: no steward may log in: set {STEWARDS_ENV}="name:password", or add '
+            f'hub: no steward may log in: set {serving.STEWARDS_ENV}="name:password", or add '
             "console.stewards to the config (hub steward --hash-password)",
             file=sys.stderr,
         )
         return 2
+    console = serving.steward_console(
+        warehouse_url=config.warehouse.url,
+        matching=config.matching,
+        settings=config.console,
+        apply_decisions=lambda: run_hub(config, sync=False).run_id,
+    )
     print(f"Steward console on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
-    serve(config, host=args.host, port=args.port)
+    serving.serve(console, host=args.host, port=args.port)
     return 0
 
 

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Final
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines import stewardship
+import stewardship
 from pipelines.config import HubConfig, load_config
-from pipelines.review_views import evidence, shown, side_by_side
-from pipelines.stewardship import STEWARD_ENV, Recorded
 from pipelines.text_table import text_table
-from quality.canonical import PERSON_FIELDS
-from warehouse import connect
-from warehouse.stewardship import (
-    decision_log,
-    golden_profile,
-    review_item,
-    review_items,
-)
-
-#: How the queue's reasons read.
-REASONS: Final = {
-    "uncertain_match": "uncertain pair",
-    "kept_apart": "pair kept apart by clustering",
-    "conflicting_birth_dates": "customer with conflicting birth dates",
-    "large_customer": "customer with many records",
-}
+from quality import PERSON_FIELDS
+from stewardship import REASONS, STEWARD_ENV, VERDICTS, Recorded, evidence, shown, side_by_side
+from warehouse import connect, decision_log, golden_profile, review_item, review_items
 
 
 def render_queue(engine: sa.Engine, *, limit: int, reason: str | None) -> str:
@@ -219,15 +204,6 @@ def _evidence(engine: sa.Engine, item: dict[str, Any]) -> list[str]:
     return ["evidence (weights in bits; they add up to the match weight):", *text_table(table)]
 
 
-#: How verdicts are written on the command line, and the decisions they make.
-VERDICTS: Final = {
-    "same": "same_customer",
-    "different": "not_same_customer",
-    "confirm": "confirm",
-    "take-out": "take_out",
-}
-
-
 def add_review_commands(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     config: argparse.ArgumentParser,
@@ -312,7 +288,7 @@ def _decide(args: argparse.Namespace) -> int:
     steward = stewardship.steward_name(args.steward)
     recorded = stewardship.decide_item(
         engine,
-        config,
+        config.matching,
         args.id,
         VERDICTS[args.verdict],
         steward=steward,
@@ -328,7 +304,7 @@ def _pair(args: argparse.Namespace) -> int:
     steward = stewardship.steward_name(args.steward)
     recorded = stewardship.decide_pair(
         engine,
-        config,
+        config.matching,
         args.record_l,
         args.record_r,
         VERDICTS[args.verdict],
@@ -353,7 +329,7 @@ def _undo(args: argparse.Namespace) -> int:
     config, engine = _engine(args)
     steward = stewardship.steward_name(args.steward)
     recorded = stewardship.undo(
-        engine, config, args.decision_id, steward=steward, comment=args.comment
+        engine, config.matching, args.decision_id, steward=steward, comment=args.comment
     )
     print(render_recorded(recorded, steward))
     return 0

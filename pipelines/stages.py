@@ -18,20 +18,17 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+import stewardship
 from connectors import row_payloads
 from matching import (
     ComparedPairs,
     CustomerLinks,
-    MatchingError,
     MatchSettings,
     comparisons_fingerprint,
     comparisons_for,
     link_records,
     survive,
 )
-from matching.review import review_queue
-from matching.steward import StewardConstraints, check_agreement, steward_constraints
-from matching.survivorship import CLUSTER_ID
 from pipelines.config import HubConfig, Source, SourceSettings
 from pipelines.match_state import load_compared, save_compared
 from quality import (
@@ -56,7 +53,6 @@ from warehouse import (
     latest_model,
     live_row_count,
 )
-from warehouse.stewardship import steward_decisions
 
 
 @dataclass(frozen=True)
@@ -275,7 +271,9 @@ class LinkedCustomers:
     links: CustomerLinks
     model: TrainedModel | SavedModel
     """A saved version, or a model this run trained, which publishing saves."""
-    obeyed: StewardConstraints = field(default_factory=lambda: steward_constraints(()))
+    obeyed: stewardship.StewardConstraints = field(
+        default_factory=lambda: stewardship.steward_constraints(())
+    )
     """What the stewards' standing decisions made the run obey."""
 
 
@@ -298,41 +296,12 @@ def link_customers(
     Stewards' standing decisions are obeyed as constraints besides the config's own, and,
     with ``learn_from_stewards``, a model trained by the run learns from them as labels.
     """
-    steward = steward_constraints(steward_decisions(engine))
-    try:
-        check_agreement(steward, settings.must_link, settings.cannot_link)
-    except MatchingError as exc:
-        raise MatchingError(
-            f"the config's must_link and cannot_link contradict steward decisions: {exc}. "
-            "`hub review log` lists the decisions: undo one, or change the config"
-        ) from None
+    steward = stewardship.standing_constraints(engine, settings)
     previous = load_compared(match_state, settings)
-    labels = _steward_labels(steward, records) if settings.learn_from_stewards else None
-    linked = _linked(engine, records, _obeying(settings, steward), previous, labels)
+    labels = stewardship.training_labels(steward, records) if settings.learn_from_stewards else None
+    linked = _linked(engine, records, stewardship.obeying(settings, steward), previous, labels)
     save_compared(match_state, linked.links.compared, settings)
     return dataclasses.replace(linked, obeyed=steward)
-
-
-def _obeying(settings: MatchSettings, steward: StewardConstraints) -> MatchSettings:
-    """The settings with the stewards' constraints added to the config's."""
-    return settings.model_copy(
-        update={
-            "must_link": [*settings.must_link, *steward.must_link],
-            "cannot_link": [*settings.cannot_link, *steward.cannot_link],
-        }
-    )
-
-
-def _steward_labels(steward: StewardConstraints, records: pd.DataFrame) -> pd.DataFrame | None:
-    """The stewards' pairs among the run's records, as labelled pairs to train on."""
-    present = set(records[RECORD_ID])
-    labels = pd.DataFrame(
-        [(*pair, True) for pair in steward.must_link]
-        + [(*pair, False) for pair in steward.cannot_link],
-        columns=["record_id_l", "record_id_r", "is_match"],
-    )
-    labels = labels[labels["record_id_l"].isin(present) & labels["record_id_r"].isin(present)]
-    return labels if len(labels) else None
 
 
 def _linked(
@@ -375,12 +344,7 @@ def golden_customers(
     links = linked.links
     records = customer_records.records
     survived = survive(records, links.clusters, config.trust_ranks, config.survivorship)
-    # A record taken out of its customer leaves the customer's id to the records that stay.
-    leaving = {
-        record
-        for record, golden_id in linked.obeyed.taken_out
-        if issued.of_record.get(record) == golden_id
-    }
+    leaving = stewardship.records_leaving(linked.obeyed, issued)
     identity = assign_golden_ids(links.clusters, issued, leaving)
     golden_id_of_cluster = identity.of_cluster
     golden_id = survived.golden["cluster_id"].map(golden_id_of_cluster)
@@ -406,7 +370,7 @@ def golden_customers(
         golden_id=survived.lineage["cluster_id"].map(golden_id_of_cluster)
     )[["golden_id", "field", "source", "source_key", "rule"]]
     live = pd.concat([redirected, identity.redirects.set_index("retired_id")["golden_id"]])
-    golden, lineage = _overridden(golden, lineage, linked.obeyed.overrides, live)
+    golden, lineage = stewardship.with_overrides(golden, lineage, linked.obeyed.overrides, live)
     return GoldenCustomers(
         golden=golden,
         xref=xref,
@@ -414,42 +378,6 @@ def golden_customers(
         redirects=identity.redirects,
         split_from=identity.split_from,
     )
-
-
-#: Lineage of a value a steward set: ``source`` this, ``source_key`` the decision's id.
-STEWARD_SOURCE = "steward"
-
-
-def _overridden(
-    golden: pd.DataFrame,
-    lineage: pd.DataFrame,
-    overrides: dict[tuple[str, str], tuple[str | None, int]],
-    redirected: pd.Series,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The golden customers with the stewards' overrides set, and their lineage.
-
-    An override of a customer merged into another applies to that one; an override of a
-    customer that is gone applies to none.
-    """
-    if not overrides:
-        return golden, lineage
-    golden = golden.set_index("golden_id", drop=False)
-    lineage = lineage.set_index(["golden_id", "field"])
-    for (golden_id, field_name), (value, decision_id) in overrides.items():
-        live = golden_id
-        while live in redirected.index:
-            live = redirected[live]
-        if live not in golden.index:
-            continue
-        golden.loc[live, field_name] = (
-            pd.Timestamp(value) if field_name == "birth_date" and value is not None else value
-        )
-        lineage.loc[(live, field_name), ["source", "source_key", "rule"]] = [
-            STEWARD_SOURCE,
-            str(decision_id),
-            "steward_override",
-        ]
-    return golden.reset_index(drop=True), lineage.reset_index()
 
 
 def _joined(sources: Any) -> str:
@@ -488,7 +416,14 @@ def publication(
     """Everything the run publishes, with its summary and the stewards' review queue."""
     links = linked.links
     pairs = _with_evidence(links.pairs)
-    review = _review_items(pairs, customer_records.records, linked, golden, review_customer_size)
+    review = stewardship.review_queue(
+        pairs,
+        customer_records.records,
+        links.clusters,
+        review_customer_size=review_customer_size,
+        confirmed=linked.obeyed.confirmed,
+        xref=golden.xref,
+    )
     decisions = links.pairs["decision"].value_counts()
     quarantine = pd.concat(
         [customer_records.quarantine, interactions.quarantine], ignore_index=True
@@ -536,32 +471,6 @@ def publication(
         review=review,
         decisions_obeyed_through=linked.obeyed.through,
         summary=summary,
-    )
-
-
-def _review_items(
-    pairs: pd.DataFrame,
-    records: pd.DataFrame,
-    linked: LinkedCustomers,
-    golden: GoldenCustomers,
-    review_customer_size: int,
-) -> pd.DataFrame:
-    """The review queue, with the golden customers its records belong to."""
-    queue = review_queue(
-        pairs,
-        records,
-        linked.links.clusters,
-        review_customer_size=review_customer_size,
-        confirmed=linked.obeyed.confirmed,
-    )
-    of_record = pd.Series(
-        golden.xref["golden_id"].to_numpy(),
-        index=(golden.xref["source"] + ":" + golden.xref["source_key"]).to_numpy(),
-    )
-    # A cluster's id is one of its records' ids, so it finds the cluster's customer too.
-    return queue.assign(
-        golden_id=queue["record_id_l"].fillna(queue[CLUSTER_ID]).map(of_record),
-        golden_id_r=queue["record_id_r"].map(of_record),
     )
 
 

@@ -1,5 +1,21 @@
 """The warehouse: the published golden customers, their crosswalk, landing and quarantine."""
 
+from warehouse.customers import (
+    customer_record_ids,
+    find_customers,
+    golden_id_of,
+    golden_profile,
+    live_golden_id,
+    source_records,
+)
+from warehouse.decisions import (
+    StewardDecision,
+    decision_log,
+    note_applied,
+    record_decision,
+    steward_decision,
+    steward_decisions,
+)
 from warehouse.engine import connect
 from warehouse.exceptions import (
     NotInWarehouse,
@@ -16,7 +32,13 @@ from warehouse.landing import (
     landed_rows,
     source_state,
 )
-from warehouse.match_models import SavedModel, TrainedModel, latest_model, saved_models
+from warehouse.match_models import (
+    SavedModel,
+    TrainedModel,
+    latest_model,
+    level_labels,
+    saved_models,
+)
 from warehouse.publish import Publication, publish
 from warehouse.reads import (
     QuarantineFilter,
@@ -29,9 +51,25 @@ from warehouse.reads import (
     run_summary,
     syncs_since,
 )
+from warehouse.review_queue import review_item, review_items
 from warehouse.schema import metadata
 
 __all__ = [
+    "StewardDecision",
+    "customer_record_ids",
+    "decision_log",
+    "find_customers",
+    "golden_id_of",
+    "golden_profile",
+    "level_labels",
+    "live_golden_id",
+    "note_applied",
+    "record_decision",
+    "review_item",
+    "review_items",
+    "source_records",
+    "steward_decision",
+    "steward_decisions",
     "LANDED_PREFIX",
     "GoldenIdentity",
     "IssuedIds",

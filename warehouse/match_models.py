@@ -103,3 +103,14 @@ def saved_models(engine: sa.Engine) -> pd.DataFrame:
         ", ".join(c["name"] for c in model["comparisons"]) for model in saved.pop("model")
     ]
     return saved.assign(comparisons=comparisons)
+
+
+def level_labels(engine: sa.Engine, model_version: int) -> dict[str, tuple[str, ...]]:
+    """Each comparison's level labels in the saved model version, by comparison name."""
+    table = schema.match_model
+    with engine.connect() as connection:
+        model = connection.execute(
+            sa.select(table.c.model).where(table.c.version == model_version)
+        ).scalar_one_or_none()
+    comparisons = (model or {}).get("comparisons", [])
+    return {c["name"]: tuple(c["level_labels"]) for c in comparisons}

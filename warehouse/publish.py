@@ -17,10 +17,10 @@ import sqlalchemy as sa
 
 from quality.canonical import PERSON_FIELDS
 from warehouse import schema
+from warehouse.decisions import note_applied
 from warehouse.marts import department_marts
 from warehouse.match_models import SavedModel, TrainedModel, save_model
 from warehouse.rows import insert_frame
-from warehouse.stewardship import note_applied
 
 
 @dataclass(frozen=True)

@@ -391,7 +391,7 @@ review_item = sa.Table(
 ``golden_id_r`` are the customers of ``record_id_l`` and ``record_id_r``, ``evidence``
 each comparison's level and weight) or ``customer`` (``conflicting_birth_dates`` or
 ``large_customer``; ``evidence`` its records and birth dates). Order by ``priority``,
-highest first (see `matching.review`); ``review_id`` names the same item in every run."""
+highest first (see `stewardship.queue`); ``review_id`` names the same item in every run."""
 
 steward_decision = sa.Table(
     "steward_decision",
@@ -411,7 +411,7 @@ steward_decision = sa.Table(
     sa.Column("golden_after", sa.JSON),
     sa.Column("applied_run_id", sa.String(64)),
 )
-"""``action``: see `matching.steward`. ``golden_before``: the customers the decision
+"""``action``: see `stewardship.constraints`. ``golden_before``: the customers the decision
 touched as they stood when it was made; ``golden_after``: as the first run that applied
 it (``applied_run_id``) published them. Each maps golden id → its fields and records."""
 

@@ -17,12 +17,13 @@ import pytest
 import requests
 import sqlalchemy as sa
 import uvicorn
+from fastapi import FastAPI
 
 from demo import generate_demo
+from matching import MatchSettings
 from pipelines.config import HubConfig, load_config
-from pipelines.console import create_app
-from pipelines.console.auth import Stewards, hash_password
 from pipelines.runner import run_hub
+from serving import ConsoleSettings, Stewards, hash_password, steward_console
 
 PASSWORD = "wonderland"
 
@@ -46,13 +47,26 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
 
 @contextmanager
 def _served(config: HubConfig, stewards: Stewards) -> Iterator[str]:
-    """The console of `config` served on a free local port, by its URL."""
+    """The console of `config` served on a free local port, by its URL; its decisions
+    are applied by a run of the hub, as `hub steward` does."""
+    app = steward_console(
+        warehouse_url=config.warehouse.url,
+        matching=config.matching,
+        settings=config.console,
+        apply_decisions=lambda: run_hub(config, sync=False).run_id,
+        stewards=stewards,
+    )
+    with _serving(app) as url:
+        yield url
+
+
+@contextmanager
+def _serving(app: FastAPI) -> Iterator[str]:
+    """The app served on a free local port, by its URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config, stewards), host="127.0.0.1", port=port, log_level="error")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -71,11 +85,12 @@ def _csrf(html: str) -> str:
     return html.split(marker, 1)[1].split('"', 1)[0]
 
 
-def _logged_in(console: Console) -> requests.Session:
+def _logged_in(console: Console | str) -> requests.Session:
+    url = console if isinstance(console, str) else console.url
     session = requests.Session()
-    token = _csrf(session.get(f"{console.url}/login").text)
+    token = _csrf(session.get(f"{url}/login").text)
     answer = session.post(
-        f"{console.url}/login",
+        f"{url}/login",
         data={"name": "alice", "password": PASSWORD, "csrf_token": token, "next": "/"},
     )
     assert answer.ok and "Review queue" in answer.text
@@ -327,3 +342,37 @@ def test_the_session_cookie_is_secure_where_the_config_says_https_only(console: 
     with _served(config, Stewards({}, {})) as url:
         secure = requests.get(f"{url}/login").headers["set-cookie"].lower()
     assert "samesite=strict" in secure and "; secure" in secure
+
+
+def test_a_run_that_breaks_unexpectedly_is_reported_and_the_next_one_starts(
+    tmp_path: Path,
+) -> None:
+    tries = []
+
+    def broken_run() -> str:
+        tries.append(len(tries) + 1)
+        raise RuntimeError("a defect in the hub")
+
+    app = steward_console(
+        warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
+        matching=MatchSettings(),
+        settings=ConsoleSettings(),
+        apply_decisions=broken_run,
+        stewards=Stewards({"alice": hash_password(PASSWORD)}, {}),
+    )
+    with _serving(app) as url:
+        session = _logged_in(url)
+        token = _csrf(session.get(f"{url}/").text)
+        started = session.post(f"{url}/apply", data={"csrf_token": token})
+        assert "A run started" in started.text
+        deadline = time.monotonic() + 30
+        while "failed unexpectedly" not in (status := session.get(f"{url}/decisions").text):
+            assert time.monotonic() < deadline, status
+            time.sleep(0.1)
+        again = session.post(f"{url}/apply", data={"csrf_token": token})
+        assert "A run started" in again.text and "under way already" not in again.text
+        deadline = time.monotonic() + 30
+        while len(tries) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    assert tries == [1, 2]

@@ -11,20 +11,19 @@ import pandas as pd
 import pytest
 
 from demo import DemoSources, generate_demo
-from matching.steward import steward_constraints
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.runner import RunFailed, run_hub
-from pipelines.stewardship import (
+from stewardship import (
     DecisionRefused,
     decide_item,
     decide_pair,
     override,
+    steward_constraints,
     take_out,
     undo,
 )
-from warehouse import WarehouseError, connect, run_summary
-from warehouse.stewardship import note_applied, steward_decisions
+from warehouse import WarehouseError, connect, note_applied, run_summary, steward_decisions
 
 
 class Hub:
@@ -84,7 +83,13 @@ def test_a_pair_kept_apart_stays_apart_after_retraining_and_a_source_change_unti
     model_before = run_summary(hub.engine, hub.run_id)["model"]["version"]
 
     decided = decide_pair(
-        hub.engine, hub.config, left, right, "not_same_customer", steward="alice", comment="twins"
+        hub.engine,
+        hub.config.matching,
+        left,
+        right,
+        "not_same_customer",
+        steward="alice",
+        comment="twins",
     )
     hub.run()
     after = hub.of_record()
@@ -106,7 +111,9 @@ def test_a_pair_kept_apart_stays_apart_after_retraining_and_a_source_change_unti
     hub.run()
     assert hub.of_record()[left] != hub.of_record()[right]
 
-    undone = undo(hub.engine, hub.config, decided.decision_id, steward="bob", comment="not twins")
+    undone = undo(
+        hub.engine, hub.config.matching, decided.decision_id, steward="bob", comment="not twins"
+    )
     hub.run()
     together = hub.of_record()
     assert together[left] == together[right] == before[left]
@@ -132,7 +139,7 @@ def test_a_queued_pair_decided_same_joins_and_leaves_the_queue(hub: Hub) -> None
     review_id = apart.index[0]
     left, right = apart.loc[review_id, ["record_id_l", "record_id_r"]]
 
-    decide_item(hub.engine, hub.config, review_id, "same_customer", steward="alice")
+    decide_item(hub.engine, hub.config.matching, review_id, "same_customer", steward="alice")
     hub.run()
 
     assert review_id not in hub.queue().index
@@ -141,7 +148,7 @@ def test_a_queued_pair_decided_same_joins_and_leaves_the_queue(hub: Hub) -> None
     pairs = hub.table("match_pair").set_index(["record_id_l", "record_id_r"])
     assert pairs.loc[(left, right), ["decision", "decided_by"]].tolist() == ["link", "must_link"]
     with pytest.raises(WarehouseError, match="no item"):
-        decide_item(hub.engine, hub.config, review_id, "same_customer", steward="alice")
+        decide_item(hub.engine, hub.config.matching, review_id, "same_customer", steward="alice")
 
 
 def test_a_record_taken_out_leaves_and_the_rest_keep_their_id(hub: Hub) -> None:
@@ -154,7 +161,7 @@ def test_a_record_taken_out_leaves_and_the_rest_keep_their_id(hub: Hub) -> None:
     leaving = next(r for r in records if tuple(sorted(set(records) - {r})) in linked)
     records.remove(leaving)
 
-    take_out(hub.engine, hub.config, leaving, steward="alice", comment="another person")
+    take_out(hub.engine, hub.config.matching, leaving, steward="alice", comment="another person")
     hub.run()
 
     of_record = hub.of_record()
@@ -185,14 +192,14 @@ def test_a_merge_of_different_birth_dates_is_queued_until_confirmed(hub: Hub) ->
     records = hub.table("customer_record")
     dated = records[records["birth_date"].notna()].sort_values(["source", "source_key"])
     first, second = (dated["source"] + ":" + dated["source_key"]).iloc[[0, 1]]
-    decide_pair(hub.engine, hub.config, first, second, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, first, second, "same_customer", steward="alice")
     hub.run()
     queue = hub.queue()
     asked = queue[queue["reason"] == "conflicting_birth_dates"]
     golden_id = hub.of_record()[first]
     (review_id,) = asked.index[asked["golden_id"] == golden_id]
 
-    decide_item(hub.engine, hub.config, review_id, "confirm", steward="alice")
+    decide_item(hub.engine, hub.config.matching, review_id, "confirm", steward="alice")
     hub.run()
     assert review_id not in hub.queue().index
     assert hub.of_record()[first] == hub.of_record()[second]
@@ -201,13 +208,13 @@ def test_a_merge_of_different_birth_dates_is_queued_until_confirmed(hub: Hub) ->
 def test_decisions_that_contradict_each_other_are_refused(hub: Hub) -> None:
     a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
     c = next(r for r in hub.of_record().index if r not in (a, b))
-    decide_pair(hub.engine, hub.config, a, b, "not_same_customer", steward="alice")
-    decide_pair(hub.engine, hub.config, b, c, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, a, b, "not_same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, b, c, "same_customer", steward="alice")
     with pytest.raises(DecisionRefused, match="contradict"):
-        decide_pair(hub.engine, hub.config, a, c, "same_customer", steward="alice")
+        decide_pair(hub.engine, hub.config.matching, a, c, "same_customer", steward="alice")
     # A later decision about the same pair replaces the earlier one.
-    decide_pair(hub.engine, hub.config, a, b, "same_customer", steward="alice")
-    decide_pair(hub.engine, hub.config, a, c, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, a, b, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, a, c, "same_customer", steward="alice")
     hub.run()
     of_record = hub.of_record()
     assert of_record[a] == of_record[b] == of_record[c]
@@ -248,7 +255,7 @@ def test_a_run_can_train_its_model_with_the_decisions_as_labels(hub: Hub) -> Non
     pairs = queue[queue["kind"] == "pair"].head(6)
     for number, review_id in enumerate(pairs.index):
         verdict = "same_customer" if number % 2 else "not_same_customer"
-        decide_item(hub.engine, hub.config, review_id, verdict, steward="alice")
+        decide_item(hub.engine, hub.config.matching, review_id, verdict, steward="alice")
 
     def trained(learn: bool) -> dict[str, object]:
         matching = hub.config.matching.model_copy(update={"learn_from_stewards": learn})
@@ -270,17 +277,17 @@ def test_the_records_that_stay_keep_the_id_when_one_of_two_is_taken_out(hub: Hub
     golden_id = hub.of_record()[records[0]]
     # Take out the record with the smaller id, which would keep the id on a tie.
     leaving, staying = records
-    take_out(hub.engine, hub.config, leaving, steward="alice", out_of=golden_id)
+    take_out(hub.engine, hub.config.matching, leaving, steward="alice", out_of=golden_id)
     hub.run()
     assert hub.of_record()[staying] == golden_id != hub.of_record()[leaving]
     # A page read before the run shows the record in the customer it has left.
     with pytest.raises(DecisionRefused, match="no longer in"):
-        take_out(hub.engine, hub.config, leaving, steward="alice", out_of=golden_id)
+        take_out(hub.engine, hub.config.matching, leaving, steward="alice", out_of=golden_id)
 
 
 def test_a_run_notes_only_the_decisions_it_obeyed(hub: Hub) -> None:
     a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
-    first = decide_pair(hub.engine, hub.config, a, b, "not_same_customer", steward="alice")
+    first = decide_pair(hub.engine, hub.config.matching, a, b, "not_same_customer", steward="alice")
     constraints = steward_constraints(steward_decisions(hub.engine))
     assert constraints.through == first.decision_id
     # Decided while the run matched: the run did not obey it, so it is not noted on it.
@@ -294,7 +301,7 @@ def test_a_run_notes_only_the_decisions_it_obeyed(hub: Hub) -> None:
 
 def test_a_config_that_contradicts_the_decisions_stops_the_run_and_says_so(hub: Hub) -> None:
     a, b = _customer_of(hub.of_record(), 2, "crm_legacy")
-    decide_pair(hub.engine, hub.config, a, b, "same_customer", steward="alice")
+    decide_pair(hub.engine, hub.config.matching, a, b, "same_customer", steward="alice")
     apart = hub.config.matching.model_copy(update={"cannot_link": [(a, b)]})
     hub.config = hub.config.model_copy(update={"matching": apart})
     with pytest.raises(RunFailed, match="contradict steward decisions"):

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from matching import MatchingError
-from matching.review import review_queue
-from matching.steward import StewardDecision, check_agreement, steward_constraints
+from stewardship.constraints import check_agreement, steward_constraints
+from stewardship.queue import review_queue
+from warehouse import StewardDecision
 
 
 def _decided(*decisions: tuple) -> list[StewardDecision]:

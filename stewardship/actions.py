@@ -15,18 +15,18 @@ from typing import Final
 
 import sqlalchemy as sa
 
-from errors import TerminalError
-from matching import MatchingError
-from matching.steward import StewardDecision, check_agreement, standing, steward_constraints
-from pipelines.config import HubConfig
-from quality.canonical import PERSON_FIELDS
-from warehouse.stewardship import (
-    current_golden_id,
-    decision,
+from matching import MatchingError, MatchSettings
+from quality import PERSON_FIELDS
+from stewardship.constraints import check_agreement, standing, steward_constraints
+from stewardship.exceptions import DecisionRefused
+from warehouse import (
+    StewardDecision,
+    customer_record_ids,
     golden_id_of,
-    golden_snapshot,
+    live_golden_id,
     record_decision,
     review_item,
+    steward_decision,
     steward_decisions,
 )
 
@@ -37,9 +37,14 @@ STEWARD_ENV: Final = "HUB_STEWARD"
 PAIR_VERDICTS: Final = ("same_customer", "not_same_customer")
 CUSTOMER_VERDICTS: Final = ("confirm", "take_out")
 
-
-class DecisionRefused(TerminalError):
-    """The decision cannot be recorded as asked; the message says why and what to do."""
+#: How a steward says a verdict (on the command line and in the console's forms), and
+#: the decision it makes.
+VERDICTS: Final = {
+    "same": "same_customer",
+    "different": "not_same_customer",
+    "confirm": "confirm",
+    "take-out": "take_out",
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def steward_name(given: str | None) -> str:
 
 def decide_item(
     engine: sa.Engine,
-    config: HubConfig,
+    settings: MatchSettings,
     review_id: str,
     verdict: str,
     *,
@@ -83,7 +88,7 @@ def decide_item(
             raise DecisionRefused(f"{review_id} is a pair: decide it same or different")
         records: tuple[str, ...] = (item["record_id_l"], item["record_id_r"])
         return _record(
-            engine, config, steward, verdict, records, review_id=review_id, comment=comment
+            engine, settings, steward, verdict, records, review_id=review_id, comment=comment
         )
     if verdict not in CUSTOMER_VERDICTS:
         raise DecisionRefused(
@@ -97,7 +102,7 @@ def decide_item(
             )
         return take_out(
             engine,
-            config,
+            settings,
             record,
             steward=steward,
             comment=comment,
@@ -106,7 +111,7 @@ def decide_item(
         )
     return _record(
         engine,
-        config,
+        settings,
         steward,
         "confirm",
         tuple(item["evidence"]["records"]),
@@ -117,7 +122,7 @@ def decide_item(
 
 def decide_pair(
     engine: sa.Engine,
-    config: HubConfig,
+    settings: MatchSettings,
     record_l: str,
     record_r: str,
     verdict: str,
@@ -132,12 +137,12 @@ def decide_pair(
         _placed(engine, record)
     if record_l == record_r:
         raise DecisionRefused(f"{record_l} is named twice; name two records")
-    return _record(engine, config, steward, verdict, (record_l, record_r), comment=comment)
+    return _record(engine, settings, steward, verdict, (record_l, record_r), comment=comment)
 
 
 def take_out(
     engine: sa.Engine,
-    config: HubConfig,
+    settings: MatchSettings,
     record: str,
     *,
     steward: str,
@@ -153,24 +158,18 @@ def take_out(
             by now (a run moved it since the page was read).
     """
     golden_id = _placed(engine, record)
-    if out_of is not None:
-        with engine.connect() as connection:
-            expected = current_golden_id(connection, out_of)
-        if expected != golden_id:
-            raise DecisionRefused(
-                f"{record} is no longer in {out_of} but in {golden_id}; look at it again"
-            )
-    with engine.connect() as connection:
-        others = [
-            r for r in golden_snapshot(connection, [golden_id])[golden_id]["records"] if r != record
-        ]
+    if out_of is not None and live_golden_id(engine, out_of) != golden_id:
+        raise DecisionRefused(
+            f"{record} is no longer in {out_of} but in {golden_id}; look at it again"
+        )
+    others = [r for r in customer_record_ids(engine, golden_id) if r != record]
     if not others:
         raise DecisionRefused(
             f"{record} is the only record of {golden_id}: nothing to take it out of"
         )
     return _record(
         engine,
-        config,
+        settings,
         steward,
         "take_out",
         (record, *others),
@@ -193,8 +192,7 @@ def override(
     if field not in PERSON_FIELDS:
         raise DecisionRefused(f"{field!r} is not a golden field; one of {', '.join(PERSON_FIELDS)}")
     value = _checked_value(field, value)
-    with engine.connect() as connection:
-        live = current_golden_id(connection, golden_id)
+    live = live_golden_id(engine, golden_id)
     if live is None:
         raise DecisionRefused(f"no golden customer has or had the id {golden_id}")
     decision_id = record_decision(
@@ -211,15 +209,14 @@ def override(
 
 def undo(
     engine: sa.Engine,
-    config: HubConfig,
+    settings: MatchSettings,
     decision_id: int,
     *,
     steward: str,
     comment: str | None = None,
 ) -> Recorded:
     """Take a decision back; the runs after it act as if it had not been made."""
-    with engine.connect() as connection:
-        undone = decision(connection, decision_id)
+    undone = steward_decision(engine, decision_id)
     if undone["action"] == "undo":
         raise DecisionRefused(
             f"decision {decision_id} is an undo; to restore what it undid, decide again"
@@ -232,14 +229,14 @@ def undo(
         action="undo",
         undoes=decision_id,
         comment=comment,
-        check=lambda decisions: _check(config, decisions),
+        check=lambda decisions: _check(settings, decisions),
     )
     return Recorded(new_id, "undo", f"decision {decision_id} ({undone['action']}) undone")
 
 
 def _record(
     engine: sa.Engine,
-    config: HubConfig,
+    settings: MatchSettings,
     steward: str,
     action: str,
     record_ids: tuple[str, ...],
@@ -256,7 +253,7 @@ def _record(
         review_id=review_id,
         golden_id=golden_id,
         comment=comment,
-        check=lambda decisions: _check(config, decisions),
+        check=lambda decisions: _check(settings, decisions),
     )
     said = {
         "same_customer": "are one customer",
@@ -272,11 +269,9 @@ def _record(
     return Recorded(decision_id, action, summary)
 
 
-def _check(config: HubConfig, decisions: list[StewardDecision]) -> None:
+def _check(settings: MatchSettings, decisions: list[StewardDecision]) -> None:
     try:
-        check_agreement(
-            steward_constraints(decisions), config.matching.must_link, config.matching.cannot_link
-        )
+        check_agreement(steward_constraints(decisions), settings.must_link, settings.cannot_link)
     except MatchingError as exc:
         raise DecisionRefused(
             f"this decision would contradict earlier ones: {exc}. `hub review log` lists "
@@ -286,8 +281,7 @@ def _check(config: HubConfig, decisions: list[StewardDecision]) -> None:
 
 def _placed(engine: sa.Engine, record: str) -> str:
     """The golden id of a published record."""
-    with engine.connect() as connection:
-        golden_id = golden_id_of(connection, record)
+    golden_id = golden_id_of(engine, record)
     if golden_id is None:
         raise DecisionRefused(
             f"no published record is {record!r}; name records as SOURCE:KEY, e.g. webshop:WS-000123"

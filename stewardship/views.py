@@ -1,16 +1,24 @@
-"""What a steward sees of records and pairs, as plain rows that the CLI prints as text
-and the console renders as HTML."""
+"""What a steward sees of queue items, records and pairs, as plain rows that the CLI
+prints as text and the console renders as HTML."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import sqlalchemy as sa
 
-from quality.canonical import PERSON_FIELDS
-from warehouse.stewardship import level_labels, source_records
+from quality import PERSON_FIELDS
+from warehouse import level_labels, source_records
+
+#: How the queue's reasons read.
+REASONS: Final = {
+    "uncertain_match": "uncertain pair",
+    "kept_apart": "pair kept apart by clustering",
+    "conflicting_birth_dates": "customer with conflicting birth dates",
+    "large_customer": "customer with many records",
+}
 
 
 def shown(value: object) -> str:

@@ -8,7 +8,9 @@ token; every decision is recorded under the steward's name.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,10 +20,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+import stewardship
 from errors import HubError
-from pipelines import stewardship
-from pipelines.config import HubConfig
-from pipelines.console.auth import (
+from matching import MatchSettings
+from quality import PERSON_FIELDS
+from serving.console.auth import (
     LoginAttempts,
     Sessions,
     Stewards,
@@ -29,24 +32,29 @@ from pipelines.console.auth import (
     same_token,
     session_secret,
 )
-from pipelines.console.search import find_customers
-from pipelines.review_command import REASONS, VERDICTS
-from pipelines.review_views import evidence, shown, side_by_side
-from pipelines.runner import RunFailed, run_hub
-from quality.canonical import PERSON_FIELDS
-from warehouse import NotInWarehouse, connect
-from warehouse.stewardship import decision_log, golden_profile, review_item, review_items
+from serving.console.settings import ConsoleSettings
+from stewardship import REASONS, VERDICTS, evidence, shown, side_by_side
+from warehouse import (
+    NotInWarehouse,
+    connect,
+    decision_log,
+    find_customers,
+    golden_profile,
+    review_item,
+    review_items,
+)
+
+log = logging.getLogger(__name__)
 
 _HERE: Final = Path(__file__).parent
 _QUEUE_PAGE: Final = 50
-_RUN_FAILURES: Final[tuple[type[Exception], ...]] = (RunFailed, HubError)
 
 
 class _Runs:
     """The console's runs of the stages, one at a time, each in a thread of its own."""
 
-    def __init__(self, config: HubConfig) -> None:
-        self._config = config
+    def __init__(self, apply_decisions: Callable[[], str]) -> None:
+        self._apply_decisions = apply_decisions
         self._lock = threading.Lock()
         self._running = False
         self._last: str | None = None
@@ -61,14 +69,18 @@ class _Runs:
         return True
 
     def _run(self) -> None:
+        done = "The last run failed unexpectedly; the console's log has the details"
         try:
-            run = run_hub(self._config, sync=False)
-            done = f"Decisions applied by run {run.run_id[:8]}"
-        except _RUN_FAILURES as exc:
+            done = f"Decisions applied by run {self._apply_decisions()[:8]}"
+        except HubError as exc:
             done = f"The last run failed: {exc}"
-        with self._lock:
-            self._running = False
-            self._last = f"{done} at {dt.datetime.now():%H:%M:%S}."
+        except Exception:
+            # A defect, not the user's doing: log it, and let the next run start.
+            log.exception("a run started from the steward console failed")
+        finally:
+            with self._lock:
+                self._running = False
+                self._last = f"{done} at {dt.datetime.now():%H:%M:%S}."
 
     def status(self) -> str | None:
         """What the console's runs are doing, or did last."""
@@ -80,21 +92,38 @@ class _NotLoggedIn(Exception):
     """The request has no steward; the handler sends it to the login page."""
 
 
-def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
-    """The console for the warehouse of ``config``."""
-    stewards = stewards if stewards is not None else Stewards.from_settings(config.console.stewards)
-    engine = connect(config.warehouse.url)
+def create_app(
+    *,
+    warehouse_url: str,
+    matching: MatchSettings,
+    settings: ConsoleSettings,
+    apply_decisions: Callable[[], str],
+    stewards: Stewards | None = None,
+) -> FastAPI:
+    """The console for the warehouse at ``warehouse_url``.
+
+    Args:
+        warehouse_url: The warehouse the stewards work on.
+        matching: The config's match settings, whose constraints decisions must agree with.
+        settings: The config's ``console`` section.
+        apply_decisions: Runs matching and publishing on what the sources last landed, so
+            that the decisions take effect; returns the run's id. The console calls it in
+            a thread of its own when a steward asks.
+        stewards: Who may log in; by default those of ``settings`` and ``HUB_STEWARDS``.
+    """
+    stewards = stewards if stewards is not None else Stewards.from_settings(settings.stewards)
+    engine = connect(warehouse_url)
     templates = Jinja2Templates(directory=_HERE / "templates")
     app = FastAPI(
         title="Customer hub steward console", docs_url=None, redoc_url=None, openapi_url=None
     )
-    runs = _Runs(config)
+    runs = _Runs(apply_decisions)
     sessions, attempts = Sessions(), LoginAttempts()
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(),
         same_site="strict",
-        https_only=config.console.https_only,
+        https_only=settings.https_only,
         max_age=8 * 3600,
     )
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
@@ -230,7 +259,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
             request,
             lambda: stewardship.decide_item(
                 engine,
-                config,
+                matching,
                 review_id,
                 VERDICTS[verdict],
                 steward=name,
@@ -301,7 +330,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         return _acted(
             request,
             lambda: stewardship.take_out(
-                engine, config, record, steward=name, comment=comment or None, out_of=golden_id
+                engine, matching, record, steward=name, comment=comment or None, out_of=golden_id
             ),
             back=f"/customer/{golden_id}",
         )
@@ -336,7 +365,7 @@ def create_app(config: HubConfig, stewards: Stewards | None = None) -> FastAPI:
         return _acted(
             request,
             lambda: stewardship.undo(
-                engine, config, decision_id, steward=name, comment=comment or None
+                engine, matching, decision_id, steward=name, comment=comment or None
             ),
             back="/decisions",
         )

@@ -20,38 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
+import pandas as pd
+import sqlalchemy as sa
 
-from matching.constraints import pair_constraints
-
-#: What a steward can decide.
-STEWARD_ACTIONS: Final = (
-    "same_customer",
-    "not_same_customer",
-    "take_out",
-    "confirm",
-    "override",
-    "undo",
-)
-
-
-@dataclass(frozen=True)
-class StewardDecision:
-    """One decision, as the steward made it."""
-
-    decision_id: int
-    action: str
-    record_ids: tuple[str, ...] = ()
-    """``same_customer``, ``not_same_customer``: the two records; ``take_out``: the record,
-    then the others its customer held; ``confirm``: every record of the customer."""
-    golden_id: str | None = None
-    """``override``: the customer whose field it sets."""
-    field: str | None = None
-    value: str | None = None
-    undoes: int | None = None
-    """``undo``: the decision it takes back."""
+from matching import MatchingError, MatchSettings, pair_constraints
+from quality import RECORD_ID
+from stewardship.exceptions import DecisionRefused
+from warehouse import IssuedIds, StewardDecision, steward_decisions
 
 
 @dataclass(frozen=True)
@@ -127,3 +104,54 @@ def check_agreement(
         sorted({record for pair in [*must, *cannot] for record in pair}), dtype=object
     )
     pair_constraints(record_ids, must, cannot)
+
+
+def standing_constraints(engine: sa.Engine, settings: MatchSettings) -> StewardConstraints:
+    """What the stewards' standing decisions make a run obey, checked against the config's
+    own ``must_link`` and ``cannot_link``.
+
+    Raises:
+        DecisionRefused: the config's constraints contradict the decisions.
+    """
+    constraints = steward_constraints(steward_decisions(engine))
+    try:
+        check_agreement(constraints, settings.must_link, settings.cannot_link)
+    except MatchingError as exc:
+        raise DecisionRefused(
+            f"the config's must_link and cannot_link contradict steward decisions: {exc}. "
+            "`hub review log` lists the decisions: undo one, or change the config"
+        ) from None
+    return constraints
+
+
+def obeying(settings: MatchSettings, constraints: StewardConstraints) -> MatchSettings:
+    """The match settings with the stewards' constraints added to the config's."""
+    return settings.model_copy(
+        update={
+            "must_link": [*settings.must_link, *constraints.must_link],
+            "cannot_link": [*settings.cannot_link, *constraints.cannot_link],
+        }
+    )
+
+
+def training_labels(constraints: StewardConstraints, records: pd.DataFrame) -> pd.DataFrame | None:
+    """The stewards' pairs among the run's records, as labelled pairs a model can learn
+    from (``record_id_l``, ``record_id_r``, ``is_match``); ``None`` when there are none."""
+    present = set(records[RECORD_ID])
+    labels = pd.DataFrame(
+        [(*pair, True) for pair in constraints.must_link]
+        + [(*pair, False) for pair in constraints.cannot_link],
+        columns=["record_id_l", "record_id_r", "is_match"],
+    )
+    labels = labels[labels["record_id_l"].isin(present) & labels["record_id_r"].isin(present)]
+    return labels if len(labels) else None
+
+
+def records_leaving(constraints: StewardConstraints, issued: IssuedIds) -> set[str]:
+    """Records taken out of the customer they are still in: each leaves the customer's id
+    to the records that stay."""
+    return {
+        record
+        for record, golden_id in constraints.taken_out
+        if issued.of_record.get(record) == golden_id
+    }

@@ -25,8 +25,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from matching.survivorship import CLUSTER_ID
-from quality.canonical import RECORD_ID
+from matching import CLUSTER_ID
+from quality import RECORD_ID
 
 #: Columns of a review queue frame.
 REVIEW_COLUMNS: Final = (
@@ -58,6 +58,7 @@ def review_queue(
     *,
     review_customer_size: int,
     confirmed: Iterable[frozenset[str]] = (),
+    xref: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every item for stewards, most pressing first.
 
@@ -69,6 +70,9 @@ def review_queue(
         review_customer_size: Customers with at least this many records go to review.
         confirmed: Record sets a steward confirmed as one customer as they are; a
             customer whose records all lie in one of them is not asked about again.
+        xref: The crosswalk the run publishes (``source``, ``source_key``,
+            ``golden_id``): with it, each item also names the golden customers its records
+            belong to (``golden_id``, and ``golden_id_r`` for a pair's second record).
     """
     review = pairs[pairs["decision"] == "review"]
     probability = review["match_probability"].to_numpy(dtype=float)
@@ -96,9 +100,22 @@ def review_queue(
         if parts
         else pd.DataFrame(columns=list(REVIEW_COLUMNS))
     ).astype({"priority": float})
-    return queue.sort_values(["priority", "review_id"], ascending=[False, True], ignore_index=True)[
-        list(REVIEW_COLUMNS)
-    ]
+    queue = queue.sort_values(
+        ["priority", "review_id"], ascending=[False, True], ignore_index=True
+    )[list(REVIEW_COLUMNS)]
+    return queue if xref is None else _with_golden_ids(queue, xref)
+
+
+def _with_golden_ids(queue: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
+    of_record = pd.Series(
+        xref["golden_id"].to_numpy(),
+        index=(xref["source"] + ":" + xref["source_key"]).to_numpy(),
+    )
+    # A cluster's id is one of its records' ids, so it finds the cluster's customer too.
+    return queue.assign(
+        golden_id=queue["record_id_l"].fillna(queue[CLUSTER_ID]).map(of_record),
+        golden_id_r=queue["record_id_r"].map(of_record),
+    )
 
 
 def _suspicious_customers(

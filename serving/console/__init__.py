@@ -1,0 +1,1 @@
+"""The steward console: a server-rendered web app over the warehouse (`hub steward`)."""
