@@ -28,8 +28,8 @@ from pipelines.stages import (
     publication,
     standardize_interaction_sources,
     standardize_sources,
+    sync_source,
 )
-from pipelines.sync import sync_source
 from warehouse import connect, issued_ids, publish, redirected_ids
 
 

@@ -30,8 +30,8 @@ from pipelines.stages import (
     publication,
     standardize_interaction_sources,
     standardize_sources,
+    sync_source,
 )
-from pipelines.sync import sync_source
 from stewardship import decide_item
 from warehouse import connect, issued_ids, publish, redirected_ids, review_items
 

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from connectors import BATCH_ROWS
 from pipelines.config import SourceSettings
-from pipelines.sync import sync_source
+from pipelines.stages import sync_source
 from warehouse import SyncFigures, connect
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from demo import DemoSources, generate_demo
 from pipelines.config import HubConfig, load_config
-from pipelines.sync import sync_source
+from pipelines.stages import sync_source
 from warehouse import connect
 
 

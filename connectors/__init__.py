@@ -15,7 +15,7 @@ from connectors.exceptions import (
 )
 from connectors.files.selection import source_files
 from connectors.landing import HELD_BACK_COLUMNS, LANDING_COLUMNS, keyed_rows, row_payloads
-from connectors.read import ConnectorSpec, read_batches, read_source
+from connectors.read import ConnectorSpec, check_mapped_columns, read_batches, read_source
 from connectors.rest_spec import RestConnector
 from connectors.spec import (
     CsvConnector,
@@ -44,6 +44,7 @@ __all__ = [
     "SourceSchemaError",
     "SourceUnavailable",
     "SqlConnector",
+    "check_mapped_columns",
     "keyed_rows",
     "read_batches",
     "read_source",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 import pandas as pd
@@ -85,3 +85,23 @@ def read_source(spec: ConnectorSpec, source: str) -> pd.DataFrame:
         return pd.DataFrame(dtype=object)
     rows = pd.concat(frames, ignore_index=True)
     return rows.where(rows.notna(), None)
+
+
+def check_mapped_columns(source: str, mapped: Sequence[str], columns: Sequence[str]) -> None:
+    """Refuse a source whose rows lack a column the config maps.
+
+    Args:
+        source: The source's name.
+        mapped: The columns the config reads: the primary key, then the mapped fields.
+        columns: The columns the source's rows have.
+
+    Raises:
+        SourceSchemaError: naming each missing column and the ones the source has.
+    """
+    missing = [column for column in mapped if column not in columns]
+    if missing:
+        listed = ", ".join(f"`{column}`" for column in missing)
+        raise SourceSchemaError(
+            f"source `{source}`: mapped column {listed} is not in the source "
+            f"(it has {', '.join(columns)}); fix the source or the config's `fields`"
+        )

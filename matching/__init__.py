@@ -11,11 +11,14 @@ from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
+from matching.match_state import load_compared, save_compared
 from matching.scoring import ComparisonParameters, FellegiSunterModel, comparisons_fingerprint
 from matching.settings import MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
+    "load_compared",
+    "save_compared",
     "CLUSTER_ID",
     "BlockingPassReport",
     "ComparedPairs",

@@ -101,6 +101,42 @@ class CustomerLinks:
         }
         return self.model.explain(levels, adjustments)
 
+    def placing(self, record_ids: pd.Index) -> pd.DataFrame:
+        """For each record, the strongest link that placed it with another record: its
+        ``match_probability`` and what decided it (``placed_by``: ``score`` or ``must_link``;
+        ``single`` for a customer's only record)."""
+        linked = self.pairs[self.pairs["decision"] == "link"]
+        columns = ["match_probability", "decided_by"]
+        both_ends = pd.concat(
+            [
+                linked[["record_id_l", *columns]].set_axis([RECORD_ID, *columns], axis=1),
+                linked[["record_id_r", *columns]].set_axis([RECORD_ID, *columns], axis=1),
+            ]
+        )
+        strongest = both_ends.sort_values(
+            [RECORD_ID, "match_probability"], ascending=[True, False], kind="stable"
+        ).drop_duplicates(RECORD_ID)
+        placing = strongest.set_index(RECORD_ID).reindex(record_ids)
+        return placing.assign(placed_by=placing.pop("decided_by").fillna("single"))
+
+    def pairs_with_evidence(self) -> pd.DataFrame:
+        """`pairs` with each comparison's level and weight gathered in one ``evidence`` dict
+        per pair (comparison name → ``level``, ``weight``)."""
+        pairs = self.pairs
+        comparisons = [c.removesuffix("_level") for c in pairs.columns if c.endswith("_level")]
+        evidence = [
+            {
+                name: {"level": int(level), "weight": float(weight)}
+                for name, level, weight in zip(comparisons, levels, weights, strict=True)
+            }
+            for levels, weights in zip(
+                pairs[[f"{c}_level" for c in comparisons]].itertuples(index=False, name=None),
+                pairs[[f"{c}_weight" for c in comparisons]].itertuples(index=False, name=None),
+                strict=True,
+            )
+        ]
+        return pairs.assign(evidence=evidence)
+
 
 def link_records(
     records: pd.DataFrame,

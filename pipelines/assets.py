@@ -13,19 +13,16 @@ from connectors import SourceUnavailable
 from pipelines.config import HubConfig, Source
 from pipelines.resources import WarehouseResource
 from pipelines.stages import (
-    CustomerInteractions,
-    CustomerRecords,
-    GoldenCustomers,
     LinkedCustomers,
     golden_customers,
     link_customers,
     publication,
     standardize_interaction_sources,
     standardize_sources,
+    sync_source,
 )
-from pipelines.sync import sync_source
-from quality import QualityVerdict
-from warehouse import SavedModel, issued_ids, publish, redirected_ids
+from quality import CustomerInteractions, CustomerRecords, QualityVerdict
+from warehouse import GoldenCustomers, SavedModel, issued_ids, publish, redirected_ids
 
 SOURCE_PREFIX = "source"
 

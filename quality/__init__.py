@@ -11,6 +11,7 @@ from quality.canonical import (
     RECORD_ID,
     attribute_names,
 )
+from quality.combined import CustomerInteractions, CustomerRecords, combined_records
 from quality.exceptions import MissingColumnError, QualityError
 from quality.gate import QualityVerdict, SourceQuality, quality_gate
 from quality.interactions import (
@@ -28,6 +29,9 @@ from quality.suites import Check, QualitySettings
 from quality.validation import ExpectationSummary, ValidationReport, expectation, validate_records
 
 __all__ = [
+    "CustomerInteractions",
+    "CustomerRecords",
+    "combined_records",
     "attribute_names",
     "INTERACTION_FIELDS",
     "INTERACTION_KINDS",

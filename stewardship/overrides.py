@@ -3,31 +3,36 @@ as their lineage."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
+
+from warehouse import GoldenCustomers
 
 #: Lineage of a value a steward set: ``source`` this, ``source_key`` the decision's id.
 STEWARD_SOURCE = "steward"
 
 
 def with_overrides(
-    golden: pd.DataFrame,
-    lineage: pd.DataFrame,
+    customers: GoldenCustomers,
     overrides: dict[tuple[str, str], tuple[str | None, int]],
     redirected: pd.Series,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> GoldenCustomers:
     """The golden customers with the stewards' overrides set, and their lineage.
 
-    An override of a customer merged into another applies to that one; an override of a
-    customer that is gone applies to none.
+    An override of a customer merged into another applies to that one, whether the merge
+    was this run's or earlier (``redirected``: the live id of each id retired before this
+    run); an override of a customer that is gone applies to none.
     """
     if not overrides:
-        return golden, lineage
-    golden = golden.set_index("golden_id", drop=False)
-    lineage = lineage.set_index(["golden_id", "field"])
+        return customers
+    live_of = pd.concat([redirected, customers.redirects.set_index("retired_id")["golden_id"]])
+    golden = customers.golden.set_index("golden_id", drop=False)
+    lineage = customers.lineage.set_index(["golden_id", "field"])
     for (golden_id, field_name), (value, decision_id) in overrides.items():
         live = golden_id
-        while live in redirected.index:
-            live = redirected[live]
+        while live in live_of.index:
+            live = live_of[live]
         if live not in golden.index:
             continue
         golden.loc[live, field_name] = (
@@ -38,4 +43,4 @@ def with_overrides(
             str(decision_id),
             "steward_override",
         ]
-    return golden.reset_index(drop=True), lineage.reset_index()
+    return replace(customers, golden=golden.reset_index(drop=True), lineage=lineage.reset_index())

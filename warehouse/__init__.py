@@ -23,12 +23,15 @@ from warehouse.exceptions import (
     WarehouseSchemaError,
     WarehouseUnavailable,
 )
+from warehouse.golden import GoldenCustomers, golden_customers
 from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
+    HELD_BACK_COLUMNS,
     LANDED_PREFIX,
     Landing,
     SourceState,
     SyncFigures,
+    held_back,
     landed_rows,
     source_state,
 )
@@ -39,7 +42,8 @@ from warehouse.match_models import (
     level_labels,
     saved_models,
 )
-from warehouse.publish import Publication, publish
+from warehouse.publication import Publication, publication
+from warehouse.publish import publish
 from warehouse.reads import (
     QuarantineFilter,
     issued_ids,
@@ -55,6 +59,11 @@ from warehouse.review_queue import review_item, review_items
 from warehouse.schema import metadata
 
 __all__ = [
+    "HELD_BACK_COLUMNS",
+    "GoldenCustomers",
+    "golden_customers",
+    "held_back",
+    "publication",
     "StewardDecision",
     "customer_record_ids",
     "decision_log",

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -266,12 +268,19 @@ class Landing:
             self._connection.execute(sa.insert(state).values(source=self._source, **values))
 
 
-def landed_rows(engine: sa.Engine, source: str) -> pd.DataFrame:
+def landed_rows(engine: sa.Engine, source: str, columns: Iterable[str] = ()) -> pd.DataFrame:
     """The source's current landed rows (not deleted): their columns as read, in key order,
     plus ``source_key`` and ``location`` prefixed with ``LANDED_PREFIX``.
 
     Values are text or ``None``. Payloads are fetched as JSON text and decoded in one go:
     a million rows must not cost a million decoder calls.
+
+    Args:
+        engine: The warehouse.
+        source: The source's name.
+        columns: Columns the rows must have: one that no landed row holds (a key that no
+            JSON record of the source has) is added, empty. Syncs of sources whose rows all
+            share their columns refuse a missing mapped column before landing.
     """
     table = schema.source_record
     with engine.connect() as connection:
@@ -286,6 +295,38 @@ def landed_rows(engine: sa.Engine, source: str) -> pd.DataFrame:
         values = rows[column].to_numpy(dtype=object)
         values[pd.isna(values)] = None
         rows[column] = values
+    if len(rows):
+        missing = sorted(set(columns) - set(rows.columns))
+        rows = rows.assign(**{column: None for column in missing}) if missing else rows
     rows[f"{LANDED_PREFIX}source_key"] = [key for key, _, _ in result]
     rows[f"{LANDED_PREFIX}location"] = [location for _, location, _ in result]
     return rows
+
+
+#: Columns of the rows the quality stage holds back, as the warehouse keeps them.
+HELD_BACK_COLUMNS: Final = ("source", "source_key", "location", "rule", "detail", "payload")
+
+
+def held_back(quarantine: pd.DataFrame, landed: pd.DataFrame) -> pd.DataFrame:
+    """The quality stage's quarantine of landed rows, each with where its row was read
+    (``location``) and the row as read (``payload``, its present values), in
+    `HELD_BACK_COLUMNS`.
+
+    Args:
+        quarantine: Rows held back, by ``position`` (1-based) in ``landed``.
+        landed: The rows the quality stage read (`landed_rows`).
+    """
+    at = quarantine["position"].to_numpy(dtype=np.int64) - 1
+    source_columns = [c for c in landed.columns if not c.startswith(LANDED_PREFIX)]
+    rows = landed.iloc[at]
+    payloads = [
+        {
+            column: value
+            for column, value in zip(source_columns, row, strict=True)
+            if value is not None
+        }
+        for row in rows[source_columns].itertuples(index=False, name=None)
+    ]
+    return quarantine.assign(
+        location=rows[f"{LANDED_PREFIX}location"].to_numpy(), payload=payloads
+    )[list(HELD_BACK_COLUMNS)]

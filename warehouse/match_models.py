@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from matching import FellegiSunterModel
+from matching import CustomerLinks, FellegiSunterModel
 from warehouse import schema
 
 
@@ -26,6 +26,18 @@ class TrainedModel:
     """Records it was trained on."""
     candidate_pairs: int
     """Candidate pairs it was trained on."""
+
+    @classmethod
+    def of_run(cls, links: CustomerLinks, records: int) -> TrainedModel:
+        """The model a matching run trained on ``records`` records, trained now."""
+        return cls(
+            model=links.model,
+            trained_at=dt.datetime.now(dt.UTC),
+            records=records,
+            candidate_pairs=sum(
+                report.new_pairs for report in links.candidate_pairs_by_pass.values()
+            ),
+        )
 
 
 @dataclass(frozen=True)

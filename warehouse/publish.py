@@ -8,49 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from quality.canonical import PERSON_FIELDS
+from quality import PERSON_FIELDS
 from warehouse import schema
 from warehouse.decisions import note_applied
 from warehouse.marts import department_marts
-from warehouse.match_models import SavedModel, TrainedModel, save_model
+from warehouse.match_models import TrainedModel, save_model
+from warehouse.publication import Publication
 from warehouse.rows import insert_frame
-
-
-@dataclass(frozen=True)
-class Publication:
-    """Everything one hub run publishes. Frames use the warehouse column names."""
-
-    run_id: str
-    started_at: dt.datetime
-    sources: tuple[str, ...]
-    """Sources whose standardized records and quality quarantine this run replaces."""
-    records: pd.DataFrame
-    quarantine: pd.DataFrame
-    """Rows the quality stage held back: source, source_key, location, rule, detail, payload."""
-    golden: pd.DataFrame
-    xref: pd.DataFrame
-    lineage: pd.DataFrame
-    redirects: pd.DataFrame
-    """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
-    split_from: pd.Series
-    """Id of the customer each new golden customer split from, indexed by its new id."""
-    pairs: pd.DataFrame
-    model: TrainedModel | SavedModel
-    """The model that scored the pairs; one this run trained is saved as a new version."""
-    interactions: pd.DataFrame
-    """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
-    review: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """The steward review queue, in the columns of `schema.review_item`."""
-    decisions_obeyed_through: int = 0
-    """The newest steward decision the run obeyed; those up to it are noted as applied."""
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def publish(engine: sa.Engine, publication: Publication) -> int:

@@ -13,10 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from demo import generate_demo
-from matching import MatchSettings, link_records
-from pipelines import match_state
+from matching import MatchSettings, link_records, load_compared, match_state, save_compared
 from pipelines.config import HubConfig, load_config
-from pipelines.match_state import load_compared, save_compared
 from pipelines.runner import run_hub
 
 

@@ -20,7 +20,7 @@ from pipelines.assets import source_key
 from pipelines.cli import main
 from pipelines.config import HubConfig, load_config
 from pipelines.definitions import build_definitions
-from pipelines.sync import sync_source
+from pipelines.stages import sync_source
 from warehouse import connect, landed_rows
 
 CONFIG = """

@@ -13,8 +13,7 @@ from connectors import SourceNotFound, SourceSchemaError
 from demo import generate_demo
 from pipelines import stages
 from pipelines.config import HubConfig, SourceSettings, load_config
-from pipelines.stages import standardize_sources
-from pipelines.sync import sync_source
+from pipelines.stages import standardize_sources, sync_source
 from warehouse import SyncFigures, connect, landed_rows, source_state
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 import stewardship
+from pipelines.cli.text_table import text_table
 from pipelines.config import HubConfig, load_config
-from pipelines.text_table import text_table
 from quality import PERSON_FIELDS
 from stewardship import REASONS, STEWARD_ENV, VERDICTS, Recorded, evidence, shown, side_by_side
 from warehouse import connect, decision_log, golden_profile, review_item, review_items

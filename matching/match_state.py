@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import matching
 import quality
-from matching import ComparedPairs, comparisons_fingerprint, comparisons_for
+from matching.incremental import ComparedPairs
+from matching.linking import comparisons_for
+from matching.scoring import comparisons_fingerprint
 from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ def _code_version() -> str:
     """What levels are computed by: the matching and quality code and the libraries they
     use, so that pairs kept by another release of either are not reused."""
     digest = hashlib.sha256()
-    for package in (matching, quality):
-        for source in sorted(Path(package.__path__[0]).rglob("*.py")):
+    for package in (Path(__file__).parent, Path(quality.__path__[0])):
+        for source in sorted(package.rglob("*.py")):
             digest.update(source.read_bytes())
     for library in _LEVEL_LIBRARIES:
         digest.update(f"{library}=={metadata.version(library)}".encode())

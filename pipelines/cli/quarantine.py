@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipelines.text_table import text_table
+from pipelines.cli.text_table import text_table
 from warehouse import QuarantineFilter, quarantined_row, quarantined_rows
 
 _DETAIL_WIDTH = 70

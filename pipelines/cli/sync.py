@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from errors import HubError
 from pipelines.config import HubConfig
-from pipelines.sync import sync_source
+from pipelines.stages import sync_source
 from warehouse import SyncFigures, connect, syncs_since
 
 #: What stops one source's sync without stopping the others.

@@ -1,4 +1,4 @@
-"""The `hub` command: sync sources, run the hub, or try it on generated demo sources."""
+"""The `hub` command line: its commands and how each one reports."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from sqlalchemy.engine import make_url
 
 import serving
 from errors import HubError
+from pipelines.cli.report import hub_report, render_syncs
+from pipelines.cli.review import add_review_commands
 from pipelines.config import ConfigError, HubConfig, load_config
-from pipelines.report import hub_report, render_syncs
-from pipelines.review_command import add_review_commands
 from pipelines.runner import RunFailed, run_hub
 from warehouse import QuarantineFilter, connect
 from warehouse.engine import upgrade_warehouse
@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from pipelines.sync_command import sync_sources
+    from pipelines.cli.sync import sync_sources
 
     config = load_config(args.config)
     unknown = [name for name in args.sources if name not in config.sources]
@@ -188,7 +188,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _quarantine_list(args: argparse.Namespace) -> int:
-    from pipelines.quarantine_command import render_list
+    from pipelines.cli.quarantine import render_list
 
     config = load_config(args.config)
     which = QuarantineFilter(
@@ -203,7 +203,7 @@ def _quarantine_list(args: argparse.Namespace) -> int:
 
 
 def _quarantine_show(args: argparse.Namespace) -> int:
-    from pipelines.quarantine_command import render_row
+    from pipelines.cli.quarantine import render_row
 
     engine = connect(load_config(args.config).warehouse.url)
     try:
@@ -214,7 +214,7 @@ def _quarantine_show(args: argparse.Namespace) -> int:
 
 
 def _model_list(args: argparse.Namespace) -> int:
-    from pipelines.model_command import render_models
+    from pipelines.cli.model import render_models
 
     config = load_config(args.config)
     engine = connect(config.warehouse.url)

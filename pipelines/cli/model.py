@@ -6,7 +6,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from matching import MatchSettings, comparisons_fingerprint, comparisons_for
-from pipelines.text_table import text_table
+from pipelines.cli.text_table import text_table
 from warehouse import saved_models
 
 

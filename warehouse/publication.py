@@ -1,0 +1,152 @@
+"""What one hub run publishes, gathered from the stages, with the run's summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from matching import CustomerLinks
+from quality import CustomerInteractions, CustomerRecords, QualityVerdict, attribute_names
+from warehouse.golden import GoldenCustomers
+from warehouse.match_models import SavedModel, TrainedModel
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything one hub run publishes. Frames use the warehouse column names."""
+
+    run_id: str
+    started_at: dt.datetime
+    sources: tuple[str, ...]
+    """Sources whose standardized records and quality quarantine this run replaces."""
+    records: pd.DataFrame
+    quarantine: pd.DataFrame
+    """Rows the quality stage held back: source, source_key, location, rule, detail, payload."""
+    golden: pd.DataFrame
+    xref: pd.DataFrame
+    lineage: pd.DataFrame
+    redirects: pd.DataFrame
+    """Golden ids the run retires by a merge: ``retired_id``, ``golden_id``."""
+    split_from: pd.Series
+    """Id of the customer each new golden customer split from, indexed by its new id."""
+    pairs: pd.DataFrame
+    model: TrainedModel | SavedModel
+    """The model that scored the pairs; one this run trained is saved as a new version."""
+    interactions: pd.DataFrame
+    """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The steward review queue, in the columns of `schema.review_item`."""
+    decisions_obeyed_through: int = 0
+    """The newest steward decision the run obeyed; those up to it are noted as applied."""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def publication(
+    *,
+    run_id: str,
+    started_at: dt.datetime,
+    customer_records: CustomerRecords,
+    interactions: CustomerInteractions,
+    links: CustomerLinks,
+    pairs: pd.DataFrame,
+    model: TrainedModel | SavedModel,
+    golden: GoldenCustomers,
+    review: pd.DataFrame,
+    decisions_obeyed_through: int,
+) -> Publication:
+    """Everything a run publishes, and its summary (what `hub run` reports).
+
+    Args:
+        run_id: The run.
+        started_at: When it started.
+        customer_records: The quality stage's records and quarantine.
+        interactions: The interactions and the rows held back.
+        links: How matching linked the records.
+        pairs: The links' pairs with their evidence (`CustomerLinks.pairs_with_evidence`).
+        model: The model that scored them: saved earlier, or trained by this run.
+        golden: The golden customers.
+        review: The stewards' review queue.
+        decisions_obeyed_through: The newest steward decision the run obeyed.
+    """
+    decisions = links.pairs["decision"].value_counts()
+    quarantine = pd.concat(
+        [customer_records.quarantine, interactions.quarantine], ignore_index=True
+    )
+    attached = _with_golden_ids(interactions.interactions, golden.xref)
+    summary = {
+        "rows_landed": customer_records.rows_landed,
+        "standardized": customer_records.standardized_by_source(),
+        "quarantined": customer_records.quarantined_by_source(),
+        "quality": {
+            name: _verdict_summary(verdict) for name, verdict in customer_records.verdicts.items()
+        },
+        "data_docs": str(customer_records.data_docs) if customer_records.data_docs else None,
+        "candidate_pairs": {
+            name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
+            for name, report in links.candidate_pairs_by_pass.items()
+        },
+        "pairs_compared": links.compared.compared,
+        "links": int(decisions.get("link", 0)),
+        "review_pairs": int(decisions.get("review", 0)),
+        "review_items": len(review),
+        "constraint_records_absent": len(links.absent_constraint_records),
+        "golden_customers": len(golden.golden),
+        "golden_ids_retired": len(golden.redirects),
+        "interactions": {
+            "landed": interactions.rows_landed,
+            "published": len(attached),
+            "without_customer": int(attached["golden_id"].isna().sum()),
+        },
+    }
+    return Publication(
+        run_id=run_id,
+        started_at=started_at,
+        sources=(*customer_records.rows_landed, *interactions.rows_landed),
+        records=_with_attributes(customer_records.records),
+        quarantine=quarantine,
+        golden=golden.golden,
+        xref=golden.xref,
+        lineage=golden.lineage,
+        redirects=golden.redirects,
+        split_from=golden.split_from,
+        pairs=pairs,
+        model=model,
+        interactions=attached,
+        review=review,
+        decisions_obeyed_through=decisions_obeyed_through,
+        summary=summary,
+    )
+
+
+def _verdict_summary(verdict: QualityVerdict) -> dict[str, Any]:
+    """A source's quality verdict for the run summary: what failed, and where to read more."""
+    return {
+        "failed": [
+            {"rule": summary.rule, "blocking": summary.blocking, "text": summary.describe()}
+            for summary in verdict.failures
+        ],
+        "data_docs": str(verdict.data_docs) if verdict.data_docs else None,
+    }
+
+
+def _with_golden_ids(interactions: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
+    """Interactions with the golden id of their customer (``None`` while it has none)."""
+    customers = xref[["source", "source_key", "golden_id"]].rename(
+        columns={"source": "customer_source", "source_key": "customer_key"}
+    )
+    return interactions.merge(
+        customers, on=["customer_source", "customer_key"], how="left", validate="many_to_one"
+    )
+
+
+def _with_attributes(records: pd.DataFrame) -> pd.DataFrame:
+    """Records with their extra attributes gathered in one ``attributes`` mapping."""
+    names = attribute_names(records.columns)
+    if not names:
+        return records
+    values = records[names].to_dict("records")
+    gathered = [{k: v for k, v in row.items() if v is not None} or None for row in values]
+    return records.drop(columns=names).assign(attributes=gathered)
