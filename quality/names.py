@@ -8,10 +8,11 @@ Rules:
   particles before the family name belong to it (``Anna van der Berg``). Compound
   surnames without a comma (``José García López``) cannot be told from middle names and
   are split at the last word; sources that hold them should map separate columns.
-- Leading titles (Dr, Mr, Mrs, Ms, Miss, Mx, Prof, Herr, Frau, Sr, Sra, Srta, Doña)
+- Leading titles (Dr, Mr, Mrs, Ms, Miss, Mx, Prof, Herr, Frau, Sr, Sra, Srta, Don, Doña)
   are removed. Generational suffixes (Jr, Sr, II, III, IV) at the end of a name are
   dropped: they are not part of the given name, and birth dates tell father and son
-  apart better than a suffix that sources record inconsistently.
+  apart better than a suffix that sources record inconsistently. A name that is nothing
+  but such a word is kept: ``Herr`` and ``Don`` are family names too.
 - Values written all in upper or all in lower case are re-cased for display
   (``MÜLLER-LÜDENSCHEIDT`` → ``Müller-Lüdenscheidt``, ``O'NEILL`` → ``O'Neill``,
   ``MCDONALD`` → ``McDonald``, ``VAN DER BERG`` → ``van der Berg``); mixed-case values
@@ -40,7 +41,7 @@ _TITLE_WORDS = frozenset(
 _SUFFIX_WORDS = frozenset(("jr", "sr", "ii", "iii", "iv"))
 _TITLES = "|".join(sorted(_TITLE_WORDS, key=lambda word: (-len(word), word)))
 _LEADING_TITLES = re.compile(rf"^(?:(?:{_TITLES})\.?(?:\s+|$))+", re.IGNORECASE)
-_TRAILING_SUFFIX = re.compile(r"(?:\s*,)?\s+(?:jr|sr|ii|iii|iv)\.?$", re.IGNORECASE)
+_TRAILING_SUFFIX = re.compile(r"(?:(?:\s*,)?\s+(?:jr|sr|ii|iii|iv)\.?)+$", re.IGNORECASE)
 
 _PARTICLES = r"van|von|der|den|de|del|della|la|las|los|di|da|dos|das|du|ten|ter|zu|af|y"
 _PARTICLE_RUN = rf"(?:(?:{_PARTICLES})\s+)*"
@@ -53,7 +54,7 @@ _CAPITALIZED_PARTICLE = re.compile(rf"\b({_PARTICLES})\b(?=\s+\S)", re.IGNORECAS
 
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _UNDECOMPOSABLE = str.maketrans(
-    {"ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d"}
+    {"ø": "o", "Ø": "o", "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "đ": "d"}
     | {"Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th", "ı": "i"}
 )
 # How German and the Nordic languages spell these letters without diacritics.
@@ -83,11 +84,12 @@ def _word(word: str) -> str:
 
 
 def _without_titles(name: str) -> str | None:
-    if _word(name.partition(" ")[0]) in _TITLE_WORDS:
-        name = _LEADING_TITLES.sub("", name)
-    if _word(name.rpartition(" ")[2]) in _SUFFIX_WORDS:
-        name = _TRAILING_SUFFIX.sub("", name)
-    return name.strip(" ,") or None
+    bare = name
+    if _word(bare.partition(" ")[0]) in _TITLE_WORDS:
+        bare = _LEADING_TITLES.sub("", bare)
+    if _word(bare.rpartition(" ")[2]) in _SUFFIX_WORDS:
+        bare = _TRAILING_SUFFIX.sub("", bare)
+    return bare.strip(" ,") or name.strip(" ,") or None
 
 
 def _name_part(part: str | None) -> str | None:
