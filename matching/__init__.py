@@ -7,6 +7,7 @@ survivorship. What this module imports is the public interface of the stage.
 from matching.blocking import BlockingPassReport
 from matching.clustering import CLUSTER_ID
 from matching.constraints import pair_constraints
+from matching.engine import LocalEngine, MatchingEngine
 from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
@@ -17,6 +18,8 @@ from matching.settings import MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
+    "LocalEngine",
+    "MatchingEngine",
     "load_compared",
     "save_compared",
     "CLUSTER_ID",

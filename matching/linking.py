@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from matching.blocking import BlockingPassReport, CandidatePairs, candidate_pairs
+from matching.blocking import BlockingPassReport, CandidatePairs
 from matching.clustering import (
     CLUSTER_ID,
     ConflictCheck,
     PairSet,
-    cluster_records,
     conflict_check,
     conflicting_levels,
 )
@@ -24,7 +23,6 @@ from matching.comparison import (
     DEFAULT_COMPARISONS,
     AttributeLevels,
     LevelComparison,
-    compare_pairs,
     equal_values,
 )
 from matching.constraints import PairConstraints, pair_constraints
@@ -39,8 +37,9 @@ from matching.decisions import (
     SCORE,
     decide,
 )
+from matching.engine import LocalEngine, MatchingEngine
 from matching.exceptions import MatchingError
-from matching.incremental import ComparedPairs, compare_candidates
+from matching.incremental import ComparedPairs
 from matching.labels import LabelledPairs, locate_labels, training_levels
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
@@ -145,6 +144,7 @@ def link_records(
     comparisons: Sequence[LevelComparison] | None = None,
     previous: CustomerLinks | ComparedPairs | None = None,
     labelled_pairs: pd.DataFrame | None = None,
+    engine: MatchingEngine | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -168,6 +168,8 @@ def link_records(
         labelled_pairs: Pairs known to be the same customer or not (``record_id_l,
             record_id_r, is_match``), e.g. steward decisions; training takes them as
             known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`.
+        engine: Where blocking, comparisons and clustering run (see `matching.engine`);
+            in this process by default.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
@@ -180,6 +182,7 @@ def link_records(
     if model is not None and labelled_pairs is not None:
         raise MatchingError("labelled pairs train a model: give them or a `model`, not both")
     settings = settings or MatchSettings()
+    engine = engine or LocalEngine()
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
     record_ids = records[RECORD_ID].to_numpy(dtype=object)
@@ -190,14 +193,14 @@ def link_records(
     with _timed(seconds, "match_fields"):
         fields = prepare_match_fields(records, list(settings.attributes))
     with _timed(seconds, "blocking"):
-        candidates = candidate_pairs(fields, settings.blocking_passes, settings.max_block_size)
+        candidates = engine.block(fields, settings.blocking_passes, settings.max_block_size)
         constrained = constraints.pairs()
         if len(constrained.left):
             candidates = candidates.including(
                 constrained.left, constrained.right, record_count, "constraints"
             )
     with _timed(seconds, "comparison"):
-        compared = compare_candidates(
+        compared = engine.compare_candidates(
             fields,
             candidates,
             comparisons,
@@ -209,7 +212,7 @@ def link_records(
         if model is None and isinstance(previous, CustomerLinks) and labelled is None:
             model = previous.model
         if model is None:
-            model = _train(fields, candidates, levels, comparisons, settings, labelled)
+            model = _train(fields, candidates, levels, comparisons, settings, labelled, engine)
         else:
             _check_model_fits(model, comparisons)
 
@@ -226,6 +229,7 @@ def link_records(
             constraints,
             settings,
             comparisons,
+            engine,
         )
     clusters = pd.Series(
         record_ids[cluster_positions],
@@ -267,6 +271,7 @@ def _decide_and_cluster(
     constraints: PairConstraints,
     settings: MatchSettings,
     comparisons: Sequence[LevelComparison],
+    engine: MatchingEngine | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each candidate pair's decision and what decided it, and each record's cluster.
 
@@ -286,7 +291,7 @@ def _decide_and_cluster(
     conflicts = conflict_check(
         fields, settings.conflicting_attributes, _identifying(comparisons, settings)
     )
-    cluster_positions = cluster_records(
+    cluster_positions = (engine or LocalEngine()).cluster(
         record_count,
         PairSet(candidates.left[linked], candidates.right[linked]),
         weights[linked],
@@ -359,6 +364,7 @@ def _train(
     comparisons: Sequence[LevelComparison],
     settings: MatchSettings,
     labelled: LabelledPairs | None,
+    engine: MatchingEngine,
 ) -> FellegiSunterModel:
     record_count = len(fields)
     total_pairs = record_count * (record_count - 1) // 2
@@ -370,7 +376,7 @@ def _train(
         right = right + (right >= left)
     else:
         left = right = np.empty(0, dtype=np.int64)
-    random_levels = compare_pairs(
+    random_levels = engine.compare_pairs(
         fields, (left, right), comparisons, settings.comparison_chunk_pairs
     )
     known_matches = np.full(len(candidates), np.nan)
