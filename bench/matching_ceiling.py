@@ -42,11 +42,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from matching import MatchSettings, link_records, pairwise_scores
+from matching import MatchSettings, link_records
 from matching.blocking import CandidatePairs
 from matching.comparison import jaro_winkler
 from matching.constraints import pair_constraints
 from matching.decisions import REVIEW
+from matching.evaluation import pairwise_scores
 from matching.linking import _decide_and_cluster, _shared_value_frequencies, comparisons_for
 from matching.match_fields import prepare_match_fields
 from matching.scoring import match_probability

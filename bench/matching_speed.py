@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from synced_demo import synced_demo
 
-from matching import CustomerLinks, link_records, pairwise_scores
+from matching import CustomerLinks, link_records
+from matching.evaluation import pairwise_scores
 from pipelines.stages import standardize_sources
 
 

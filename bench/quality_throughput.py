@@ -31,7 +31,9 @@ from synced_demo import synced_demo
 
 from pipelines.config import HubConfig, load_config
 from pipelines.stages import standardize_sources
-from quality import quality_gate, standardize, validate_records
+from quality import quality_gate
+from quality.standardize import standardize
+from quality.validation import validate_records
 from warehouse import connect, landed_rows, live_row_count
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from demo import generate_demo
-from matching import pairwise_scores
+from matching.evaluation import pairwise_scores
 from pipelines.config import HubConfig, load_config
 from pipelines.stages import (
     golden_customers,

@@ -4,7 +4,7 @@ A connector yields ``RowBatch``es: rows as text, where each was read, the rows i
 not read, and the incremental cursor. ``keyed_rows`` turns a batch into the landing shape.
 """
 
-from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
+from connectors.batch import BATCH_ROWS, RowBatch
 from connectors.exceptions import (
     ConnectorError,
     CursorError,
@@ -14,40 +14,21 @@ from connectors.exceptions import (
     SourceUnavailable,
 )
 from connectors.files.selection import source_files
-from connectors.landing import HELD_BACK_COLUMNS, LANDING_COLUMNS, keyed_rows, row_payloads
-from connectors.read import ConnectorSpec, check_mapped_columns, read_batches, read_source
-from connectors.rest_spec import RestConnector
-from connectors.spec import (
-    CsvConnector,
-    JsonArrayConnector,
-    JsonLinesConnector,
-    ParquetConnector,
-    SqlConnector,
-)
+from connectors.landing import keyed_rows
+from connectors.read import ConnectorSpec, check_mapped_columns, read_batches
 
 __all__ = [
     "BATCH_ROWS",
-    "HELD_BACK_COLUMNS",
-    "LANDING_COLUMNS",
     "ConnectorError",
     "ConnectorSpec",
     "CursorError",
-    "CsvConnector",
-    "JsonArrayConnector",
-    "JsonLinesConnector",
-    "ParquetConnector",
-    "RejectedRow",
-    "RestConnector",
     "RowBatch",
     "SourceNotFound",
     "SourceRefused",
     "SourceSchemaError",
     "SourceUnavailable",
-    "SqlConnector",
     "check_mapped_columns",
     "keyed_rows",
     "read_batches",
-    "read_source",
-    "row_payloads",
     "source_files",
 ]

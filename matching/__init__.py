@@ -8,12 +8,11 @@ from matching.blocking import BlockingPassReport
 from matching.clustering import CLUSTER_ID
 from matching.constraints import pair_constraints
 from matching.engine import LocalEngine, MatchingEngine
-from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
 from matching.match_state import load_compared, save_compared
-from matching.scoring import ComparisonParameters, FellegiSunterModel, comparisons_fingerprint
+from matching.scoring import FellegiSunterModel, comparisons_fingerprint
 from matching.settings import MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
@@ -25,19 +24,15 @@ __all__ = [
     "CLUSTER_ID",
     "BlockingPassReport",
     "ComparedPairs",
-    "ComparisonParameters",
     "CustomerLinks",
     "FellegiSunterModel",
     "GoldenRecords",
     "SurvivorshipRules",
     "MatchSettings",
     "MatchingError",
-    "blocking_recall",
     "comparisons_fingerprint",
     "comparisons_for",
-    "PairwiseScores",
     "link_records",
     "pair_constraints",
-    "pairwise_scores",
     "survive",
 ]

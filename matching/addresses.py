@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from quality.text import map_values
+from quality import map_values
 
 # The house number: digits, and a letter standing right after them or apart (12a, 12 a).
 _HOUSE_NUMBER = re.compile(r"\b(\d+)(?: ?([a-z])\b)?")

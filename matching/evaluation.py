@@ -10,7 +10,7 @@ import pandas as pd
 from matching.blocking import candidate_pairs, pass_name
 from matching.match_fields import prepare_match_fields
 from matching.settings import MatchSettings
-from quality.canonical import RECORD_ID
+from quality import RECORD_ID
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ from matching.scoring import (
     match_probability,
 )
 from matching.settings import MatchSettings
-from quality.canonical import RECORD_ID
+from quality import RECORD_ID
 
 
 @dataclass(frozen=True)

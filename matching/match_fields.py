@@ -23,9 +23,7 @@ from matching.names import (
     soundex_series,
     spelling_keys,
 )
-from quality.canonical import PERSON_FIELDS, RECORD_ID
-from quality.names import fold_names
-from quality.text import clean_text
+from quality import PERSON_FIELDS, RECORD_ID, clean_text, fold_names
 
 #: Built-in blocking key (see `settings.BUILTIN_BLOCKING_KEYS`) → match field holding it.
 BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {

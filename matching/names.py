@@ -14,8 +14,7 @@ from nicknames import name_triplets
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist, cpdist
 
-from quality.names import fold_name
-from quality.text import map_pairs, map_values
+from quality import fold_name, map_pairs, map_values
 
 _MIN_FUZZY_NICKNAME_LENGTH = 5
 # Misspelt names looked up at once against every known name (a float64 score each).

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from matching.clustering import CLUSTER_ID
 from matching.exceptions import MatchingError
-from quality.canonical import PERSON_FIELDS, RECORD_ID
+from quality import PERSON_FIELDS, RECORD_ID
 
 ONLY_VALUE: Final = "only_value"
 """Only one record of the cluster has a value for the field."""

@@ -342,7 +342,7 @@ def publication(
         confirmed=linked.obeyed.confirmed,
         xref=golden.xref,
     )
-    return warehouse.publication(
+    return Publication.of_run(
         run_id=run_id,
         started_at=started_at,
         customer_records=customer_records,

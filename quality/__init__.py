@@ -5,8 +5,6 @@ What this module imports is the package's public interface; everything else in
 """
 
 from quality.canonical import (
-    CANONICAL_FIELDS,
-    MAPPABLE_FIELDS,
     PERSON_FIELDS,
     RECORD_ID,
     attribute_names,
@@ -15,49 +13,45 @@ from quality.combined import CustomerInteractions, CustomerRecords, combined_rec
 from quality.exceptions import MissingColumnError, QualityError
 from quality.gate import QualityVerdict, SourceQuality, quality_gate
 from quality.interactions import (
+    CONSENT_CHANNELS,
     INTERACTION_FIELDS,
-    INTERACTION_KINDS,
     InteractionMapping,
     InteractionMappingBase,
     StandardizedInteractions,
     standardize_interactions,
 )
-from quality.mapping import FieldMapping, SourceMapping, SourceMappingBase
-from quality.quarantine import QUARANTINE_COLUMNS
-from quality.standardize import StandardizedBatch, standardize
-from quality.suites import Check, QualitySettings
-from quality.validation import ExpectationSummary, ValidationReport, expectation, validate_records
+from quality.mapping import SourceMapping, SourceMappingBase
+from quality.names import fold_name, fold_names
+from quality.suites import QualitySettings
+from quality.text import clean_text, map_pairs, map_values
+from quality.validation import ExpectationSummary, expectation
 
 __all__ = [
+    "CONSENT_CHANNELS",
+    "clean_text",
+    "fold_name",
+    "fold_names",
+    "map_pairs",
+    "map_values",
     "CustomerInteractions",
     "CustomerRecords",
     "combined_records",
     "attribute_names",
     "INTERACTION_FIELDS",
-    "INTERACTION_KINDS",
     "InteractionMapping",
     "InteractionMappingBase",
     "StandardizedInteractions",
     "standardize_interactions",
-    "CANONICAL_FIELDS",
-    "Check",
     "ExpectationSummary",
     "QualitySettings",
     "QualityVerdict",
     "SourceQuality",
     "expectation",
     "quality_gate",
-    "MAPPABLE_FIELDS",
     "PERSON_FIELDS",
-    "QUARANTINE_COLUMNS",
     "RECORD_ID",
-    "FieldMapping",
     "MissingColumnError",
     "QualityError",
     "SourceMapping",
     "SourceMappingBase",
-    "StandardizedBatch",
-    "ValidationReport",
-    "standardize",
-    "validate_records",
 ]

@@ -8,8 +8,6 @@ sources say, and an undo takes a decision back; each is recorded with who, when 
 """
 
 from stewardship.actions import (
-    CUSTOMER_VERDICTS,
-    PAIR_VERDICTS,
     STEWARD_ENV,
     VERDICTS,
     Recorded,
@@ -34,8 +32,6 @@ from stewardship.queue import review_queue
 from stewardship.views import REASONS, evidence, shown, side_by_side
 
 __all__ = [
-    "CUSTOMER_VERDICTS",
-    "PAIR_VERDICTS",
     "REASONS",
     "STEWARD_ENV",
     "VERDICTS",

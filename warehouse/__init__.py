@@ -11,12 +11,11 @@ from warehouse.customers import (
 from warehouse.decisions import (
     StewardDecision,
     decision_log,
-    note_applied,
     record_decision,
     steward_decision,
     steward_decisions,
 )
-from warehouse.engine import connect
+from warehouse.engine import connect, upgrade_warehouse
 from warehouse.exceptions import (
     NotInWarehouse,
     WarehouseError,
@@ -27,7 +26,6 @@ from warehouse.golden import GoldenCustomers, golden_customers
 from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
     HELD_BACK_COLUMNS,
-    LANDED_PREFIX,
     Landing,
     SourceState,
     SyncFigures,
@@ -42,8 +40,8 @@ from warehouse.match_models import (
     level_labels,
     saved_models,
 )
-from warehouse.publication import Publication, publication
-from warehouse.publish import publish
+from warehouse.publication import Publication
+from warehouse.publishing import publish
 from warehouse.reads import (
     QuarantineFilter,
     issued_ids,
@@ -56,14 +54,12 @@ from warehouse.reads import (
     syncs_since,
 )
 from warehouse.review_queue import review_item, review_items
-from warehouse.schema import metadata
 
 __all__ = [
     "HELD_BACK_COLUMNS",
     "GoldenCustomers",
     "golden_customers",
     "held_back",
-    "publication",
     "StewardDecision",
     "customer_record_ids",
     "decision_log",
@@ -72,14 +68,12 @@ __all__ = [
     "golden_profile",
     "level_labels",
     "live_golden_id",
-    "note_applied",
     "record_decision",
     "review_item",
     "review_items",
     "source_records",
     "steward_decision",
     "steward_decisions",
-    "LANDED_PREFIX",
     "GoldenIdentity",
     "IssuedIds",
     "Landing",
@@ -94,12 +88,12 @@ __all__ = [
     "WarehouseSchemaError",
     "WarehouseUnavailable",
     "connect",
+    "upgrade_warehouse",
     "assign_golden_ids",
     "issued_ids",
     "landed_rows",
     "latest_model",
     "live_row_count",
-    "metadata",
     "publish",
     "quarantine_counts",
     "quarantined_row",

@@ -22,7 +22,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from quality.interactions import CONSENT_CHANNELS
+from quality import CONSENT_CHANNELS
 
 _CONTACT: Final = ("given_name", "family_name", "email", "phone", "street", "postcode", "city")
 _INTERACTION: Final = (

@@ -43,82 +43,85 @@ class Publication:
     """The newest steward decision the run obeyed; those up to it are noted as applied."""
     summary: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of_run(
+        cls,
+        *,
+        run_id: str,
+        started_at: dt.datetime,
+        customer_records: CustomerRecords,
+        interactions: CustomerInteractions,
+        links: CustomerLinks,
+        pairs: pd.DataFrame,
+        model: TrainedModel | SavedModel,
+        golden: GoldenCustomers,
+        review: pd.DataFrame,
+        decisions_obeyed_through: int,
+    ) -> Publication:
+        """Everything a run publishes, gathered from its stages, with its summary (what
+        `hub run` reports).
 
-def publication(
-    *,
-    run_id: str,
-    started_at: dt.datetime,
-    customer_records: CustomerRecords,
-    interactions: CustomerInteractions,
-    links: CustomerLinks,
-    pairs: pd.DataFrame,
-    model: TrainedModel | SavedModel,
-    golden: GoldenCustomers,
-    review: pd.DataFrame,
-    decisions_obeyed_through: int,
-) -> Publication:
-    """Everything a run publishes, and its summary (what `hub run` reports).
-
-    Args:
-        run_id: The run.
-        started_at: When it started.
-        customer_records: The quality stage's records and quarantine.
-        interactions: The interactions and the rows held back.
-        links: How matching linked the records.
-        pairs: The links' pairs with their evidence (`CustomerLinks.pairs_with_evidence`).
-        model: The model that scored them: saved earlier, or trained by this run.
-        golden: The golden customers.
-        review: The stewards' review queue.
-        decisions_obeyed_through: The newest steward decision the run obeyed.
-    """
-    decisions = links.pairs["decision"].value_counts()
-    quarantine = pd.concat(
-        [customer_records.quarantine, interactions.quarantine], ignore_index=True
-    )
-    attached = _with_golden_ids(interactions.interactions, golden.xref)
-    summary = {
-        "rows_landed": customer_records.rows_landed,
-        "standardized": customer_records.standardized_by_source(),
-        "quarantined": customer_records.quarantined_by_source(),
-        "quality": {
-            name: _verdict_summary(verdict) for name, verdict in customer_records.verdicts.items()
-        },
-        "data_docs": str(customer_records.data_docs) if customer_records.data_docs else None,
-        "candidate_pairs": {
-            name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
-            for name, report in links.candidate_pairs_by_pass.items()
-        },
-        "pairs_compared": links.compared.compared,
-        "links": int(decisions.get("link", 0)),
-        "review_pairs": int(decisions.get("review", 0)),
-        "review_items": len(review),
-        "constraint_records_absent": len(links.absent_constraint_records),
-        "golden_customers": len(golden.golden),
-        "golden_ids_retired": len(golden.redirects),
-        "interactions": {
-            "landed": interactions.rows_landed,
-            "published": len(attached),
-            "without_customer": int(attached["golden_id"].isna().sum()),
-        },
-    }
-    return Publication(
-        run_id=run_id,
-        started_at=started_at,
-        sources=(*customer_records.rows_landed, *interactions.rows_landed),
-        records=_with_attributes(customer_records.records),
-        quarantine=quarantine,
-        golden=golden.golden,
-        xref=golden.xref,
-        lineage=golden.lineage,
-        redirects=golden.redirects,
-        split_from=golden.split_from,
-        pairs=pairs,
-        model=model,
-        interactions=attached,
-        review=review,
-        decisions_obeyed_through=decisions_obeyed_through,
-        summary=summary,
-    )
+        Args:
+            run_id: The run.
+            started_at: When it started.
+            customer_records: The quality stage's records and quarantine.
+            interactions: The interactions and the rows held back.
+            links: How matching linked the records.
+            pairs: The links' pairs with their evidence (`CustomerLinks.pairs_with_evidence`).
+            model: The model that scored them: saved earlier, or trained by this run.
+            golden: The golden customers.
+            review: The stewards' review queue.
+            decisions_obeyed_through: The newest steward decision the run obeyed.
+        """
+        decisions = links.pairs["decision"].value_counts()
+        quarantine = pd.concat(
+            [customer_records.quarantine, interactions.quarantine], ignore_index=True
+        )
+        attached = _with_golden_ids(interactions.interactions, golden.xref)
+        summary = {
+            "rows_landed": customer_records.rows_landed,
+            "standardized": customer_records.standardized_by_source(),
+            "quarantined": customer_records.quarantined_by_source(),
+            "quality": {
+                name: _verdict_summary(verdict)
+                for name, verdict in customer_records.verdicts.items()
+            },
+            "data_docs": str(customer_records.data_docs) if customer_records.data_docs else None,
+            "candidate_pairs": {
+                name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
+                for name, report in links.candidate_pairs_by_pass.items()
+            },
+            "pairs_compared": links.compared.compared,
+            "links": int(decisions.get("link", 0)),
+            "review_pairs": int(decisions.get("review", 0)),
+            "review_items": len(review),
+            "constraint_records_absent": len(links.absent_constraint_records),
+            "golden_customers": len(golden.golden),
+            "golden_ids_retired": len(golden.redirects),
+            "interactions": {
+                "landed": interactions.rows_landed,
+                "published": len(attached),
+                "without_customer": int(attached["golden_id"].isna().sum()),
+            },
+        }
+        return cls(
+            run_id=run_id,
+            started_at=started_at,
+            sources=(*customer_records.rows_landed, *interactions.rows_landed),
+            records=_with_attributes(customer_records.records),
+            quarantine=quarantine,
+            golden=golden.golden,
+            xref=golden.xref,
+            lineage=golden.lineage,
+            redirects=golden.redirects,
+            split_from=golden.split_from,
+            pairs=pairs,
+            model=model,
+            interactions=attached,
+            review=review,
+            decisions_obeyed_through=decisions_obeyed_through,
+            summary=summary,
+        )
 
 
 def _verdict_summary(verdict: QualityVerdict) -> dict[str, Any]:

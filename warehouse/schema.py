@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from quality.canonical import PERSON_FIELDS
+from quality import PERSON_FIELDS
 
 metadata = sa.MetaData()
 

@@ -18,8 +18,7 @@ from pipelines.cli.report import hub_report, render_syncs
 from pipelines.cli.review import add_review_commands
 from pipelines.config import ConfigError, HubConfig, load_config
 from pipelines.runner import RunFailed, run_hub
-from warehouse import QuarantineFilter, connect
-from warehouse.engine import upgrade_warehouse
+from warehouse import QuarantineFilter, connect, upgrade_warehouse
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors import (
-    SourceNotFound,
-    SqlConnector,
-    read_source,
-)
+from connectors import SourceNotFound
+from connectors.read import read_source
+from connectors.spec import SqlConnector
 
 CUSTOMERS = [
     {"CUST_NO": 7, "NAME": "MÜLLER, HANS", "BIRTH_DT": "01021961", "SCORE": 1.5, "EMAIL": None},

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matching import MatchSettings, blocking_recall, pairwise_scores
+from matching import MatchSettings
+from matching.evaluation import blocking_recall, pairwise_scores
 
 
 def test_counts_pairs_within_clusters() -> None:

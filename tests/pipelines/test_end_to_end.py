@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo import DemoSources, generate_demo
-from matching import pairwise_scores
+from matching.evaluation import pairwise_scores
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, load_config
 from pipelines.runner import run_hub

@@ -1,14 +1,10 @@
 import pandas as pd
 import pytest
 
-from quality import (
-    CANONICAL_FIELDS,
-    QUARANTINE_COLUMNS,
-    RECORD_ID,
-    MissingColumnError,
-    SourceMapping,
-    standardize,
-)
+from quality import RECORD_ID, MissingColumnError, SourceMapping
+from quality.canonical import CANONICAL_FIELDS
+from quality.quarantine import QUARANTINE_COLUMNS
+from quality.standardize import standardize
 
 CRM_MAPPING = SourceMapping.model_validate(
     {

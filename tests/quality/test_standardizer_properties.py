@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quality import SourceMapping, standardize
+from quality import SourceMapping
 from quality.countries import COUNTRY_ALIASES, to_alpha2
 from quality.dates import parse_dates, parse_timestamps
 from quality.emails import normalize_emails
@@ -25,6 +25,7 @@ from quality.mapping import strftime_format
 from quality.names import clean_name, fold_names, split_full_name
 from quality.phones import to_e164
 from quality.postcodes import normalize_postcodes
+from quality.standardize import standardize
 from quality.text import clean_text
 
 REGIONS = [None, "DE", "ES", "GB", "NO", "US", "SE", "FR", "IT", "CH"]

@@ -3,8 +3,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from quality import QUARANTINE_COLUMNS, Check, QualitySettings, expectation, validate_records
+from quality import QualitySettings, expectation
 from quality.canonical import CANONICAL_FIELDS, RECORD_ID
+from quality.quarantine import QUARANTINE_COLUMNS
+from quality.suites import Check
+from quality.validation import validate_records
 
 
 def canonical_records(emails: list[str | None]) -> pd.DataFrame:

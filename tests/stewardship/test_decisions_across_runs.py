@@ -23,7 +23,8 @@ from stewardship import (
     take_out,
     undo,
 )
-from warehouse import WarehouseError, connect, note_applied, run_summary, steward_decisions
+from warehouse import WarehouseError, connect, run_summary, steward_decisions
+from warehouse.decisions import note_applied
 
 
 class Hub:

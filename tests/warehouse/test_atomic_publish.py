@@ -20,7 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from matching import ComparisonParameters, FellegiSunterModel
+from matching import FellegiSunterModel
+from matching.scoring import ComparisonParameters
 from warehouse import Publication, TrainedModel, connect, publish
 from warehouse.match_models import SavedModel
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from matching import ComparisonParameters, FellegiSunterModel
+from matching import FellegiSunterModel
+from matching.scoring import ComparisonParameters
 from warehouse import (
     Publication,
     SavedModel,

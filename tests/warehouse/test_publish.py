@@ -14,7 +14,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from matching import ComparisonParameters, FellegiSunterModel
+from matching import FellegiSunterModel
+from matching.scoring import ComparisonParameters
 from pipelines.cli import main
 from warehouse import (
     Publication,

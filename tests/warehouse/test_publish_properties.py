@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import ComparisonParameters, FellegiSunterModel
+from matching import FellegiSunterModel
+from matching.scoring import ComparisonParameters
 from quality import PERSON_FIELDS
 from warehouse import Publication, TrainedModel, connect, publish
 

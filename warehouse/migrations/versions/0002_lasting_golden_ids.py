@@ -159,7 +159,7 @@ def _start_history(connection: sa.Connection) -> None:
 
 
 def _row_hashes(golden: pd.DataFrame) -> list[str]:
-    """`warehouse.publish.row_hashes` as it was at this revision."""
+    """`warehouse.publishing.row_hashes` as it was at this revision."""
     text = pd.Series("", index=golden.index)
     for name in _VERSIONED:
         column = golden[name]
