@@ -5,11 +5,12 @@ No postponed annotations here: Dagster reads the context and input types at defi
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 
-from connectors import SourceUnavailable
+from errors import TransientError
 from pipelines.config import HubConfig, Source
 from pipelines.resources import WarehouseResource
 from pipelines.stages import (
@@ -25,6 +26,21 @@ from quality import CustomerInteractions, CustomerRecords, QualityVerdict
 from warehouse import GoldenCustomers, SavedModel, issued_ids, publish, redirected_ids
 
 SOURCE_PREFIX = "source"
+
+
+@contextmanager
+def retried_when_transient(
+    context: dg.AssetExecutionContext, max_retries: int, delay_seconds: int
+) -> Iterator[None]:
+    """Have Dagster retry the step when it fails with a transient hub error (a source or
+    the warehouse out of reach), waiting twice as long each time; anything else needs a
+    person first, and fails the step at once."""
+    try:
+        yield
+    except TransientError as exc:
+        raise dg.RetryRequested(
+            max_retries=max_retries, seconds_to_wait=delay_seconds * 2**context.retry_number
+        ) from exc
 
 
 def source_key(name: str) -> dg.AssetKey:
@@ -44,14 +60,10 @@ def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
     def _landed_rows(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        try:
+        with retried_when_transient(
+            context, source.sync.max_retries, source.sync.retry_delay_seconds
+        ):
             figures = sync_source(warehouse.engine(), name, source)
-        except SourceUnavailable as exc:
-            # Worth another try later; anything else needs a person first.
-            raise dg.RetryRequested(
-                max_retries=source.sync.max_retries,
-                seconds_to_wait=source.sync.retry_delay_seconds * 2**context.retry_number,
-            ) from exc
         return dg.MaterializeResult(
             metadata={
                 "read": figures.rows_read,
@@ -71,6 +83,7 @@ def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
 def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     """Every asset of the hub for the sources that ``config`` declares."""
     sources = [source_asset(name, source) for name, source in config.sources.items()]
+    retries = (config.warehouse.max_retries, config.warehouse.retry_delay_seconds)
 
     @dg.asset(
         deps=[source_key(name) for name in config.customer_sources],
@@ -91,7 +104,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.Output[CustomerRecords] | dg.AssetCheckResult]:
         """Every source's landed rows standardized to the canonical record and validated."""
-        result = standardize_sources(warehouse.engine(), config, run_name=context.run_id)
+        with retried_when_transient(context, *retries):
+            result = standardize_sources(warehouse.engine(), config, run_name=context.run_id)
         yield dg.Output(
             result,
             metadata={
@@ -111,7 +125,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> CustomerInteractions:
         """Orders, tickets, complaints and surveys of every interaction source, standardized."""
-        result = standardize_interaction_sources(warehouse.engine(), config)
+        with retried_when_transient(context, *retries):
+            result = standardize_interaction_sources(warehouse.engine(), config)
         context.add_output_metadata(
             {
                 "interactions": len(result.interactions),
@@ -127,9 +142,10 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         customer_records: CustomerRecords,
     ) -> LinkedCustomers:
         """Scored pairs of records of the same person, the clusters they form, and the model."""
-        linked = link_customers(
-            warehouse.engine(), customer_records.records, config.matching, config.match_state
-        )
+        with retried_when_transient(context, *retries):
+            linked = link_customers(
+                warehouse.engine(), customer_records.records, config.matching, config.match_state
+            )
         links = linked.links
         decisions = links.pairs["decision"].value_counts()
         model = linked.model
@@ -162,10 +178,10 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     ) -> GoldenCustomers:
         """One golden record per customer, each field chosen by survivorship, each keeping
         the golden id its records had in the warehouse."""
-        engine = warehouse.engine()
-        result = golden_customers(
-            customer_records, customer_links, config, issued_ids(engine), redirected_ids(engine)
-        )
+        with retried_when_transient(context, *retries):
+            engine = warehouse.engine()
+            issued, redirected = issued_ids(engine), redirected_ids(engine)
+        result = golden_customers(customer_records, customer_links, config, issued, redirected)
         context.add_output_metadata(
             {"golden_customers": len(result.golden), "golden_ids_retired": len(result.redirects)}
         )
@@ -194,7 +210,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
             golden=golden_customers,
             review_customer_size=config.matching.review_customer_size,
         )
-        model_version = publish(warehouse.engine(), run)
+        with retried_when_transient(context, *retries):
+            model_version = publish(warehouse.engine(), run)
         return dg.MaterializeResult(
             metadata={
                 "model_version": model_version,

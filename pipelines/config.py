@@ -105,6 +105,10 @@ class WarehouseSettings(BaseModel):
 
     url: str = "sqlite:///warehouse.sqlite"
     """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries of a stage that failed because the warehouse could not be reached."""
+    retry_delay_seconds: int = Field(default=30, ge=0)
+    """Wait before the first retry; each later retry waits twice as long."""
 
 
 class SyncSettings(BaseModel):
@@ -302,7 +306,7 @@ def _resolved(config: HubConfig, base_dir: Path) -> HubConfig:
     }
     return config.model_copy(
         update={
-            "warehouse": WarehouseSettings(url=url),
+            "warehouse": config.warehouse.model_copy(update={"url": url}),
             "sources": sources,
             "data_docs": _under(base_dir, config.data_docs),
             "match_state": _under(base_dir, config.match_state),

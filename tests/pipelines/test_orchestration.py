@@ -106,6 +106,44 @@ def test_an_unreachable_source_is_retried_then_fails_alone(config: HubConfig) ->
     assert result.asset_materializations_for_node("source__shop")
 
 
+def test_stages_are_retried_while_the_warehouse_is_out_of_reach_and_a_lasting_fault_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUB_WAREHOUSE_URL", raising=False)
+    (tmp_path / "hub.yaml").write_text(
+        """
+warehouse:
+  url: "postgresql+psycopg://nobody@127.0.0.1:1/none"
+  max_retries: 1
+  retry_delay_seconds: 0
+sources:
+  shop:
+    connector: {kind: csv, path: "missing/customers.csv"}
+    primary_key: id
+    trust_rank: 1
+    fields: {email: mail}
+    sync: {max_retries: 1, retry_delay_seconds: 0}
+"""
+    )
+    defs = build_definitions(load_config(tmp_path / "hub.yaml"))
+    job = defs.resolve_implicit_global_asset_job_def()
+
+    stage = job.execute_in_process(
+        asset_selection=[dg.AssetKey("customer_records")], raise_on_error=False
+    )
+    retried = [e.step_key for e in stage.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retried == ["customer_records"]
+    (failure,) = [e for e in stage.all_events if e.is_step_failure]
+    assert "cannot reach the warehouse" in str(failure.step_failure_data.error)
+
+    monkeypatch.setenv("HUB_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    defs = build_definitions(load_config(tmp_path / "hub.yaml"))
+    job = defs.resolve_implicit_global_asset_job_def()
+    sync = job.execute_in_process(asset_selection=[source_key("shop")], raise_on_error=False)
+    assert not sync.success
+    assert not [e for e in sync.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
 def test_hub_sync_command_syncs_the_named_sources(
     config: HubConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
