@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= .demo
 PACKAGES := errors connectors quality matching warehouse stewardship serving pipelines demo
 
-.PHONY: install demo demo-console ui test check lint layers typecheck format bench clean
+.PHONY: install demo demo-console ui test test-fast check lint layers typecheck format bench clean
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/hub: pyproject.toml
@@ -35,6 +35,10 @@ ui: install
 ## Lint, type-check and run the test suite.
 test: check
 	$(BIN)/pytest
+
+## Run the tests that need no full hub run, database server or browser (a few minutes).
+test-fast: install
+	$(BIN)/pytest -m "not slow and not services and not browser"
 
 check: lint layers typecheck
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import connectors
+from connectors.read import read_source as read_mapped_source
 from demo import DemoSources, generate_demo
 from demo.nicknames import NICKNAMES
 from demo.spelling import strip_diacritics
@@ -183,7 +183,7 @@ def test_config_loads_and_maps_only_columns_the_files_have(demo: DemoSources) ->
         "newsletter_consent",
     }
     for name, source in config.sources.items():
-        columns = set(connectors.read_source(source.connector, name).columns)
+        columns = set(read_mapped_source(source.connector, name).columns)
         assert source.mapping.source_columns() | {source.primary_key} <= columns, name
     for name, source in config.customer_sources.items():
         assert source.primary_key == PRIMARY_KEYS[name]

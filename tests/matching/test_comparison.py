@@ -309,6 +309,8 @@ _person = st.fixed_dictionaries(
 )
 
 
+# 150 pairs of people, each through every comparison: some 17 s on two cores.
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(first=_person, second=_person)
 def test_comparisons_are_symmetric(

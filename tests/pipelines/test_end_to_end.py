@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -19,6 +20,9 @@ from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, load_config
 from pipelines.runner import run_hub
 
+if TYPE_CHECKING:
+    from conftest import HubBuilds, PublishedHub
+
 # Floors, not targets: the targets (F1 ≥ 0.95 with precision ≥ 0.97) belong to the
 # matching engine and its benchmark. On this seed and size the hub reaches precision
 # 0.962, recall 0.925, F1 0.944: with 400 people a shared name is rarely a namesake's,
@@ -29,24 +33,46 @@ RECALL_FLOOR = 0.88
 F1_FLOOR = 0.90
 
 
+PEOPLE, SEED = 400, 11
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoSources:
-    return generate_demo(tmp_path_factory.mktemp("demo"), people=400, seed=11)
+    """The demo sources, as the hubs below were built from (the generator is seeded)."""
+    return generate_demo(tmp_path_factory.mktemp("demo"), people=PEOPLE, seed=SEED)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def warehouse(request: pytest.FixtureRequest, demo: DemoSources) -> Iterator[sa.Engine]:
-    """The demo run into its own SQLite file, and into the local PostgreSQL server."""
-    with pytest.MonkeyPatch.context() as env:
-        if request.param == "postgresql":
-            env.setenv(WAREHOUSE_URL_ENV, request.getfixturevalue("module_postgresql_url"))
-        else:
-            env.delenv(WAREHOUSE_URL_ENV, raising=False)
-        config = load_config(demo.config)
-        run_hub(config)
-        engine = sa.create_engine(config.warehouse.url)
+# Every test on the published warehouse needs the demo hub run end to end.
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.slow),
+        pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.services]),
+    ],
+)
+def warehouse(
+    request: pytest.FixtureRequest, hub_builds: HubBuilds, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    """The demo published into a SQLite file, and into the local PostgreSQL server: one
+    copy each, which the tests below only read."""
+    folder = tmp_path_factory.mktemp("published")
+    with hub_builds.copy(request.param, folder, people=PEOPLE, seed=SEED) as published:
+        engine = sa.create_engine(published.warehouse_url)
         yield engine
         engine.dispose()
+
+
+@pytest.fixture
+def own_copy(
+    warehouse_kind: str,
+    hub_builds: HubBuilds,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[PublishedHub]:
+    """The published demo for one test that runs the hub again; its config publishes there."""
+    with hub_builds.copy(warehouse_kind, tmp_path, people=PEOPLE, seed=SEED) as published:
+        monkeypatch.setenv(WAREHOUSE_URL_ENV, published.warehouse_url)
+        yield published
 
 
 def _read(engine: sa.Engine, table: str) -> pd.DataFrame:
@@ -272,9 +298,9 @@ def test_every_golden_value_names_its_source_record(warehouse: sa.Engine) -> Non
         assert chosen == golden.loc[row.golden_id, row.field]
 
 
-def test_a_rerun_on_unchanged_sources_changes_nothing(
-    demo: DemoSources, warehouse: sa.Engine
-) -> None:
+@pytest.mark.slow
+def test_a_rerun_on_unchanged_sources_changes_nothing(own_copy: PublishedHub) -> None:
+    demo, warehouse = own_copy.demo, sa.create_engine(own_copy.warehouse_url)
     before = _read(warehouse, "customer_xref").drop(columns="run_id")
     run_hub(load_config(demo.config))
     after = _read(warehouse, "customer_xref").drop(columns="run_id")
@@ -288,9 +314,15 @@ def test_a_rerun_on_unchanged_sources_changes_nothing(
             sa.text("SELECT count(*) FROM source_record WHERE first_seen <> last_seen")
         ).scalar_one()
     assert changed == len(_read(warehouse, "source_record"))
+    warehouse.dispose()
 
 
-def test_cli_prints_the_run_summary(demo: DemoSources, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
+def test_cli_prints_the_run_summary(
+    own_copy: PublishedHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo = own_copy.demo
     assert main(["run", "--config", str(demo.config)]) == 0
     out = capsys.readouterr().out
     for name in demo.record_counts:
@@ -320,6 +352,7 @@ def test_cli_bad_config_exits_nonzero_without_traceback(tmp_path: Path) -> None:
     assert "source `newsletter`: field `primary_key`: required but missing" in done.stderr
 
 
+@pytest.mark.slow
 def test_dagster_loads_the_definitions(demo: DemoSources) -> None:
     env = {**os.environ, "HUB_CONFIG": str(demo.config)}
     done = subprocess.run(
@@ -350,7 +383,10 @@ def test_assets_are_one_per_source_then_the_shared_stages(demo: DemoSources) -> 
     assert keys == sources | shared
 
 
-def test_a_failing_source_does_not_stop_the_others(demo: DemoSources, tmp_path: Path) -> None:
+@pytest.mark.slow
+@pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
+def test_a_failing_source_does_not_stop_the_others(own_copy: PublishedHub, tmp_path: Path) -> None:
+    demo = own_copy.demo
     config = load_config(demo.config)
     webshop = config.sources["webshop"]
     moved = webshop.connector.model_copy(update={"path": str(tmp_path / "gone.csv")})

@@ -15,6 +15,9 @@ from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.runner import run_hub
 from warehouse import run_summary
 
+# Runs the demo hub five times on each warehouse.
+pytestmark = pytest.mark.slow
+
 
 def _run(config: HubConfig, **matching: object) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame]:
     """Run the hub with these matching settings; each record's golden id, golden, redirects.

@@ -52,6 +52,7 @@ def _customers(config: HubConfig) -> set[frozenset[str]]:
     return {frozenset(group) for group in keys.groupby(xref["golden_id"]).agg(list)}
 
 
+@pytest.mark.slow
 def test_a_run_compares_only_pairs_touching_what_changed_and_equals_a_full_run(
     config_path: Path, tmp_path: Path
 ) -> None:

@@ -127,7 +127,13 @@ CUSTOMERS = sa.Table(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.services),
+        pytest.param("mariadb", marks=pytest.mark.services),
+    ]
+)
 def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'crm.sqlite'}"
@@ -255,6 +261,7 @@ def test_records_without_an_optional_key_are_not_schema_drift(
     assert records["phone"].isna().all()
 
 
+@pytest.mark.slow
 def test_the_quality_stage_gives_the_same_in_parallel(
     warehouse: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

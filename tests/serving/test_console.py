@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
@@ -19,11 +20,13 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import FastAPI
 
-from demo import generate_demo
 from matching import MatchSettings
-from pipelines.config import HubConfig, load_config
+from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.runner import run_hub
 from serving import ConsoleSettings, Stewards, hash_password, steward_console
+
+if TYPE_CHECKING:
+    from conftest import HubBuilds
 
 PASSWORD = "wonderland"
 
@@ -34,15 +37,16 @@ class Console:
     config: HubConfig
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """The console on a demo warehouse, served on a free local port; alice may log in."""
-    os.environ.pop("HUB_WAREHOUSE_URL", None)
-    demo = generate_demo(tmp_path_factory.mktemp("console"), people=300, seed=5)
-    config = load_config(demo.config)
-    run_hub(config)
-    with _served(config, Stewards({"alice": hash_password(PASSWORD)}, {})) as url:
-        yield Console(url, config)
+@pytest.fixture
+def console(tmp_path: Path, hub_builds: HubBuilds) -> Iterator[Console]:
+    """The console on a copy of the demo warehouse, served on a free local port; alice may
+    log in."""
+    with hub_builds.copy("sqlite", tmp_path, people=300, seed=5) as published:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(WAREHOUSE_URL_ENV, published.warehouse_url)
+            config = load_config(published.demo.config)
+        with _served(config, Stewards({"alice": hash_password(PASSWORD)}, {})) as url:
+            yield Console(url, config)
 
 
 @contextmanager
@@ -112,6 +116,7 @@ def _top_pair_across_customers(console: Console) -> dict[str, str]:
     return item
 
 
+@pytest.mark.slow
 def test_every_page_needs_a_steward_and_a_wrong_password_is_refused(console: Console) -> None:
     anonymous = requests.Session()
     for path in ("/", "/search?q=smith", "/decisions", "/review/R-0000000000"):
@@ -132,6 +137,7 @@ def test_every_page_needs_a_steward_and_a_wrong_password_is_refused(console: Con
     assert answer.status_code == 303 and answer.headers["location"] == "/"
 
 
+@pytest.mark.slow
 def test_a_form_without_the_sessions_token_is_refused(console: Console) -> None:
     session = _logged_in(console)
     item = _top_pair_across_customers(console)
@@ -144,6 +150,7 @@ def test_a_form_without_the_sessions_token_is_refused(console: Console) -> None:
     assert "No steward decisions yet" in decisions
 
 
+@pytest.mark.slow
 def test_search_finds_a_customer_by_name_email_phone_and_source_key(console: Console) -> None:
     session = _logged_in(console)
     engine = sa.create_engine(console.config.warehouse.url)
@@ -176,6 +183,8 @@ def test_search_finds_a_customer_by_name_email_phone_and_source_key(console: Con
 CHROMIUM = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
     console: Console, tmp_path: Path
 ) -> None:
@@ -233,6 +242,7 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
         browser.close()
 
 
+@pytest.mark.slow
 def test_overrides_take_outs_and_undos_go_through_the_console(console: Console) -> None:
     session = _logged_in(console)
     engine = sa.create_engine(console.config.warehouse.url)
@@ -276,6 +286,7 @@ def test_overrides_take_outs_and_undos_go_through_the_console(console: Console) 
     assert f"undone by {newest + 1}" in session.get(f"{console.url}/decisions").text
 
 
+@pytest.mark.slow
 def test_the_queue_marks_an_item_decided_since_the_last_run(console: Console) -> None:
     session = _logged_in(console)
     queue = session.get(f"{console.url}/").text
@@ -304,6 +315,7 @@ def test_stewards_come_from_the_environment_and_the_configs_hashes(
     assert not Stewards.from_settings({})
 
 
+@pytest.mark.slow
 def test_logging_out_ends_the_session_even_for_a_copied_cookie(console: Console) -> None:
     session = _logged_in(console)
     copied = requests.Session()
@@ -315,6 +327,7 @@ def test_logging_out_ends_the_session_even_for_a_copied_cookie(console: Console)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
 
 
+@pytest.mark.slow
 def test_a_name_with_too_many_failed_logins_must_wait(console: Console) -> None:
     guesser = requests.Session()
     token = _csrf(guesser.get(f"{console.url}/login").text)
@@ -334,6 +347,7 @@ def test_a_name_with_too_many_failed_logins_must_wait(console: Console) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_session_cookie_is_secure_where_the_config_says_https_only(console: Console) -> None:
     plain = requests.get(f"{console.url}/login").headers["set-cookie"].lower()
     assert "samesite=strict" in plain and "httponly" in plain and "secure" not in plain

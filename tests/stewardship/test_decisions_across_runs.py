@@ -4,13 +4,15 @@ audited; and `hub review` from the command line. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from demo import DemoSources, generate_demo
+from demo import DemoSources
 from pipelines.cli import main
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.runner import RunFailed, run_hub
@@ -25,6 +27,12 @@ from stewardship import (
 )
 from warehouse import WarehouseError, connect, run_summary, steward_decisions
 from warehouse.decisions import note_applied
+
+if TYPE_CHECKING:
+    from conftest import HubBuilds
+
+# Each test starts from the demo hub published once per session, and most run it again.
+pytestmark = pytest.mark.slow
 
 
 class Hub:
@@ -58,12 +66,16 @@ class Hub:
 
 
 @pytest.fixture
-def hub(tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Hub:
-    monkeypatch.setenv(WAREHOUSE_URL_ENV, warehouse_url)
-    hub = Hub(generate_demo(tmp_path / "demo", people=300, seed=5))
-    hub.run()
-    yield hub
-    hub.engine.dispose()
+def hub(
+    tmp_path: Path, warehouse_kind: str, hub_builds: HubBuilds, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Hub]:
+    """The demo hub after its first run: a copy of the one built for the session."""
+    with hub_builds.copy(warehouse_kind, tmp_path, people=300, seed=5) as published:
+        monkeypatch.setenv(WAREHOUSE_URL_ENV, published.warehouse_url)
+        hub = Hub(published.demo)
+        hub.run_id = published.run_id
+        yield hub
+        hub.engine.dispose()
 
 
 def _customer_of(of_record: pd.Series, size: int, source: str) -> list[str]:
@@ -221,7 +233,7 @@ def test_decisions_that_contradict_each_other_are_refused(hub: Hub) -> None:
     assert of_record[a] == of_record[b] == of_record[c]
 
 
-@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
 def test_the_review_cli_lists_shows_decides_and_logs(
     hub: Hub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,7 +262,7 @@ def test_the_review_cli_lists_shows_decides_and_logs(
     assert "not applied yet" in logged
 
 
-@pytest.mark.parametrize("warehouse_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
 def test_a_run_can_train_its_model_with_the_decisions_as_labels(hub: Hub) -> None:
     queue = hub.queue()
     pairs = queue[queue["kind"] == "pair"].head(6)
