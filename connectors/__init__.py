@@ -15,6 +15,7 @@ from connectors.exceptions import (
 )
 from connectors.files.selection import source_files
 from connectors.landing import keyed_rows
+from connectors.reach import SourceSample, reach_source
 from connectors.read import ConnectorSpec, check_mapped_columns, read_batches
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "RowBatch",
     "SourceNotFound",
     "SourceRefused",
+    "SourceSample",
     "SourceSchemaError",
     "SourceUnavailable",
     "check_mapped_columns",
     "keyed_rows",
+    "reach_source",
     "read_batches",
     "source_files",
 ]

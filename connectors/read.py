@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Annotated
 
 import pandas as pd
@@ -41,7 +41,7 @@ ConnectorSpec = Annotated[
 
 def read_batches(
     spec: ConnectorSpec, source: str, *, since: str | None = None, batch_rows: int = BATCH_ROWS
-) -> Iterator[RowBatch]:
+) -> Generator[RowBatch, None, None]:
     """The rows of ``source`` after cursor value ``since`` (all when ``None``), in batches.
 
     Rows that cannot be read come as ``RowBatch.rejected``, never as an error.

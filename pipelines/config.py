@@ -40,6 +40,14 @@ from serving import ConsoleSettings
 
 #: Environment variable that overrides the config's warehouse URL.
 WAREHOUSE_URL_ENV = "HUB_WAREHOUSE_URL"
+#: Environment variable naming the hub config file, where no ``--config`` does.
+CONFIG_ENV = "HUB_CONFIG"
+
+
+def config_path() -> Path:
+    """The config file to read by default: ``$HUB_CONFIG``, else ``./hub.yaml``."""
+    return Path(os.environ.get(CONFIG_ENV, "hub.yaml"))
+
 
 #: The names a source may map in `fields:` (extra attributes go under `attributes:`).
 MAPPABLE_NAMES = (*(n for n in SourceMapping.model_fields if n != "attributes"), "attributes")

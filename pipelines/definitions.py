@@ -6,18 +6,12 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import dagster as dg
 
 from pipelines.assets import build_assets, source_key
-from pipelines.config import HubConfig, load_config
+from pipelines.config import HubConfig, config_path, load_config
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import new_files_sensor
-
-#: Environment variable naming the hub config file.
-CONFIG_ENV = "HUB_CONFIG"
 
 
 def build_definitions(config: HubConfig) -> dg.Definitions:
@@ -54,11 +48,6 @@ def build_definitions(config: HubConfig) -> dg.Definitions:
         sensors=[*sensors, stages],
         resources={"warehouse": WarehouseResource(url=config.warehouse.url)},
     )
-
-
-def config_path() -> Path:
-    """The config file the definitions load: ``$HUB_CONFIG`` or ``./hub.yaml``."""
-    return Path(os.environ.get(CONFIG_ENV, "hub.yaml"))
 
 
 @dg.definitions

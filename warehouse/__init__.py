@@ -15,7 +15,7 @@ from warehouse.decisions import (
     steward_decision,
     steward_decisions,
 )
-from warehouse.engine import connect, upgrade_warehouse
+from warehouse.engine import WarehouseState, connect, inspect_warehouse, upgrade_warehouse
 from warehouse.exceptions import (
     NotInWarehouse,
     WarehouseError,
@@ -87,7 +87,9 @@ __all__ = [
     "WarehouseError",
     "WarehouseSchemaError",
     "WarehouseUnavailable",
+    "WarehouseState",
     "connect",
+    "inspect_warehouse",
     "upgrade_warehouse",
     "assign_golden_ids",
     "issued_ids",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,12 +41,59 @@ def connect(url: str) -> sa.Engine:
         raise
     if outdated:
         engine.dispose()
-        raise WarehouseSchemaError(
-            f"the warehouse at {shown} was created by an earlier version of the hub: "
-            f"{'; '.join(outdated)}. Publish into a new warehouse (for the demo, delete "
-            "its warehouse.sqlite)"
-        )
+        raise _outdated(shown, outdated)
     return engine
+
+
+@dataclass(frozen=True)
+class WarehouseState:
+    """What a look at the warehouse found."""
+
+    shown: str
+    """Its URL, without the password."""
+    revision: str | None
+    """Its schema revision, this version's; ``None`` where the first run is to create it."""
+
+
+def inspect_warehouse(url: str) -> WarehouseState:
+    """Reach the warehouse at ``url`` and check that this version of the hub can publish
+    into it, writing nothing: a SQLite file that does not exist is not created.
+
+    Raises:
+        WarehouseUnavailable: it cannot be reached, or a SQLite file cannot be created.
+        WarehouseSchemaError: its schema is another version's (see `check_revision`).
+    """
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            return WarehouseState(shown, None)
+        path = Path(parsed.database).expanduser().resolve()
+        if not path.exists():
+            folder = next(p for p in path.parents if p.exists())
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise WarehouseUnavailable(
+                    f"cannot create the warehouse at {shown}: {folder} is not writable"
+                )
+            return WarehouseState(shown, None)
+        engine = sa.create_engine(
+            "sqlite://", creator=lambda: sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        )
+    else:
+        engine = sa.create_engine(parsed)
+    try:
+        with engine.connect() as connection:
+            revision = schema_revision(connection)
+            outdated = _outdated_tables(connection) if revision == head_revision() else []
+    except sa.exc.DBAPIError as exc:
+        raise WarehouseUnavailable(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
+    finally:
+        engine.dispose()
+    if revision is not None:
+        check_revision(revision, shown)
+    if outdated:
+        raise _outdated(shown, outdated)
+    return WarehouseState(shown, revision)
 
 
 def upgrade_warehouse(url: str) -> Upgrade:
@@ -84,9 +134,9 @@ def _schema_in_place(engine: sa.Engine) -> str:
         return revision
 
 
-def _outdated_tables(engine: sa.Engine) -> list[str]:
+def _outdated_tables(bind: sa.Engine | sa.Connection) -> list[str]:
     """Tables whose columns differ from what this version of the hub writes."""
-    inspector = sa.inspect(engine)
+    inspector = sa.inspect(bind)
     problems = []
     for table in metadata.sorted_tables:
         present = {column["name"] for column in inspector.get_columns(table.name)}
@@ -94,6 +144,14 @@ def _outdated_tables(engine: sa.Engine) -> list[str]:
         if missing:
             problems.append(f"`{table.name}` lacks {', '.join(missing)}")
     return problems
+
+
+def _outdated(shown: str, outdated: list[str]) -> WarehouseSchemaError:
+    return WarehouseSchemaError(
+        f"the warehouse at {shown} was created by an earlier version of the hub: "
+        f"{'; '.join(outdated)}. Publish into a new warehouse (for the demo, delete "
+        "its warehouse.sqlite)"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

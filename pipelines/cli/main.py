@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -16,7 +17,7 @@ import serving
 from errors import HubError
 from pipelines.cli.report import hub_report, render_syncs
 from pipelines.cli.review import add_review_commands
-from pipelines.config import ConfigError, HubConfig, load_config
+from pipelines.config import CONFIG_ENV, ConfigError, HubConfig, config_path, load_config
 from pipelines.runner import RunFailed, run_hub
 from warehouse import QuarantineFilter, connect, upgrade_warehouse
 
@@ -27,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.command(args))
     except ConfigError as exc:
+        if not exc.path.is_file():
+            print(_no_config(exc.path), file=sys.stderr)
+            return 2
         print(f"hub: the config has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
@@ -39,18 +43,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _no_config(path: Path) -> str:
+    """What to do where there is no config to read."""
+    return (
+        f"hub: no config file at {path.resolve()}.\n"
+        f"  Name one with --config FILE (or ${CONFIG_ENV}), or run hub in the folder that has "
+        "your hub.yaml.\n"
+        "  To start one: `hub demo --generate-only --out DIR` writes example sources and the "
+        "hub.yaml that reads them,\n"
+        '  and the README\'s "Your own sources" lists every setting; '
+        "`hub check` then tries it without running."
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hub", description="Customer data hub: one golden customer record from many sources."
     )
+    parser.add_argument("--version", action="version", version=f"hub {version('customer-hub')}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     config = argparse.ArgumentParser(add_help=False)
-    config.add_argument("--config", type=Path, default=Path("hub.yaml"), help="hub config file")
+    config.add_argument(
+        "--config",
+        type=Path,
+        default=config_path(),
+        help=f"hub config file (${CONFIG_ENV}, else ./hub.yaml)",
+    )
 
     run = commands.add_parser(
         "run", parents=[config], help="sync every source, match, and publish the warehouse"
     )
     run.set_defaults(command=_run)
+
+    check = commands.add_parser(
+        "check",
+        parents=[config],
+        help="check the config and reach every source and the warehouse, running nothing",
+    )
+    check.set_defaults(command=_check)
 
     sync = commands.add_parser(
         "sync", parents=[config], help="sync sources into the warehouse's landing"
@@ -152,6 +182,12 @@ def _steward(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     return _run_and_report(load_config(args.config))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pipelines.cli.check import check_hub
+
+    return check_hub(load_config(args.config), args.config, print)
 
 
 def _sync(args: argparse.Namespace) -> int:
