@@ -48,7 +48,7 @@ class RetryPolicy:
 
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1-based), jittered by up to 10 %."""
-        wait = self.backoff_seconds * 2 ** (retry - 1) * (1 + random.uniform(0, 0.1))
+        wait: float = self.backoff_seconds * 2 ** (retry - 1) * (1 + random.uniform(0, 0.1))
         return min(wait, self.max_backoff_seconds)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import pandas as pd
 from pydantic import Field
@@ -84,7 +84,8 @@ def read_source(spec: ConnectorSpec, source: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(dtype=object)
     rows = pd.concat(frames, ignore_index=True)
-    return rows.where(rows.notna(), None)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    return rows.where(rows.notna(), cast(Any, None))
 
 
 def check_mapped_columns(source: str, mapped: Sequence[str], columns: Sequence[str]) -> None:

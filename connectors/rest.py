@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import pandas as pd
@@ -419,7 +419,8 @@ class _BatchBuilder:
     def take(self, cursor: str | None) -> RowBatch:
         """The rows gathered so far as a batch; the builder starts over empty."""
         frame = pd.DataFrame.from_records(self.rows).astype(object)
-        frame = frame.where(frame.notna(), None)
+        # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+        frame = frame.where(frame.notna(), cast(Any, None))
         batch = RowBatch(
             rows=frame,
             locations=pd.Series(self.locations, dtype=object),

@@ -77,7 +77,9 @@ def read_sql_batches(
         engine.dispose()
 
 
-def _statement(spec: SqlConnector, connection: sa.Connection, since: str | None) -> sa.Select:
+def _statement(
+    spec: SqlConnector, connection: sa.Connection, since: str | None
+) -> sa.Select[*tuple[Any, ...]]:
     cursor: sa.ColumnElement[Any] | None = None
     if spec.table is not None:
         table = sa.Table(spec.table, sa.MetaData(), autoload_with=connection)

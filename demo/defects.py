@@ -6,7 +6,7 @@ shows the quarantine at work; larger ones carry them at about the given rates.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -53,28 +53,30 @@ def _malformed(email: str, kind: int) -> str:
 def spoil_birth_dates(rng: np.random.Generator, records: pd.DataFrame) -> None:
     """Write impossible DDMMYYYY texts (``31021990``, ``00001985``) into ``BIRTH_DT``."""
     present = np.flatnonzero(records["BIRTH_DT"].notna().to_numpy())
-    column = records.columns.get_loc("BIRTH_DT")
+    # The column names are unique, so `get_loc` gives one position, not a slice or mask.
+    column = cast(int, records.columns.get_loc("BIRTH_DT"))
     for row in _victims(rng, present, BAD_BIRTH_DATE_RATE):
-        year = int(records.iat[row, column][4:])
+        year = int(cast(str, records.iat[row, column])[4:])
         records.iat[row, column] = _impossible_ddmmyyyy(rng, year)
 
 
 def spoil_future_births(rng: np.random.Generator, records: pd.DataFrame, column: str) -> None:
     """Move a few ISO birth dates into the future."""
     present = np.flatnonzero(records[column].notna().to_numpy())
-    position = records.columns.get_loc(column)
+    position = cast(int, records.columns.get_loc(column))  # unique names: one position
     for row in _victims(rng, present, FUTURE_BIRTH_RATE):
         records.iat[row, position] = (
-            f"{int(rng.integers(2026, 2040))}" + records.iat[row, position][4:]
+            f"{int(rng.integers(2026, 2040))}" + cast(str, records.iat[row, position])[4:]
         )
 
 
 def spoil_emails(rng: np.random.Generator, records: pd.DataFrame, column: str) -> None:
     """Mangle a few e-mail addresses the way hasty typing and old forms do."""
     present = np.flatnonzero(records[column].notna().to_numpy())
-    position = records.columns.get_loc(column)
+    position = cast(int, records.columns.get_loc(column))  # unique names: one position
     for row in _victims(rng, present, BAD_EMAIL_RATE):
-        records.iat[row, position] = _malformed(records.iat[row, position], int(rng.integers(0, 4)))
+        email = cast(str, records.iat[row, position])
+        records.iat[row, position] = _malformed(email, int(rng.integers(0, 4)))
 
 
 def spoil_keys(rng: np.random.Generator, keys: list[str]) -> list[str]:

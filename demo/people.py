@@ -193,7 +193,8 @@ def _birth_dates(
     births = np.where(
         roles == Role.TWIN, head_birth[household] + (household_gap[household] * 365.25), births
     ).astype(np.int64)
-    return np.minimum(births, TODAY.astype(int) - 19 * 366)
+    adult_births: np.ndarray = np.minimum(births, TODAY.astype(int) - 19 * 366)
+    return adult_births
 
 
 class EmailRegister:

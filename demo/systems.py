@@ -8,7 +8,7 @@ Each record keeps the ``person_id`` it was rendered from; it becomes the truth f
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import pandas as pd
@@ -163,15 +163,15 @@ def webshop(
     # The older of two accounts still has the former e-mail, name and address.
     old = has_second
     email = rows["email"].to_numpy(dtype=object).copy()
-    for i in np.flatnonzero(old):
+    for i in map(int, np.flatnonzero(old)):
         if rows["former_email"].iat[i] is not None:
             email[i] = rows["former_email"].iat[i]
         else:
             local, domain = email[i].split("@")
-            other = _BY_CODE[rows["country"].iat[i]].email_domains[0]
+            other = _BY_CODE[cast(str, rows["country"].iat[i])].email_domains[0]
             email[i] = register.claim(
                 f"{local}.shop@{other if other != domain else 'gmail.com'}",
-                rows["person_id"].iat[i],
+                cast(str, rows["person_id"].iat[i]),
                 rng,
             )
     family = _either(

@@ -59,7 +59,8 @@ class CandidatePairs:
         return np.isin(self._codes(record_count), codes)
 
     def _codes(self, record_count: int) -> np.ndarray:
-        return self.left * record_count + self.right
+        codes: np.ndarray = self.left * record_count + self.right
+        return codes
 
 
 def pass_name(blocking_pass: BlockingPass) -> str:

@@ -199,7 +199,8 @@ def _smallest_member(labels: np.ndarray) -> np.ndarray:
     record_count = len(labels)
     smallest = np.full(record_count, record_count, dtype=np.int64)
     np.minimum.at(smallest, labels, np.arange(record_count))
-    return smallest[labels]
+    relabelled: np.ndarray = smallest[labels]
+    return relabelled
 
 
 def _conflicting_pairs_in_components(

@@ -34,7 +34,8 @@ _MIN_TYPO_LOCAL_LENGTH = 4
 _MIN_NATIONAL_DIGITS = 8
 
 
-class LevelComparison(BaseCompareFeature):
+# recordlinkage ships no types, so its base class is `Any` to mypy: nothing to check against.
+class LevelComparison(BaseCompareFeature):  # type: ignore[misc]
     """A comparison of match fields into graded levels (see module docstring)."""
 
     #: Name of the comparison in pair frames and the scoring model.
@@ -83,7 +84,8 @@ def _present(values: np.ndarray) -> np.ndarray:
 
 def equal_values(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Aligned values that are both present and equal."""
-    return _present(left) & _present(right) & (left == right)
+    equal: np.ndarray = _present(left) & _present(right) & (left == right)
+    return equal
 
 
 def jaro_winkler(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -333,7 +335,7 @@ def emails_one_typo_apart(left: dict[str, np.ndarray], right: dict[str, np.ndarr
     People build addresses from their names, so some near addresses are different people's
     rather than typos, and are left out (see `_name_variants`).
     """
-    near = edit_distance(left["email"], right["email"]) == 1
+    near: np.ndarray = edit_distance(left["email"], right["email"]) == 1
     near[near] = ~_name_variants(
         pd.Series(left["email"][near], dtype=object), pd.Series(right["email"][near], dtype=object)
     )
@@ -454,11 +456,13 @@ class AddressLevels(LevelComparison):
 
 
 def _has_street(side: dict[str, np.ndarray]) -> np.ndarray:
-    return _present(side["street_name"]) | _present(side["house_number"])
+    has_street: np.ndarray = _present(side["street_name"]) | _present(side["house_number"])
+    return has_street
 
 
 def _same_or_both_missing(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    return equal_values(left, right) | ~(_present(left) | _present(right))
+    same: np.ndarray = equal_values(left, right) | ~(_present(left) | _present(right))
+    return same
 
 
 def _initial_of(left: np.ndarray, right: np.ndarray) -> np.ndarray:

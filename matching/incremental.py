@@ -44,12 +44,14 @@ class ComparedPairs:
     @property
     def record_id_l(self) -> np.ndarray:
         """Each pair's first record id."""
-        return self.record_ids[self.left]
+        ids: np.ndarray = self.record_ids[self.left]
+        return ids
 
     @property
     def record_id_r(self) -> np.ndarray:
         """Each pair's second record id."""
-        return self.record_ids[self.right]
+        ids: np.ndarray = self.record_ids[self.right]
+        return ids
 
 
 def record_fingerprints(

@@ -52,7 +52,7 @@ def locate_labels(record_ids: np.ndarray, labelled_pairs: pd.DataFrame) -> Label
         raise MatchingError("labelled pairs: `is_match` must be true or false on every pair")
     index = pd.Index(record_ids)
     ends = [
-        index.get_indexer(labelled_pairs[column].astype(str))
+        index.get_indexer(pd.Index(labelled_pairs[column].astype(str)))
         for column in ("record_id_l", "record_id_r")
     ]
     for column, positions in zip(("record_id_l", "record_id_r"), ends, strict=True):

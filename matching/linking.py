@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +124,8 @@ class CustomerLinks:
         per pair (comparison name → ``level``, ``weight``)."""
         pairs = self.pairs
         comparisons = [c.removesuffix("_level") for c in pairs.columns if c.endswith("_level")]
-        evidence = [
+        # Typed as objects: pandas-stubs allow only scalars in a column's values, not dicts.
+        evidence: list[Any] = [
             {
                 name: {"level": int(level), "weight": float(weight)}
                 for name, level, weight in zip(comparisons, levels, weights, strict=True)

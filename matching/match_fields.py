@@ -9,7 +9,7 @@ numbers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -111,7 +111,8 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     both = given_code.notna() & family_code.notna()
     low = given_code.where(given_code.fillna("") <= family_code.fillna(""), family_code)
     high = family_code.where(given_code.fillna("") <= family_code.fillna(""), given_code)
-    fields["names_metaphone"] = (low + " " + high).where(both, None)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    fields["names_metaphone"] = (low + " " + high).where(both, cast(Any, None))
 
     birth = pd.to_datetime(columns["birth_date"], errors="coerce")
     has_birth = birth.notna().to_numpy()
@@ -143,7 +144,8 @@ def prepare_match_fields(records: pd.DataFrame, attributes: Sequence[str] = ()) 
     numeric += ["email_year", "email_year_digits"]
     numeric += ["given_frequency", "family_frequency", "namesake_frequency"]
     text = fields.columns.difference(numeric)
-    fields[text] = fields[text].astype(object).where(fields[text].notna(), None)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    fields[text] = fields[text].astype(object).where(fields[text].notna(), cast(Any, None))
     return fields
 
 
@@ -209,4 +211,5 @@ def _column(records: pd.DataFrame, field: str) -> pd.Series:
 
 
 def _where(mask: np.ndarray, values: pd.Series) -> pd.Series:
-    return pd.Series(np.where(mask, values.to_numpy(dtype=object), None), dtype=object)
+    # numpy takes None as an array-like (a missing value); its stubs do not, hence the cast.
+    return pd.Series(np.where(mask, values.to_numpy(dtype=object), cast(Any, None)), dtype=object)

@@ -164,7 +164,8 @@ def are_nicknames(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
     codes = np.minimum(left, right) * len(index.names) + np.maximum(left, right)
     known = (left >= 0) & (right >= 0)
-    return known & ((left == right) | np.isin(codes, index.pair_codes))
+    nickname_pairs: np.ndarray = known & ((left == right) | np.isin(codes, index.pair_codes))
+    return nickname_pairs
 
 
 def _letters(value: object) -> str | None:

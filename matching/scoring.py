@@ -45,7 +45,7 @@ class ComparisonParameters:
 
     def weights(self) -> np.ndarray:
         """``log2(m / u)`` per level; 0 for the missing level."""
-        weights = np.log2(np.asarray(self.m) / np.asarray(self.u))
+        weights: np.ndarray = np.log2(np.asarray(self.m) / np.asarray(self.u))
         weights[MISSING_LEVEL] = 0.0
         return weights
 
@@ -559,7 +559,7 @@ def _frequencies(
     totals = totals[: len(typical_shares)].astype(np.float64)
     totals[MISSING_LEVEL] = 0.0
     present = totals[1:].sum()
-    shares = (totals + typical_pairs * typical_shares) / (present + typical_pairs)
+    shares: np.ndarray = (totals + typical_pairs * typical_shares) / (present + typical_pairs)
     shares = np.maximum(shares, _PROBABILITY_FLOOR)
     shares[MISSING_LEVEL] = 1.0
     return shares

@@ -59,7 +59,7 @@ def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
     )
     def _landed_rows(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
-    ) -> dg.MaterializeResult:
+    ) -> dg.MaterializeResult[Any]:
         with retried_when_transient(
             context, source.sync.max_retries, source.sync.retry_delay_seconds
         ):
@@ -199,7 +199,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         customer_interactions: CustomerInteractions,
         customer_links: LinkedCustomers,
         golden_customers: GoldenCustomers,
-    ) -> dg.MaterializeResult:
+    ) -> dg.MaterializeResult[Any]:
         """The published warehouse: golden customers, crosswalk, records, quarantine, model."""
         run = publication(
             run_id=context.run_id,

@@ -175,7 +175,7 @@ class SourceSettings(_Source):
     @property
     def mapping(self) -> SourceMappingBase:
         """The field mapping, typed for the quality stage."""
-        return self.fields  # type: ignore[no-any-return]
+        return self.fields
 
 
 class InteractionSourceSettings(_Source):
@@ -189,7 +189,7 @@ class InteractionSourceSettings(_Source):
     @property
     def mapping(self) -> InteractionMappingBase:
         """The field mapping, typed for the quality stage."""
-        return self.fields  # type: ignore[no-any-return]
+        return self.fields
 
 
 def _content(source: Any) -> str:

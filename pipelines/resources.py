@@ -9,7 +9,9 @@ from pydantic import PrivateAttr
 from warehouse import connect
 
 
-class WarehouseResource(dg.ConfigurableResource):  # type: ignore[misc]
+# Not subscripted (the type argument is the resource itself): on this pydantic model a
+# subscript would build a parametrized subclass at runtime.
+class WarehouseResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The warehouse database, reached through one SQLAlchemy URL; one engine per step."""
 
     url: str

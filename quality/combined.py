@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -60,5 +61,6 @@ def combined_records(records: Sequence[pd.DataFrame]) -> pd.DataFrame:
     attributes = attribute_names(combined.columns)
     if attributes:
         values = combined[attributes].astype(object)
-        combined[attributes] = values.where(values.notna(), None)
+        # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+        combined[attributes] = values.where(values.notna(), cast(Any, None))
     return combined

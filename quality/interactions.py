@@ -8,7 +8,7 @@ attached to that customer's golden record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -233,7 +233,8 @@ def standardize_interactions(
     )[kept]
     frame.index = pd.Index(np.flatnonzero(kept), name="position")
     text = [c for c in frame.columns if c not in (*_TIME_FIELDS, "amount", "cost")]
-    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), cast(Any, None))
     return StandardizedInteractions(
         interactions=frame,
         quarantine=log.frame(),

@@ -8,7 +8,7 @@ distinct ``(source, position)`` pairs, which :func:`rows_held_back` does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,8 @@ class QuarantineLog:
             source_keys: The rows' source keys, positionally aligned with the frame.
         """
         keys = source_keys.reset_index(drop=True).astype("object")
-        self._source_keys = keys.where(keys.notna(), None)
+        # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+        self._source_keys = keys.where(keys.notna(), cast(Any, None))
         if isinstance(source, str):
             self._sources = pd.Series(source, index=keys.index, dtype="object")
         else:
@@ -136,7 +137,7 @@ def quoted(values: pd.Series) -> pd.Series:
     """Values as they appear in details: ``"31021990"``, dates as ``"1990-02-28"``; missing
     as ``missing``."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        shown = values.dt.strftime("%Y-%m-%d")
+        shown: pd.Series = values.dt.strftime("%Y-%m-%d")
     else:
         shown = values.astype("object").astype(str)
     return ('"' + shown + '"').where(values.notna(), "missing")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
 
@@ -30,7 +31,10 @@ from quality.postcodes import normalize_postcodes
 from quality.quarantine import QuarantineLog, offending
 from quality.text import clean_text
 
-_DATE_COLUMNS = {"birth_date": "datetime64[ns]", "source_updated_at": "datetime64[ns, UTC]"}
+_DATE_COLUMNS: dict[str, Literal["datetime64[ns]", "datetime64[ns, UTC]"]] = {
+    "birth_date": "datetime64[ns]",
+    "source_updated_at": "datetime64[ns, UTC]",
+}
 
 
 @dataclass(frozen=True)

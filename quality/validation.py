@@ -187,7 +187,7 @@ def expectation(check: Check) -> Any:
     Raises:
         ValueError: The expectation does not exist, or its arguments do not fit it.
     """
-    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.exceptions.exceptions import ExpectationNotFoundError
     from great_expectations.expectations.expectation import ColumnMapExpectation
     from great_expectations.expectations.registry import get_expectation_impl
 

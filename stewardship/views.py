@@ -4,7 +4,7 @@ prints as text and the console renders as HTML."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -23,7 +23,9 @@ REASONS: Final = {
 
 def shown(value: object) -> str:
     """A field's value as text; ``""`` when it is unknown."""
-    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+    # pd.isna answers for any object (False for what it cannot tell missing), but
+    # pandas-stubs list only the types it inspects, hence the cast.
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(cast(Any, value))):
         return ""
     if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime("%Y-%m-%d")

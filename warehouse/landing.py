@@ -319,7 +319,8 @@ def held_back(quarantine: pd.DataFrame, landed: pd.DataFrame) -> pd.DataFrame:
     at = quarantine["position"].to_numpy(dtype=np.int64) - 1
     source_columns = [c for c in landed.columns if not c.startswith(LANDED_PREFIX)]
     rows = landed.iloc[at]
-    payloads = [
+    # Typed as objects: pandas-stubs allow only scalars in a column's values, not dicts.
+    payloads: list[Any] = [
         {
             column: value
             for column, value in zip(source_columns, row, strict=True)

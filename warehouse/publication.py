@@ -151,5 +151,8 @@ def _with_attributes(records: pd.DataFrame) -> pd.DataFrame:
     if not names:
         return records
     values = records[names].to_dict("records")
-    gathered = [{k: v for k, v in row.items() if v is not None} or None for row in values]
+    # Typed as objects: pandas-stubs allow only scalars in a column's values, not dicts.
+    gathered: list[Any] = [
+        {k: v for k, v in row.items() if v is not None} or None for row in values
+    ]
     return records.drop(columns=names).assign(attributes=gathered)

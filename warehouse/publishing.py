@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -203,7 +203,9 @@ def _record_history(connection: sa.Connection, publication: Publication, at: dt.
                 {
                     "golden_id": gone,
                     "change": np.where(gone.isin(merged_into.index), "merged", "removed"),
-                    "other_id": gone.map(merged_into),
+                    # pandas maps an Index by a Series too (documented), but pandas-stubs
+                    # allow only a mapping or a callable, hence the cast.
+                    "other_id": gone.map(cast(Any, merged_into)),
                 }
             ),
         ],

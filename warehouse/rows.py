@@ -118,7 +118,7 @@ def _executemany_rows(
                 for process, values in zip(processors, zip(*chunk, strict=True), strict=True)
             ]
             chunk = list(zip(*by_column, strict=True))
-        connection.exec_driver_sql(statement, chunk)  # type: ignore[arg-type]
+        connection.exec_driver_sql(statement, chunk)
 
 
 def _bound(process: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:
@@ -155,7 +155,7 @@ def _python_values(column: pd.Series, name: str) -> list[Any]:
         if name == "birth_date":
             values: list[Any] = column.dt.date.tolist()
         else:
-            values = list(column.array.to_pydatetime())  # type: ignore[attr-defined]
+            values = list(column.array.to_pydatetime())
         return [None if gone else value for value, gone in zip(values, missing, strict=True)]
     if column.dtype == object and not column.hasnans:
         return column.tolist()

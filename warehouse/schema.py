@@ -37,6 +37,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from quality import PERSON_FIELDS
@@ -44,18 +46,18 @@ from quality import PERSON_FIELDS
 metadata = sa.MetaData()
 
 #: Column types of the person fields that differ from plain text.
-_PERSON_FIELD_TYPES: dict[str, sa.types.TypeEngine] = {
+_PERSON_FIELD_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "birth_date": sa.Date(),
     "country": sa.String(2),
 }
 
 
-def _person_columns() -> list[sa.Column]:
+def _person_columns() -> list[sa.Column[Any]]:
     """One column per canonical person field, so a new canonical field lands by itself."""
     return [sa.Column(name, _PERSON_FIELD_TYPES.get(name, sa.Text())) for name in PERSON_FIELDS]
 
 
-def _contact_columns() -> list[sa.Column]:
+def _contact_columns() -> list[sa.Column[Any]]:
     """The person fields a department contacts a customer by: all but the birth date."""
     return [c for c in _person_columns() if c.name != "birth_date"]
 

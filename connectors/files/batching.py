@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 
@@ -62,14 +63,17 @@ def file_batches(
 def row_frame(rows: Sequence[Sequence[str | None]], columns: Sequence[str]) -> pd.DataFrame:
     """Rows of text values as a frame of ``object`` columns."""
     if not rows:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}, columns=columns)
+        return pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in columns}, columns=list(columns)
+        )
     return pd.DataFrame(rows, columns=list(columns), dtype=object)
 
 
 def record_frame(records: Sequence[dict[str, str | None]]) -> pd.DataFrame:
     """Records with possibly different keys as a frame; a missing key is ``None``."""
     frame = pd.DataFrame.from_records(records).astype(object)
-    return frame.where(frame.notna(), None)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    return frame.where(frame.notna(), cast(Any, None))
 
 
 def whole_file_rejected(file: SourceFile, reason: str, raw: str | None) -> Stretch:

@@ -132,6 +132,9 @@ def render_log(engine: sa.Engine, *, limit: int) -> str:
     if log.empty:
         return "No steward decisions yet."
     lines = []
+    # A named tuple of the log's columns, some of them JSON (dicts); pandas-stubs type every
+    # field of `itertuples` rows as a scalar and leave out `_asdict`.
+    row: Any
     for row in log.itertuples():
         what = _what(row._asdict())
         state = (

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -208,7 +208,8 @@ def create_app(
         return page(
             request,
             "queue.html",
-            items=items.astype(object).where(items.notna(), None).to_dict("records"),
+            # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+            items=items.astype(object).where(items.notna(), cast(Any, None)).to_dict("records"),
             total=total,
             reason=reason,
             reasons=REASONS,
@@ -353,7 +354,8 @@ def create_app(
         return page(
             request,
             "decisions.html",
-            decisions=log.astype(object).where(log.notna(), None).to_dict("records"),
+            # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+            decisions=log.astype(object).where(log.notna(), cast(Any, None)).to_dict("records"),
             message=request.session.pop("message", None),
         )
 

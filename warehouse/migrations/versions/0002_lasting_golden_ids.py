@@ -11,6 +11,7 @@ start with them as they are.
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -170,6 +171,8 @@ def _row_hashes(golden: pd.DataFrame) -> list[str]:
 
 
 def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    rows = frame.astype(object).where(frame.notna(), cast(Any, None)).to_dict("records")
     if rows:
-        connection.execute(table.insert(), rows)
+        # The frame's column names are text, which the stubs cannot tell from `to_dict`.
+        connection.execute(table.insert(), cast("list[dict[str, Any]]", rows))

@@ -9,6 +9,8 @@ run, and the new interaction columns stay empty until their sources map them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _contact_columns() -> list[sa.Column]:
+def _contact_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("golden_id", sa.String(length=32), nullable=False),
         *(
@@ -37,7 +39,7 @@ def _contact_columns() -> list[sa.Column]:
     ]
 
 
-def _money_columns() -> list[sa.Column]:
+def _money_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("order_count", sa.Integer(), nullable=False),
         sa.Column("revenue", sa.Numeric(precision=16, scale=2), nullable=False),
