@@ -4,7 +4,7 @@ A connector yields ``RowBatch``es: rows as text, where each was read, the rows i
 not read, and the incremental cursor. ``keyed_rows`` turns a batch into the landing shape.
 """
 
-from connectors.batch import BATCH_ROWS, RowBatch
+from connectors.batch import BATCH_ROWS
 from connectors.exceptions import (
     ConnectorError,
     CursorError,
@@ -15,7 +15,7 @@ from connectors.exceptions import (
 )
 from connectors.files.selection import source_files
 from connectors.landing import keyed_rows
-from connectors.reach import SourceSample, reach_source
+from connectors.reach import reach_source
 from connectors.read import ConnectorSpec, check_mapped_columns, read_batches
 
 __all__ = [
@@ -23,10 +23,8 @@ __all__ = [
     "ConnectorError",
     "ConnectorSpec",
     "CursorError",
-    "RowBatch",
     "SourceNotFound",
     "SourceRefused",
-    "SourceSample",
     "SourceSchemaError",
     "SourceUnavailable",
     "check_mapped_columns",

@@ -4,7 +4,6 @@ Blocking → comparison → Fellegi–Sunter scoring → decisions → clusterin
 survivorship. What this module imports is the public interface of the stage.
 """
 
-from matching.blocking import BlockingPassReport
 from matching.clustering import CLUSTER_ID
 from matching.constraints import pair_constraints
 from matching.engine import LocalEngine, MatchingEngine
@@ -22,7 +21,6 @@ __all__ = [
     "load_compared",
     "save_compared",
     "CLUSTER_ID",
-    "BlockingPassReport",
     "ComparedPairs",
     "CustomerLinks",
     "FellegiSunterModel",

@@ -4,11 +4,14 @@ No postponed annotations here: Dagster reads the context and input types at defi
 """
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import dagster as dg
+import sqlalchemy as sa
 
 from errors import TransientError
 from pipelines.config import HubConfig, Source
@@ -23,24 +26,65 @@ from pipelines.stages import (
     sync_source,
 )
 from quality import CustomerInteractions, CustomerRecords, QualityVerdict
-from warehouse import GoldenCustomers, SavedModel, issued_ids, publish, redirected_ids
+from warehouse import (
+    GoldenCustomers,
+    SavedModel,
+    issued_ids,
+    publish,
+    redirected_ids,
+    warehouse_lock,
+)
 
 SOURCE_PREFIX = "source"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StepPolicy:
+    """How a step that writes the warehouse waits for its lock and is retried."""
+
+    max_retries: int
+    retry_delay_seconds: int
+    lock_wait_seconds: int
 
 
 @contextmanager
-def retried_when_transient(
-    context: dg.AssetExecutionContext, max_retries: int, delay_seconds: int
-) -> Iterator[None]:
-    """Have Dagster retry the step when it fails with a transient hub error (a source or
-    the warehouse out of reach), waiting twice as long each time; anything else needs a
-    person first, and fails the step at once."""
+def warehouse_step(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, policy: StepPolicy
+) -> Iterator[sa.Engine]:
+    """The warehouse's engine, with its lock held for this run (one run at a time writes
+    it; a step of `run_hub` runs under the lock its run holds already).
+
+    Have Dagster retry the step when it fails with a transient hub error (a source or the
+    warehouse out of reach, another run holding the lock), waiting twice as long each
+    time; anything else needs a person first, and fails the step at once."""
     try:
-        yield
+        engine = warehouse.engine()
+        with warehouse_lock(engine, context.run_id, wait_seconds=policy.lock_wait_seconds):
+            yield engine
     except TransientError as exc:
-        raise dg.RetryRequested(
-            max_retries=max_retries, seconds_to_wait=delay_seconds * 2**context.retry_number
-        ) from exc
+        _retry_or_fail(context, policy, exc, str(exc))
+    except sa.exc.DBAPIError as exc:
+        if not exc.connection_invalidated:  # not a connection lost mid-step
+            raise
+        _retry_or_fail(context, policy, exc, f"lost the warehouse's connection: {exc.orig}")
+
+
+def _retry_or_fail(
+    context: dg.AssetExecutionContext, policy: StepPolicy, exc: Exception, reason: str
+) -> NoReturn:
+    """Ask Dagster to try the step again later, saying so where the user looks (Dagster's
+    log, the terminal of `hub run`); fail it with ``exc`` once no retry is left."""
+    if context.retry_number >= policy.max_retries:
+        raise exc
+    wait = policy.retry_delay_seconds * 2**context.retry_number
+    message = (
+        f"step {context.op_handle}: {reason.splitlines()[0]}; trying again in {wait} s "
+        f"(retry {context.retry_number + 1} of {policy.max_retries})"
+    )
+    context.log.warning(message)
+    _log.warning(message)
+    raise dg.RetryRequested(max_retries=policy.max_retries, seconds_to_wait=wait) from exc
 
 
 def source_key(name: str) -> dg.AssetKey:
@@ -48,7 +92,7 @@ def source_key(name: str) -> dg.AssetKey:
     return dg.AssetKey([SOURCE_PREFIX, name])
 
 
-def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
+def source_asset(name: str, source: Source, lock_wait_seconds: int) -> dg.AssetsDefinition:
     """The landed rows of one source system, kept in sync with it."""
 
     @dg.asset(
@@ -60,10 +104,11 @@ def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
     def _landed_rows(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult[Any]:
-        with retried_when_transient(
-            context, source.sync.max_retries, source.sync.retry_delay_seconds
-        ):
-            figures = sync_source(warehouse.engine(), name, source)
+        policy = StepPolicy(
+            source.sync.max_retries, source.sync.retry_delay_seconds, lock_wait_seconds
+        )
+        with warehouse_step(context, warehouse, policy) as engine:
+            figures = sync_source(engine, name, source)
         return dg.MaterializeResult(
             metadata={
                 "read": figures.rows_read,
@@ -82,8 +127,11 @@ def source_asset(name: str, source: Source) -> dg.AssetsDefinition:
 
 def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     """Every asset of the hub for the sources that ``config`` declares."""
-    sources = [source_asset(name, source) for name, source in config.sources.items()]
-    retries = (config.warehouse.max_retries, config.warehouse.retry_delay_seconds)
+    lock_wait = config.warehouse.lock_wait_seconds
+    sources = [source_asset(name, source, lock_wait) for name, source in config.sources.items()]
+    policy = StepPolicy(
+        config.warehouse.max_retries, config.warehouse.retry_delay_seconds, lock_wait
+    )
 
     @dg.asset(
         deps=[source_key(name) for name in config.customer_sources],
@@ -104,8 +152,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.Output[CustomerRecords] | dg.AssetCheckResult]:
         """Every source's landed rows standardized to the canonical record and validated."""
-        with retried_when_transient(context, *retries):
-            result = standardize_sources(warehouse.engine(), config, run_name=context.run_id)
+        with warehouse_step(context, warehouse, policy) as engine:
+            result = standardize_sources(engine, config, run_name=context.run_id)
         yield dg.Output(
             result,
             metadata={
@@ -125,8 +173,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> CustomerInteractions:
         """Orders, tickets, complaints and surveys of every interaction source, standardized."""
-        with retried_when_transient(context, *retries):
-            result = standardize_interaction_sources(warehouse.engine(), config)
+        with warehouse_step(context, warehouse, policy) as engine:
+            result = standardize_interaction_sources(engine, config)
         context.add_output_metadata(
             {
                 "interactions": len(result.interactions),
@@ -142,9 +190,9 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         customer_records: CustomerRecords,
     ) -> LinkedCustomers:
         """Scored pairs of records of the same person, the clusters they form, and the model."""
-        with retried_when_transient(context, *retries):
+        with warehouse_step(context, warehouse, policy) as engine:
             linked = link_customers(
-                warehouse.engine(), customer_records.records, config.matching, config.match_state
+                engine, customer_records.records, config.matching, config.match_state
             )
         links = linked.links
         decisions = links.pairs["decision"].value_counts()
@@ -178,8 +226,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     ) -> GoldenCustomers:
         """One golden record per customer, each field chosen by survivorship, each keeping
         the golden id its records had in the warehouse."""
-        with retried_when_transient(context, *retries):
-            engine = warehouse.engine()
+        with warehouse_step(context, warehouse, policy) as engine:
             issued, redirected = issued_ids(engine), redirected_ids(engine)
         result = golden_customers(customer_records, customer_links, config, issued, redirected)
         context.add_output_metadata(
@@ -210,8 +257,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
             golden=golden_customers,
             review_customer_size=config.matching.review_customer_size,
         )
-        with retried_when_transient(context, *retries):
-            model_version = publish(warehouse.engine(), run)
+        with warehouse_step(context, warehouse, policy) as engine:
+            model_version = publish(engine, run)
         return dg.MaterializeResult(
             metadata={
                 "model_version": model_version,

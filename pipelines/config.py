@@ -117,6 +117,8 @@ class WarehouseSettings(BaseModel):
     """Retries of a stage that failed because the warehouse could not be reached."""
     retry_delay_seconds: int = Field(default=30, ge=0)
     """Wait before the first retry; each later retry waits twice as long."""
+    lock_wait_seconds: int = Field(default=60, ge=0)
+    """How long a run waits for another run that is writing the warehouse (one at a time)."""
 
 
 class SyncSettings(BaseModel):

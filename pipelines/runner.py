@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dagster as dg
@@ -11,6 +14,7 @@ from errors import HubError, TerminalError
 from pipelines.assets import SOURCE_PREFIX, source_key
 from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
+from warehouse import LockHolder, connect, warehouse_lock
 
 #: Dagster's own log lines stay out of the terminal; failures are reported by the caller.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -29,19 +33,41 @@ class HubRun:
     """Source name → why its sync failed; its previously landed rows were used."""
 
 
-def run_hub(config: HubConfig, *, sync: bool = True) -> HubRun:
+def run_hub(
+    config: HubConfig,
+    *,
+    sync: bool = True,
+    on_wait: Callable[[LockHolder | None], None] | None = None,
+) -> HubRun:
     """Sync every source, then standardize, match and publish; return what happened.
 
     A source whose sync fails does not stop the others: the stages run on what every
     source has landed, the failed source's previous rows included. Without ``sync`` the
     stages run on what the sources landed last (to apply steward decisions at once).
 
+    One run at a time writes a warehouse: the run holds the warehouse's lock throughout,
+    waiting up to ``warehouse.lock_wait_seconds`` for another run that holds it (telling
+    ``on_wait`` which, once).
+
     With ``DAGSTER_HOME`` set the runs are recorded in that Dagster instance, so they
     show in the Dagster UI; otherwise a throwaway instance is used.
 
     Raises:
         RunFailed: when a stage after the syncs fails; each line names the step and why.
+        WarehouseBusy: another run held the warehouse all the while this one waited.
     """
+    run_id = str(uuid.uuid4())
+    engine = connect(config.warehouse.url)
+    try:
+        with warehouse_lock(
+            engine, run_id, wait_seconds=config.warehouse.lock_wait_seconds, on_wait=on_wait
+        ):
+            return _run(config, run_id, sync=sync)
+    finally:
+        engine.dispose()
+
+
+def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
     defs = build_definitions(config)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = defs.resolve_implicit_global_asset_job_def()
@@ -57,7 +83,11 @@ def run_hub(config: HubConfig, *, sync: bool = True) -> HubRun:
         }
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     built = job.execute_in_process(
-        run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=stages
+        run_config=_QUIET,
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=stages,
+        run_id=run_id,
     )
     if not built.success:
         lines = _blocking_checks(built) or [
@@ -94,8 +124,17 @@ def _failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
         error = event.step_failure_data.error
         while error is not None and error.cause is not None and not _is_hub_error(error):
             error = error.cause
-        failures[str(event.step_key)] = error.message.strip() if error else "unknown error"
+        failures[str(event.step_key)] = _said(error) if error else "unknown error"
     return failures
+
+
+def _said(error: dg.SerializableErrorInfo) -> str:
+    """The error's message; a hub error's without the ``module.Class:`` Dagster puts first,
+    as its message is written for the user."""
+    message = str(error.message).strip()
+    if _is_hub_error(error):
+        return re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", message)
+    return message
 
 
 def _is_hub_error(error: dg.SerializableErrorInfo) -> bool:

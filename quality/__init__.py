@@ -17,14 +17,13 @@ from quality.interactions import (
     INTERACTION_FIELDS,
     InteractionMapping,
     InteractionMappingBase,
-    StandardizedInteractions,
     standardize_interactions,
 )
 from quality.mapping import SourceMapping, SourceMappingBase
 from quality.names import fold_name, fold_names
 from quality.suites import QualitySettings
 from quality.text import clean_text, map_pairs, map_values
-from quality.validation import ExpectationSummary, expectation
+from quality.validation import expectation
 
 __all__ = [
     "CONSENT_CHANNELS",
@@ -40,9 +39,7 @@ __all__ = [
     "INTERACTION_FIELDS",
     "InteractionMapping",
     "InteractionMappingBase",
-    "StandardizedInteractions",
     "standardize_interactions",
-    "ExpectationSummary",
     "QualitySettings",
     "QualityVerdict",
     "SourceQuality",

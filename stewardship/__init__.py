@@ -29,7 +29,7 @@ from stewardship.constraints import (
 from stewardship.exceptions import DecisionRefused, StewardshipError
 from stewardship.overrides import with_overrides
 from stewardship.queue import review_queue
-from stewardship.views import REASONS, evidence, shown, side_by_side
+from stewardship.views import REASONS, audit_log, evidence, shown, side_by_side
 
 __all__ = [
     "REASONS",
@@ -39,6 +39,7 @@ __all__ = [
     "Recorded",
     "StewardConstraints",
     "StewardshipError",
+    "audit_log",
     "decide_item",
     "decide_pair",
     "evidence",

@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from quality import PERSON_FIELDS
-from warehouse import level_labels, source_records
+from warehouse import decision_log, level_labels, source_records
 
 #: How the queue's reasons read.
 REASONS: Final = {
@@ -69,3 +69,37 @@ def evidence(engine: sa.Engine, item: dict[str, Any]) -> list[dict[str, Any]]:
     summed = sum(row["weight"] for row in rows)
     rows.append({"comparison": "prior", "level": "", "weight": item["match_weight"] - summed})
     return rows
+
+
+def audit_log(engine: sa.Engine, *, limit: int) -> list[dict[str, Any]]:
+    """The latest decisions, newest first, as plain rows (unknowns ``None``), each with
+    ``what`` it decided in words, and ``undone_by`` the undo that took it back."""
+    log = decision_log(engine, limit=limit)
+    # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
+    rows = log.astype(object).where(log.notna(), cast(Any, None)).to_dict("records")
+    decisions = []
+    for row in rows:
+        decision = {str(key): value for key, value in row.items()}
+        for number in ("undoes", "undone_by"):
+            if decision[number] is not None:
+                decision[number] = int(decision[number])
+        decision["what"] = _what(decision)
+        decisions.append(decision)
+    return decisions
+
+
+def _what(decision: dict[str, Any]) -> str:
+    """What a decision decided, in words."""
+    records = list(decision["record_ids"] or [])
+    action = decision["action"]
+    if action == "same_customer":
+        return f"{records[0]} and {records[1]} are one customer"
+    if action == "not_same_customer":
+        return f"{records[0]} and {records[1]} are different customers"
+    if action == "take_out":
+        return f"took {records[0]} out of {decision['golden_id']}"
+    if action == "confirm":
+        return f"confirmed {len(records)} records as one customer"
+    if action == "override":
+        return f"set {decision['field']} of {decision['golden_id']} to {decision['value']!r}"
+    return f"undid decision {decision['undoes']}"

@@ -15,7 +15,7 @@ from warehouse.decisions import (
     steward_decision,
     steward_decisions,
 )
-from warehouse.engine import WarehouseState, connect, inspect_warehouse, upgrade_warehouse
+from warehouse.engine import connect, inspect_warehouse, upgrade_warehouse
 from warehouse.exceptions import (
     NotInWarehouse,
     WarehouseError,
@@ -27,7 +27,6 @@ from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
     HELD_BACK_COLUMNS,
     Landing,
-    SourceState,
     SyncFigures,
     held_back,
     landed_rows,
@@ -54,6 +53,7 @@ from warehouse.reads import (
     syncs_since,
 )
 from warehouse.review_queue import review_item, review_items
+from warehouse.run_lock import LockHolder, WarehouseBusy, warehouse_lock
 
 __all__ = [
     "HELD_BACK_COLUMNS",
@@ -80,14 +80,15 @@ __all__ = [
     "Publication",
     "QuarantineFilter",
     "SavedModel",
-    "SourceState",
     "SyncFigures",
     "TrainedModel",
     "NotInWarehouse",
     "WarehouseError",
     "WarehouseSchemaError",
     "WarehouseUnavailable",
-    "WarehouseState",
+    "WarehouseBusy",
+    "LockHolder",
+    "warehouse_lock",
     "connect",
     "inspect_warehouse",
     "upgrade_warehouse",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from warehouse.exceptions import WarehouseError, WarehouseSchemaError, WarehouseUnavailable
+from warehouse.exceptions import (
+    WarehouseError,
+    WarehouseRefused,
+    WarehouseSchemaError,
+    WarehouseUnavailable,
+)
 from warehouse.migrate import (
     Upgrade,
     check_revision,
@@ -33,7 +39,7 @@ def connect(url: str) -> sa.Engine:
         outdated = _outdated_tables(engine) if revision == head_revision() else []
     except sa.exc.DBAPIError as exc:
         engine.dispose()
-        raise WarehouseUnavailable(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
+        raise _failure(exc, "reach", shown) from None
     try:
         check_revision(revision, shown)
     except WarehouseError:
@@ -86,7 +92,7 @@ def inspect_warehouse(url: str) -> WarehouseState:
             revision = schema_revision(connection)
             outdated = _outdated_tables(connection) if revision == head_revision() else []
     except sa.exc.DBAPIError as exc:
-        raise WarehouseUnavailable(f"cannot reach the warehouse at {shown}: {exc.orig}") from None
+        raise _failure(exc, "reach", shown) from None
     finally:
         engine.dispose()
     if revision is not None:
@@ -102,7 +108,7 @@ def upgrade_warehouse(url: str) -> Upgrade:
     try:
         return upgrade(engine)
     except sa.exc.DBAPIError as exc:
-        raise WarehouseUnavailable(f"cannot upgrade the warehouse at {shown}: {exc.orig}") from None
+        raise _failure(exc, "upgrade", shown) from None
     except WarehouseError as exc:
         raise type(exc)(f"{shown}: {exc}") from None
     finally:
@@ -144,6 +150,28 @@ def _outdated_tables(bind: sa.Engine | sa.Connection) -> list[str]:
         if missing:
             problems.append(f"`{table.name}` lacks {', '.join(missing)}")
     return problems
+
+
+#: What a database answers when it refuses the login or lacks the database: trying again
+#: changes nothing until someone fixes the URL or the grants. Anything else (refused or
+#: timed-out connections, a server starting up or full) may pass by itself.
+_REFUSALS = re.compile(
+    r"password authentication failed|authentication failed|role \S+ does not exist"
+    r"|database \S+ does not exist|permission denied|no pg_hba\.conf entry"
+    r"|unable to open database file",
+    re.IGNORECASE,
+)
+
+
+def _failure(exc: sa.exc.DBAPIError, doing: str, shown: str) -> WarehouseError:
+    """The hub's error for a database error met while trying to ``doing`` the warehouse."""
+    reason = str(exc.orig).strip()
+    if _REFUSALS.search(reason):
+        return WarehouseRefused(
+            f"cannot {doing} the warehouse at {shown}: {reason}. Check `warehouse.url` "
+            "(or HUB_WAREHOUSE_URL) and the database's grants"
+        )
+    return WarehouseUnavailable(f"cannot {doing} the warehouse at {shown}: {reason}")
 
 
 def _outdated(shown: str, outdated: list[str]) -> WarehouseSchemaError:

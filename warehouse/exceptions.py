@@ -11,6 +11,10 @@ class WarehouseUnavailable(WarehouseError, TransientError):
     """The warehouse's database cannot be reached or refused the statement right now."""
 
 
+class WarehouseRefused(WarehouseError, TerminalError):
+    """The warehouse's database refused the login or the grants, or has no such database."""
+
+
 class WarehouseSchemaError(WarehouseError, TerminalError):
     """The warehouse's schema is not the one this version of the hub writes."""
 

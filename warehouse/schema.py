@@ -417,6 +417,17 @@ steward_decision = sa.Table(
 touched as they stood when it was made; ``golden_after``: as the first run that applied
 it (``applied_run_id``) published them. Each maps golden id → its fields and records."""
 
+run_lock = sa.Table(
+    "run_lock",
+    metadata,
+    sa.Column("lock", sa.String(16), primary_key=True),
+    sa.Column("run_id", sa.String(64), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+)
+"""Who holds the warehouse's lock (see `warehouse.run_lock`): one row while a run holds it."""
+
 quarantine = sa.Table(
     "quarantine",
     metadata,

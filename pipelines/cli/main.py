@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from pipelines.cli.report import hub_report, render_syncs
 from pipelines.cli.review import add_review_commands
 from pipelines.config import CONFIG_ENV, ConfigError, HubConfig, config_path, load_config
 from pipelines.runner import RunFailed, run_hub
-from warehouse import QuarantineFilter, connect, upgrade_warehouse
+from warehouse import LockHolder, QuarantineFilter, connect, upgrade_warehouse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -202,7 +202,9 @@ def _sync(args: argparse.Namespace) -> int:
         )
         return 2
     names = args.sources or list(config.sources)
-    syncs, failed = sync_sources(config, names, full_refresh=args.full_refresh)
+    syncs, failed = sync_sources(
+        config, names, full_refresh=args.full_refresh, on_wait=_waiting(config)
+    )
     print(render_syncs(syncs, names, failed))
     return 1 if failed else 0
 
@@ -283,10 +285,23 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_and_report(load_config(demo.config))
 
 
+def _waiting(config: HubConfig) -> Callable[[LockHolder | None], None]:
+    """What to say when another run is writing the warehouse."""
+
+    def say(holder: LockHolder | None) -> None:
+        print(
+            f"Waiting up to {config.warehouse.lock_wait_seconds} s for "
+            f"{holder or 'another run'} to finish writing the warehouse …",
+            file=sys.stderr,
+        )
+
+    return say
+
+
 def _run_and_report(config: HubConfig) -> int:
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    run = run_hub(config)
+    run = run_hub(config, on_wait=_waiting(config))
     report = hub_report(
         config.warehouse.url,
         run.run_id,

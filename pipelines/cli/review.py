@@ -13,7 +13,7 @@ from pipelines.cli.text_table import text_table
 from pipelines.config import HubConfig, load_config
 from quality import PERSON_FIELDS
 from stewardship import REASONS, STEWARD_ENV, VERDICTS, Recorded, evidence, shown, side_by_side
-from warehouse import connect, decision_log, golden_profile, review_item, review_items
+from warehouse import connect, golden_profile, review_item, review_items
 
 
 def render_queue(engine: sa.Engine, *, limit: int, reason: str | None) -> str:
@@ -128,48 +128,28 @@ def render_recorded(recorded: Recorded, steward: str) -> str:
 def render_log(engine: sa.Engine, *, limit: int) -> str:
     """The latest decisions, newest first: who decided what, when, why, and the customers
     before and after."""
-    log = decision_log(engine, limit=limit)
-    if log.empty:
+    log = stewardship.audit_log(engine, limit=limit)
+    if not log:
         return "No steward decisions yet."
     lines = []
-    # A named tuple of the log's columns, some of them JSON (dicts); pandas-stubs type every
-    # field of `itertuples` rows as a scalar and leave out `_asdict`.
-    row: Any
-    for row in log.itertuples():
-        what = _what(row._asdict())
-        state = (
-            f"undone by {row.undone_by}"
-            if not pd.isna(row.undone_by)
-            else (
-                "applied by run " + str(row.applied_run_id)[:8]
-                if row.applied_run_id
-                else "not applied yet"
-            )
+    for decision in log:
+        if decision["undone_by"] is not None:
+            state = f"undone by {decision['undone_by']}"
+        elif decision["applied_run_id"]:
+            state = f"applied by run {str(decision['applied_run_id'])[:8]}"
+        else:
+            state = "not applied yet"
+        when = pd.Timestamp(decision["decided_at"])
+        lines.append(
+            f"#{decision['decision_id']}  {when:%Y-%m-%d %H:%M}  {decision['steward']}: "
+            f"{decision['what']}  ({state})"
         )
-        when = pd.Timestamp(row.decided_at)
-        lines.append(f"#{row.decision_id}  {when:%Y-%m-%d %H:%M}  {row.steward}: {what}  ({state})")
-        if row.comment:
-            lines.append(f"      why: {row.comment}")
-        lines.append(f"      before: {_snapshot(row.golden_before)}")
-        if row.golden_after is not None:
-            lines.append(f"      after:  {_snapshot(row.golden_after)}")
+        if decision["comment"]:
+            lines.append(f"      why: {decision['comment']}")
+        lines.append(f"      before: {_snapshot(decision['golden_before'])}")
+        if decision["golden_after"] is not None:
+            lines.append(f"      after:  {_snapshot(decision['golden_after'])}")
     return "\n".join(lines)
-
-
-def _what(row: dict[str, Any]) -> str:
-    records = list(row["record_ids"] or [])
-    action = row["action"]
-    if action == "same_customer":
-        return f"{records[0]} and {records[1]} are one customer"
-    if action == "not_same_customer":
-        return f"{records[0]} and {records[1]} are different customers"
-    if action == "take_out":
-        return f"took {records[0]} out of {row['golden_id']}"
-    if action == "confirm":
-        return f"confirmed {len(records)} records as one customer"
-    if action == "override":
-        return f"set {row['field']} of {row['golden_id']} to {row['value']!r}"
-    return f"undid decision {row['undoes']}"
 
 
 def _snapshot(snapshot: dict[str, Any] | None) -> str:

@@ -37,7 +37,6 @@ from stewardship import REASONS, VERDICTS, evidence, shown, side_by_side
 from warehouse import (
     NotInWarehouse,
     connect,
-    decision_log,
     find_customers,
     golden_profile,
     review_item,
@@ -350,12 +349,10 @@ def create_app(
     @app.get("/decisions", response_class=HTMLResponse)
     def decisions(request: Request) -> Response:
         steward(request)
-        log = decision_log(engine, limit=200)
         return page(
             request,
             "decisions.html",
-            # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
-            decisions=log.astype(object).where(log.notna(), cast(Any, None)).to_dict("records"),
+            decisions=stewardship.audit_log(engine, limit=200),
             message=request.session.pop("message", None),
         )
 

@@ -107,7 +107,7 @@ def test_an_unreachable_source_is_retried_then_fails_alone(config: HubConfig) ->
 
 
 def test_stages_are_retried_while_the_warehouse_is_out_of_reach_and_a_lasting_fault_is_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.delenv("HUB_WAREHOUSE_URL", raising=False)
     (tmp_path / "hub.yaml").write_text(
@@ -133,6 +133,8 @@ sources:
     )
     retried = [e.step_key for e in stage.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert retried == ["customer_records"]
+    assert "step customer_records: cannot reach the warehouse at postgresql" in caplog.text
+    assert "trying again in 0 s (retry 1 of 1)" in caplog.text
     (failure,) = [e for e in stage.all_events if e.is_step_failure]
     assert "cannot reach the warehouse" in str(failure.step_failure_data.error)
 
@@ -142,6 +144,38 @@ sources:
     sync = job.execute_in_process(asset_selection=[source_key("shop")], raise_on_error=False)
     assert not sync.success
     assert not [e for e in sync.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
+@pytest.mark.services
+def test_a_warehouse_that_refuses_the_login_is_not_retried(
+    tmp_path: Path, postgresql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = sa.make_url(postgresql_url).set(username="no_such_role_here")
+    monkeypatch.setenv("HUB_WAREHOUSE_URL", refused.render_as_string(hide_password=False))
+    (tmp_path / "hub.yaml").write_text(
+        """
+warehouse: {max_retries: 2, retry_delay_seconds: 0}
+sources:
+  shop:
+    connector: {kind: csv, path: customers.csv}
+    primary_key: id
+    trust_rank: 1
+    fields: {email: mail}
+"""
+    )
+    job = build_definitions(
+        load_config(tmp_path / "hub.yaml")
+    ).resolve_implicit_global_asset_job_def()
+
+    stage = job.execute_in_process(
+        asset_selection=[dg.AssetKey("customer_records")], raise_on_error=False
+    )
+
+    assert not [e for e in stage.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    (failure,) = [e for e in stage.all_events if e.is_step_failure]
+    error = str(failure.step_failure_data.error)
+    assert 'role "no_such_role_here" does not exist' in error
+    assert "Check `warehouse.url` (or HUB_WAREHOUSE_URL)" in error
 
 
 def test_hub_sync_command_syncs_the_named_sources(

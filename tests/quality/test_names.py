@@ -58,8 +58,21 @@ def test_split_full_name_keeps_missing_and_alignment() -> None:
         ("de la cruz", "de la Cruz"),
         ("LeBlanc", "LeBlanc"),
         ("Frau Petra", "Petra"),
+        ("Herr", "Herr"),
+        ("DON", "Don"),
+        ("Smith Jr. III", "Smith"),
+        ("Smith, Jr, II", "Smith"),
     ],
-    ids=["upper", "particles", "mixed-case-kept", "title"],
+    ids=[
+        "upper",
+        "particles",
+        "mixed-case-kept",
+        "title",
+        "title-word-as-family-name",
+        "title-word-upper",
+        "two-suffixes",
+        "two-suffixes-with-commas",
+    ],
 )
 def test_clean_name(raw: str, expected: str) -> None:
     assert clean_name(pd.Series([raw])).tolist() == [expected]
@@ -78,10 +91,21 @@ def test_clean_name_blank_is_missing() -> None:
         ("Åse", "ase", "aase"),
         ("Núñez", "nunez", "nunez"),
         ("Strauß", "strauss", "strauss"),
+        ("STRAUẞ", "strauss", "strauss"),
         ("José-María", "jose maria", "jose maria"),
         ("  Ærø  ", "aero", "aeroe"),
     ],
-    ids=["umlaut", "written-out", "o-slash", "a-ring", "tilde", "eszett", "hyphen", "ae"],
+    ids=[
+        "umlaut",
+        "written-out",
+        "o-slash",
+        "a-ring",
+        "tilde",
+        "eszett",
+        "capital-eszett",
+        "hyphen",
+        "ae",
+    ],
 )
 def test_fold_name(raw: str, folded: str, transliterated: str) -> None:
     assert fold_name(raw) == folded

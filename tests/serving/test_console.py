@@ -3,6 +3,7 @@ review in headless Chromium, from the login to the golden customer it changed.""
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import socket
@@ -283,7 +284,12 @@ def test_overrides_take_outs_and_undos_go_through_the_console(console: Console) 
     newest = int(log.split('action="/decisions/', 1)[1].split("/", 1)[0])
     undone = session.post(f"{console.url}/decisions/{newest}/undo", data={"csrf_token": token})
     assert f"decision {newest} (take_out) undone" in undone.text
-    assert f"undone by {newest + 1}" in session.get(f"{console.url}/decisions").text
+    log = session.get(f"{console.url}/decisions").text
+    assert f"undone by {newest + 1}" in log
+    # Each decision reads as it does in `hub review log`.
+    assert f"undid decision {newest}<" in log
+    assert f"took {html.escape(record)} out of {golden_id}" in log
+    assert f"set email of {golden_id} to &#39;kari@example.no&#39;" in log
 
 
 @pytest.mark.slow

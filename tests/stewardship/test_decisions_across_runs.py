@@ -259,7 +259,13 @@ def test_the_review_cli_lists_shows_decides_and_logs(
     assert main(["review", "log", *config]) == 0
     logged = capsys.readouterr().out
     assert "#1" in logged and "carol" in logged and "why: no" in logged
-    assert "not applied yet" in logged
+    assert "are different customers" in logged and "not applied yet" in logged
+
+    assert main(["review", "undo", "1", *config]) == 0
+    assert main(["review", "log", *config]) == 0
+    logged = capsys.readouterr().out
+    assert "carol: undid decision 1  (not applied yet)" in logged
+    assert "(undone by 2)" in logged
 
 
 @pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
@@ -317,5 +323,8 @@ def test_a_config_that_contradicts_the_decisions_stops_the_run_and_says_so(hub: 
     decide_pair(hub.engine, hub.config.matching, a, b, "same_customer", steward="alice")
     apart = hub.config.matching.model_copy(update={"cannot_link": [(a, b)]})
     hub.config = hub.config.model_copy(update={"matching": apart})
-    with pytest.raises(RunFailed, match="contradict steward decisions"):
+    with pytest.raises(RunFailed, match="contradict steward decisions") as failed:
         hub.run()
+    # Said as the hub says it, without the class Dagster names first.
+    assert "  - step `customer_links`: the config's " in str(failed.value)
+    assert "DecisionRefused" not in str(failed.value)
