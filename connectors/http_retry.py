@@ -1,9 +1,9 @@
 """GET with retries: transient failures wait and try again, lasting ones fail with a clear message.
 
-Connection errors, timeouts, HTTP 429 and 5xx are transient: the wait doubles from
-``backoff_seconds`` (with a little jitter so parallel syncs do not retry in step) up to
-``max_backoff_seconds``, and a ``Retry-After`` on 429 or 503 is obeyed instead. Any other
-4xx will not get better by asking again and fails at once.
+Connection errors, timeouts (of a read, or of the whole response), HTTP 429 and 5xx are
+transient: the wait doubles from ``backoff_seconds`` (with a little jitter so parallel
+syncs do not retry in step) up to ``max_backoff_seconds``, and a ``Retry-After`` on 429 or
+503 is obeyed instead. Any other 4xx will not get better by asking again and fails at once.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def get_with_retries(
         url: Address to get, with ``params`` added to its query.
         params: Query parameters.
         headers: Request headers.
-        timeout: Seconds to wait for the connection and for each read.
+        timeout: Seconds for the whole response, when ``session`` bounds it (a
+            ``RestSession`` does), else for the connection and for each read.
         policy: Retry policy.
         source: Source name, for messages.
         shown_url: The address as messages and logs may show it (secrets removed).

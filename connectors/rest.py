@@ -6,7 +6,8 @@ the read, because the next page cannot be known from it; rows read before it sta
 A record that is not a JSON object is rejected on its own and the read goes on.
 
 Secrets (bearer tokens, API keys) come from environment variables at read time and
-never reach a message, a log line, a location or a rejected row.
+never reach a message, a log line, a location or a rejected row. Requests go only to the
+origin of the source's ``url`` (see ``connectors.rest_session``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import requests
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.exceptions import SourceRefused, SourceSchemaError
 from connectors.http_retry import RetryPolicy, get_with_retries
+from connectors.rest_session import RestSession
 from connectors.rest_spec import (
     ApiKeyAuth,
     BearerAuth,
@@ -69,8 +71,9 @@ def read_rest_batches(
         Batches whose ``cursor`` is the ``cursor_field`` high-water mark so far.
 
     Raises:
-        SourceRefused: A secret's environment variable is not set or not usable, or the
-            API refuses the request (4xx other than 429).
+        SourceRefused: A secret's environment variable is not set or not usable, the API
+            refuses the request (4xx other than 429), or it links or redirects to another
+            origin.
         SourceUnavailable: The API keeps failing after ``max_retries``.
         SourceSchemaError: The API sends the reader back to a page it already read.
     """
@@ -160,7 +163,7 @@ class _PageClient:
         self,
         spec: RestConnector,
         source: str,
-        session: requests.Session,
+        session: RestSession,
         credentials: _Credentials,
         sleep: Callable[[float], None],
     ) -> None:
@@ -234,7 +237,7 @@ def _read(
     batch = _BatchBuilder()
     batches = 0
     complete = True
-    with requests.Session() as session:
+    with RestSession(source, spec.url, credentials.shown_url) as session:
         client = _PageClient(spec, source, session, credentials, sleep)
         for page in _pages(spec, source, client, since):
             if page.rejected is not None:
@@ -313,6 +316,7 @@ def _pages(
             yield page
             if page.rejected is not None or page.next_link is None:
                 return
+            client.session.refuse_elsewhere(page.next_link, f"{page.label} links its next page to")
             if page.next_link in visited:
                 raise SourceSchemaError(
                     f"source `{source}`: GET {page.shown_url} ({page.label}) links to a page "

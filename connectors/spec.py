@@ -80,6 +80,10 @@ class CsvConnector(_TextFileConnector):
     """Column names of a file without a header line."""
     skip_rows: int = Field(default=0, ge=0)
     """Lines before the header (or before the first row), such as an export banner."""
+    multiline: bool = False
+    """Whether a quoted (or escaped) field may hold line breaks and so span lines. Where it
+    may not, a line that ends inside a field (a stray, unclosed quote) is rejected alone and
+    reading goes on at the next line, rather than taking the lines after it into that field."""
 
     @field_validator("delimiter", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from functools import partial
+from itertools import chain
 from typing import TextIO
 
 import numpy as np
@@ -24,7 +25,9 @@ def read_delimited_batches(
 
     Each value is the field's text as written; an empty field is ``None``. A line with the
     wrong number of fields, or with a byte the encoding cannot decode, becomes a
-    ``RejectedRow`` located at its (first) line; blank lines are skipped.
+    ``RejectedRow`` located at its (first) line; blank lines are skipped. Unless the source
+    is ``multiline``, a line that ends inside a field (a stray quote) is rejected alone and
+    reading goes on at the next line.
 
     Args:
         spec: The declaration: path or glob, delimiter, quoting, header, encoding.
@@ -39,6 +42,17 @@ def read_delimited_batches(
     return file_batches(spec.path, source, since, read_file)
 
 
+#: Why a line is rejected that ends inside a field, where fields may not span lines.
+SPANS_LINES = (
+    "the line ends inside a field (an unclosed quote or an escaped line break); "
+    "fields may span lines only where the source declares `multiline: true`"
+)
+
+#: An empty line read after the file's last: where a file ends inside a quoted field, the
+#: reader asks for it too, so that the last row also shows as running past its line.
+_AFTER_THE_END = ("",)
+
+
 def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) -> Iterator[Stretch]:
     # Started before the first read: decoding runs a buffer ahead of the lines read.
     watch = DecodeWatch()
@@ -46,9 +60,13 @@ def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) ->
     with open_text(file.path, spec.encoding) as stream, _RawLines(file, spec.encoding) as raw:
         for _ in range(spec.skip_rows):
             stream.readline()
-        reader = csv.reader(
-            stream, delimiter=spec.delimiter, quotechar=spec.quotechar, escapechar=spec.escapechar
+        split = partial(
+            csv.reader,
+            delimiter=spec.delimiter,
+            quotechar=spec.quotechar,
+            escapechar=spec.escapechar,
         )
+        reader = split(chain(stream, _AFTER_THE_END))
         columns = list(spec.columns or ())
         if spec.header:
             header = _header(reader, spec, file)
@@ -57,41 +75,56 @@ def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) ->
                 return
             columns = header
         width = len(columns)
-        offset = spec.skip_rows
+        single_line = not spec.multiline
+        # Line numbers in the file: `base` is the line before the reader's first, `last` the
+        # last line read, `read_again` the last of the lines handed back to the reader.
+        base = spec.skip_rows
+        last = read_again = base + reader.line_num
         rows: list[tuple[str, ...]] = []
         lines: list[int] = []
         rejected: list[RejectedRow] = []
         checking = False
 
-        def reject(first: int, reason: str) -> None:
-            text = raw.between(first, reader.line_num + offset)
-            rejected.append(RejectedRow(f"{file.name} line {first}", reason, text))
+        def reject(first: int, last: int, reason: str) -> None:
+            rejected.append(
+                RejectedRow(f"{file.name} line {first}", reason, raw.between(first, last))
+            )
 
-        start = reader.line_num + 1
         while True:
             try:
                 for fields in reader:
-                    line = start + offset
-                    start = reader.line_num + 1
+                    line = last + 1
+                    last = base + reader.line_num
+                    if last != line and single_line:
+                        break
                     if len(fields) != width:
                         if fields and (len(fields) > 1 or fields[0].strip()):
-                            reject(line, f"expected {width} fields, found {len(fields)}")
+                            reject(line, last, f"expected {width} fields, found {len(fields)}")
                         continue
                     if checking or decode_errors.count != errors_before:
                         checking = True  # from here on, every row is looked at
                         bad = undecodable(fields, spec.encoding)
                         if bad is not None:
-                            reject(line, f"{bad[1]} in column `{columns[bad[0]]}`")
+                            reject(line, last, f"{bad[1]} in column `{columns[bad[0]]}`")
                             continue
                     rows.append(tuple(fields))
                     lines.append(line)
                     if len(rows) >= batch_rows:
                         yield _stretch(file, columns, rows, lines, rejected)
                         rows, lines, rejected = [], [], []
-                break
+                else:
+                    break  # the whole file is read
             except csv.Error as exc:
-                reject(start + offset, f"cannot split into fields: {exc}")
-                start = reader.line_num + 1
+                line, last = last + 1, base + reader.line_num
+                if last == line or not single_line:
+                    reject(line, last, f"cannot split into fields: {exc}")
+                    continue
+            # Line `line` ran on into the lines after it: reject it alone, then read again
+            # from the next line, with the lines the reader had been handed back before.
+            reject(line, line, SPANS_LINES)
+            read_again = max(last, read_again)
+            reader = split(chain(raw.lines(line + 1, read_again), stream, _AFTER_THE_END))
+            base = last = line
         if rows or rejected:
             yield _stretch(file, columns, rows, lines, rejected)
 
@@ -100,7 +133,8 @@ class _RawLines:
     """The lines of a file as written, fetched only for rejects, always further down.
 
     A second pass over the file costs nothing until a line is rejected, where remembering
-    each line while parsing would slow every row.
+    each line while parsing would slow every row. The lines from the last one asked for on
+    are kept, since the lines after a line that ran on are read again.
     """
 
     def __init__(self, file: SourceFile, encoding: str) -> None:
@@ -108,6 +142,7 @@ class _RawLines:
         self._encoding = encoding
         self._lines: TextIO | None = None
         self._read = 0
+        self._kept: list[str] = []  # the lines up to the last one read
 
     def __enter__(self) -> _RawLines:
         return self
@@ -116,18 +151,25 @@ class _RawLines:
         if self._lines is not None:
             self._lines.close()
 
-    def between(self, first: int, last: int) -> str:
-        """Lines ``first`` to ``last`` (counting from 1), without the final line break."""
+    def lines(self, first: int, last: int) -> list[str]:
+        """Lines ``first`` to ``last`` (counting from 1) with their line breaks, fewer where
+        the file ends first; ``first`` is never before the ``first`` of an earlier call."""
         if self._lines is None:
             self._lines = open_text(self._file.path, self._encoding)
-        taken = []
-        for line in self._lines:
+        del self._kept[: max(first - (self._read - len(self._kept) + 1), 0)]
+        while self._read < last:
+            line = self._lines.readline()
+            if not line:
+                break
             self._read += 1
             if self._read >= first:
-                taken.append(line)
-            if self._read >= last:
-                break
-        return printable("".join(taken).rstrip("\r\n"), self._encoding)
+                self._kept.append(line)
+        return self._kept[: last - first + 1]
+
+    def between(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` as one text without the final line break, each
+        undecodable byte written out."""
+        return printable("".join(self.lines(first, last)).rstrip("\r\n"), self._encoding)
 
 
 def _header(

@@ -119,7 +119,8 @@ def test_bad_lines_become_rejects_and_the_rows_around_them_are_read(tmp_path: Pa
         b"id,name,city\n1,Anna,Berlin\n2,Bob,Bonn,extra,more\n\n3,J\xe9r\xf4me,Lyon\n"
         b'4,"Multi\nline",Paris\n5,Eve,Rome\n'
     )
-    rows, locations, rejected = _all(read_delimited_batches(_csv(path), "webshop"))
+    spec = _csv(path, multiline=True)
+    rows, locations, rejected = _all(read_delimited_batches(spec, "webshop"))
     assert [row["id"] for row in rows] == ["1", "4", "5"]
     assert rows[1]["name"] == "Multi\nline"
     assert locations == ["shop.csv line 2", "shop.csv line 6", "shop.csv line 8"]
@@ -140,6 +141,88 @@ def test_undecodable_byte_past_the_first_buffer_is_found(tmp_path: Path) -> None
     rows, _, rejected = _all(read_delimited_batches(_csv(path), "crm", batch_rows=7_000))
     assert len(rows) == 20_001
     assert [r.location for r in rejected] == ["big.csv line 20002"]
+
+
+SPANS_LINES = (
+    "the line ends inside a field (an unclosed quote or an escaped line break); "
+    "fields may span lines only where the source declares `multiline: true`"
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "options", "ids", "rejected"),
+    [
+        (
+            'id,name,note\n1,Anna,ok\n2,Bob,"said hi\n3,Cem,ok\n4,Dan,ok\n',
+            {},
+            ["1", "3", "4"],
+            [(3, '2,Bob,"said hi')],
+        ),
+        (
+            'id,name,note\n1,Anna,"said hi\n2,Bob,ok\n3,"Lee, Cem",ok\n4,Dan,ok\n',
+            {},
+            ["2", "3", "4"],
+            [(2, '1,Anna,"said hi')],
+        ),
+        (
+            'id,name,note\n1,Anna,"one\n2,Bob,"two\n3,Cem,ok\n',
+            {},
+            ["3"],
+            [(2, '1,Anna,"one'), (3, '2,Bob,"two')],
+        ),
+        ('id,name,note\n1,Anna,ok\n2,Bob,"said hi\n', {}, ["1"], [(3, '2,Bob,"said hi')]),
+        ('id,name,note\n1,Anna,ok\n2,Bob,"said hi', {}, ["1"], [(3, '2,Bob,"said hi')]),
+        (
+            "id,name,note\n1,Anna,said \\\n2,Bob,ok\n",
+            {"escapechar": "\\"},
+            ["2"],
+            [(2, "1,Anna,said \\")],
+        ),
+    ],
+    ids=[
+        "runs-to-the-end",
+        "closed-by-a-later-quote",
+        "two-in-a-row",
+        "on-the-last-line",
+        "on-the-last-line-without-line-break",
+        "escaped-line-break",
+    ],
+)
+def test_a_field_running_past_its_line_rejects_that_line_and_reading_resumes(
+    tmp_path: Path,
+    content: str,
+    options: dict[str, object],
+    ids: list[str],
+    rejected: list[tuple[int, str]],
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text(content, encoding="utf-8")
+    rows, locations, rejects = _all(read_delimited_batches(_csv(path, **options), "webshop"))
+    assert [row["id"] for row in rows] == ids
+    assert locations == [f"shop.csv line {int(i) + 1}" for i in ids]
+    assert all(row["note"] == "ok" for row in rows)
+    assert rejects == [RejectedRow(f"shop.csv line {n}", SPANS_LINES, raw) for n, raw in rejected]
+
+
+def test_a_stray_quote_past_the_field_size_limit_costs_only_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    after = "".join(f"{n},name {n}\n" for n in range(2, 30_000))  # far over 128 KiB
+    path.write_text('id,name\n1,"Anna\n' + after, encoding="utf-8")
+    rows, locations, rejected = _all(read_delimited_batches(_csv(path), "crm", batch_rows=7_000))
+    assert len(rows) == 29_998
+    assert locations[0] == "big.csv line 3"
+    assert rejected == [RejectedRow("big.csv line 2", SPANS_LINES, '1,"Anna')]
+
+
+def test_a_multiline_source_reads_a_quoted_line_break_as_one_value(tmp_path: Path) -> None:
+    path = tmp_path / "desk.csv"
+    path.write_text(
+        'id,note\n1,"called twice:\nonce in May"\n2,"ok"\n3,"a\n\nb"\n4,ok\n', encoding="utf-8"
+    )
+    rows, locations, rejected = _all(read_delimited_batches(_csv(path, multiline=True), "desk"))
+    assert [row["note"] for row in rows] == ["called twice:\nonce in May", "ok", "a\n\nb", "ok"]
+    assert locations == ["desk.csv line 2", "desk.csv line 4", "desk.csv line 5", "desk.csv line 8"]
+    assert rejected == []
 
 
 def test_batches_hold_at_most_batch_rows_and_add_up_to_the_whole(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from connectors.batch import RowBatch
 from connectors.exceptions import SourceRefused, SourceSchemaError, SourceUnavailable
 from connectors.rest import read_rest_batches
+from connectors.rest_session import Origin
 from connectors.rest_spec import RestConnector
 
 SECRET = "s3cr3t-T0ken/+="
@@ -81,6 +82,10 @@ class CustomerApi:
     """(``header`` or ``query``, name, expected value) the server demands."""
     page_bodies: dict[int, bytes] = field(default_factory=dict)
     """Raw bodies that replace pages of ``/pages``."""
+    link_base: str | None = None
+    """Where ``/link`` says the next page is, when not on this server."""
+    redirect_to: str = ""
+    """Where ``/moved`` sends the client."""
 
 
 def _serve(api: CustomerApi, handler: BaseHTTPRequestHandler) -> None:
@@ -137,8 +142,16 @@ def _serve(api: CustomerApi, handler: BaseHTTPRequestHandler) -> None:
         if page * 4 < len(customers):
             # echoes every query parameter, an API key among them, as some APIs do
             next_query = urlencode({**query, "page": page + 1})
-            headers["Link"] = f'<{api.base_url}/link?{next_query}>; rel="next"'
+            headers["Link"] = f'<{api.link_base or api.base_url}/link?{next_query}>; rel="next"'
         return _send(handler, 200, customers[(page - 1) * 4 : page * 4], headers)
+    if parts.path == "/moved":
+        handler.send_response(302)
+        handler.send_header("Location", api.redirect_to)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return None
+    if parts.path.startswith("/drip/"):
+        return _drip(handler, parts.path.removeprefix("/drip/"))
     if parts.path == "/stuck":
         return _send(handler, 200, {"items": customers[:2], "next": "again"})
     if parts.path == "/all":
@@ -170,11 +183,29 @@ def _send_raw(
     handler.wfile.write(body)
 
 
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomerApi]:
-    """A customer API on a free port of 127.0.0.1, served from a background thread."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    state = CustomerApi()
+#: How long a dripping answer takes to arrive in full, one byte at a time.
+DRIP_SECONDS = 3.0
+
+
+def _drip(handler: BaseHTTPRequestHandler, part: str) -> None:
+    """Send the customers one byte at a time, each well within any read timeout: the
+    ``headers`` too, or only the ``body`` (``unsized``: without a Content-Length)."""
+    body = json.dumps(CUSTOMERS[:1]).encode()
+    length = "" if part == "unsized" else f"Content-Length: {len(body)}\r\n"
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}\r\n".encode()
+    if part != "headers":
+        handler.wfile.write(head)
+        head = b""
+    dripped = head + body
+    for at in range(len(dripped)):
+        time.sleep(DRIP_SECONDS / len(dripped))
+        handler.wfile.write(dripped[at : at + 1])
+    handler.close_connection = True
+
+
+@contextlib.contextmanager
+def _serving(state: CustomerApi) -> Iterator[CustomerApi]:
+    """``state`` served on a free port of 127.0.0.1 from a background thread."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -190,10 +221,27 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomerApi]:
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[CustomerApi]:
+    """A customer API on a free port of 127.0.0.1."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with _serving(CustomerApi()) as state:
+        yield state
+
+
+@pytest.fixture
+def elsewhere(api: CustomerApi) -> Iterator[CustomerApi]:
+    """Another server, on another port: another origin, which must see no request."""
+    with _serving(CustomerApi()) as state:
+        yield state
 
 
 @pytest.fixture
@@ -382,6 +430,106 @@ def test_a_refused_secret_fails_at_once_without_retries(
     assert len(api.seen) == 1
 
 
+def _origin(base_url: str) -> str:
+    return base_url.rstrip("/")
+
+
+@pytest.mark.parametrize("where", ["other_port", "other_host"], ids=["other_port", "other_host"])
+@pytest.mark.parametrize("auth_case", list(AUTH_CASES), ids=list(AUTH_CASES))
+def test_a_next_page_on_another_origin_is_refused_and_sent_nothing(
+    api: CustomerApi,
+    elsewhere: CustomerApi,
+    auth_case: str,
+    where: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth, api.require = AUTH_CASES[auth_case]
+    monkeypatch.setenv("CRM_TOKEN", SECRET)
+    port = urlsplit(api.base_url).port
+    # `localhost` reaches this very server, but it is another origin all the same
+    api.link_base = elsewhere.base_url if where == "other_port" else f"http://localhost:{port}"
+    spec = _spec(api.base_url + "/link", auth=auth, pagination={"style": "link_header"})
+
+    with pytest.raises(SourceRefused) as raised:
+        list(read_rest_batches(spec, "crm_api"))
+
+    message = str(raised.value)
+    assert "crm_api" in message
+    assert api.base_url in message
+    assert api.link_base in message
+    assert "s3cr3t" not in message
+    assert elsewhere.seen == []
+    assert [seen.headers["Host"] for seen in api.seen] == [f"127.0.0.1:{port}"]
+
+
+@pytest.mark.parametrize(
+    ("url", "same", "shown"),
+    [
+        ("https://API.example.com:443/v2/users?page=2", True, "https://api.example.com"),
+        ("http://api.example.com/v2/users", False, "http://api.example.com"),
+        ("https://api.example.com:8443/v2/users", False, "https://api.example.com:8443"),
+        ("https://cdn.example.com/v2/users", False, "https://cdn.example.com"),
+        ("https://[::1]/v2/users", False, "https://[::1]"),
+    ],
+    ids=["default_port_and_case", "other_scheme", "other_port", "other_host", "ipv6"],
+)
+def test_an_origin_is_scheme_host_and_port(url: str, same: bool, shown: str) -> None:
+    assert (Origin.of(url) == Origin.of("https://api.example.com/v2/users")) is same
+    assert str(Origin.of(url)) == shown
+
+
+@pytest.mark.parametrize("auth_case", list(AUTH_CASES), ids=list(AUTH_CASES))
+def test_a_redirect_to_another_origin_is_refused_and_sent_nothing(
+    api: CustomerApi, elsewhere: CustomerApi, auth_case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, _ = AUTH_CASES[auth_case]
+    monkeypatch.setenv("CRM_TOKEN", SECRET)
+    api.redirect_to = elsewhere.base_url + "/all"
+
+    with pytest.raises(SourceRefused) as raised:
+        list(read_rest_batches(_spec(api.base_url + "/moved", auth=auth), "crm_api"))
+
+    message = str(raised.value)
+    assert "crm_api" in message
+    assert f"GET {api.base_url}/moved" in message
+    assert elsewhere.base_url in message
+    assert "s3cr3t" not in message
+    assert elsewhere.seen == []
+
+
+@pytest.mark.parametrize("auth_case", ["bearer", "api_key_header"])
+def test_a_redirect_within_the_origin_is_followed_with_the_credentials(
+    api: CustomerApi, auth_case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth, api.require = AUTH_CASES[auth_case]
+    monkeypatch.setenv("CRM_TOKEN", SECRET)
+    api.redirect_to = "/all"
+
+    rows, _, _ = _read_all(_spec(api.base_url + "/moved", auth=auth))
+
+    assert list(rows["id"]) == ALL_IDS
+    assert [seen.path for seen in api.seen] == ["/moved", "/all"]
+
+
+@pytest.mark.parametrize("part", ["body", "unsized", "headers"])
+def test_an_answer_dripping_past_the_timeout_is_cut_off_and_retried(
+    api: CustomerApi, part: str, waits: list[float]
+) -> None:
+    spec = _spec(api.base_url + f"/drip/{part}", timeout_seconds=0.5, max_retries=1)
+
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailable) as raised:
+        list(read_rest_batches(spec, "crm_api", sleep=waits.append))
+
+    # two tries, each cut off at 0.5 s: together far shorter than one answer takes to drip
+    assert time.monotonic() - started < DRIP_SECONDS
+    message = str(raised.value)
+    assert f"crm_api`: GET {api.base_url}/drip/{part} failed after 2 attempts" in message
+    assert "no complete response within 0.5 s" in message
+    assert len(api.seen) == 2
+    assert len(waits) == 1
+
+
 def test_a_missing_endpoint_fails_at_once_with_its_status(api: CustomerApi) -> None:
     with pytest.raises(SourceRefused, match="HTTP 404") as raised:
         list(read_rest_batches(_spec(api.base_url + "/nowhere"), "crm_api"))
@@ -434,7 +582,7 @@ def test_a_flaky_server_still_yields_every_record_exactly_once(
         assert spec.backoff_seconds <= backoff <= spec.backoff_seconds * 1.1
     retries = [r for r in caplog.records if r.name == "connectors.rest"]
     assert [r.levelno for r in retries] == [logging.WARNING] * 4
-    assert "Read timed out" in retries[3].getMessage()
+    assert "no complete response within 0.5 s" in retries[3].getMessage()
     assert "s3cr3t" not in caplog.text
 
 
