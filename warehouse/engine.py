@@ -25,6 +25,7 @@ from warehouse.migrate import (
     schema_revision,
     upgrade,
 )
+from warehouse.run_lock import schema_lock
 from warehouse.schema import metadata
 
 
@@ -106,7 +107,8 @@ def upgrade_warehouse(url: str) -> Upgrade:
     """Upgrade the schema of the warehouse at ``url`` in place (see `warehouse.migrate`)."""
     engine, shown = _engine(url)
     try:
-        return upgrade(engine)
+        with schema_lock(engine):
+            return upgrade(engine)
     except sa.exc.DBAPIError as exc:
         raise _failure(exc, "upgrade", shown) from None
     except WarehouseError as exc:
@@ -128,6 +130,16 @@ def _engine(url: str) -> tuple[sa.Engine, str]:
 
 def _schema_in_place(engine: sa.Engine) -> str:
     """Create the schema if the warehouse has none; the revision it is at."""
+    with engine.connect() as connection:
+        revision = schema_revision(connection)
+    if revision == head_revision():
+        return revision
+    # Looked at again by one process at a time: another may be creating it right now.
+    with schema_lock(engine):
+        return _created_or_checked(engine)
+
+
+def _created_or_checked(engine: sa.Engine) -> str:
     try:
         with engine.begin() as connection:
             return create_or_check(connection)

@@ -1,7 +1,8 @@
 """One run at a time per warehouse.
 
 A run that writes the warehouse holds its lock: on PostgreSQL a session-level advisory
-lock, on SQLite an exclusive lock on the file ``<warehouse file>.lock`` beside it. The
+lock, on SQLite an exclusive lock on the file ``<warehouse file>.lock`` beside it. Creating
+or upgrading the schema takes a lock of its own the same way (``.schema.lock``), briefly. The
 database server or the operating system drops either when the process holding it ends,
 however it ends, so the lock of a killed run is free for the next one. Who holds it is
 written in the table ``run_lock`` (the run, when it started, the host and the process);
@@ -35,6 +36,8 @@ from warehouse.schema import run_lock
 ADVISORY_KEY = 0x68756221  # "hub!"
 #: How often a waiting run tries the lock again.
 POLL_SECONDS = 0.25
+#: How long a process waits for another that creates or upgrades the schema.
+SCHEMA_WAIT_SECONDS = 120
 
 _LOCK_ROW = "warehouse"
 _log = logging.getLogger(__name__)
@@ -67,13 +70,16 @@ class _Exclusion(Protocol):
 class _AdvisoryLock:
     """PostgreSQL's advisory lock, held by a connection of its own for as long as it lasts."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, purpose: str) -> None:
         self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._keys = {"key": ADVISORY_KEY, "purpose": purpose}
         self._taken = False
 
     def try_take(self) -> bool:
-        statement = sa.text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))")
-        self._taken = bool(self._connection.execute(statement, {"key": ADVISORY_KEY}).scalar_one())
+        statement = sa.text(
+            "SELECT pg_try_advisory_lock(:key, hashtext(current_schema() || :purpose))"
+        )
+        self._taken = bool(self._connection.execute(statement, self._keys).scalar_one())
         return self._taken
 
     def release(self) -> None:
@@ -81,8 +87,10 @@ class _AdvisoryLock:
         # (a process that ends, however it ends, ends its sessions and their locks).
         try:
             if self._taken:
-                statement = sa.text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))")
-                self._connection.execute(statement, {"key": ADVISORY_KEY})
+                statement = sa.text(
+                    "SELECT pg_advisory_unlock(:key, hashtext(current_schema() || :purpose))"
+                )
+                self._connection.execute(statement, self._keys)
         finally:
             self._connection.close()
 
@@ -155,14 +163,42 @@ def warehouse_lock(
         exclusion.release()
 
 
-def _exclusion(engine: sa.Engine) -> _Exclusion | None:
-    """The lock for the database behind ``engine``; none for an in-memory SQLite one,
-    which no other process can reach."""
+@contextmanager
+def schema_lock(engine: sa.Engine) -> Iterator[None]:
+    """Held by one process at a time while it creates or upgrades the warehouse's schema,
+    so that no other sees it half made (SQLite commits each CREATE TABLE on its own).
+
+    Raises:
+        WarehouseBusy: another process held it for `SCHEMA_WAIT_SECONDS`.
+    """
+    exclusion = _exclusion(engine, "schema")
+    if exclusion is None:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + SCHEMA_WAIT_SECONDS
+        while not exclusion.try_take():
+            if time.monotonic() >= deadline:
+                shown = engine.url.render_as_string(hide_password=True)
+                raise WarehouseBusy(
+                    f"another process has been creating or upgrading the schema of the "
+                    f"warehouse at {shown} for {SCHEMA_WAIT_SECONDS} s"
+                )
+            time.sleep(POLL_SECONDS)
+        yield
+    finally:
+        exclusion.release()
+
+
+def _exclusion(engine: sa.Engine, purpose: str = "run") -> _Exclusion | None:
+    """The lock for ``purpose`` (``run``, ``schema``) on the database behind ``engine``;
+    none for an in-memory SQLite one, which no other process can reach."""
     if engine.dialect.name == "postgresql":
-        return _AdvisoryLock(engine)
+        return _AdvisoryLock(engine, purpose)
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-        return _FileLock(Path(f"{database}.lock"))
+        suffix = ".lock" if purpose == "run" else f".{purpose}.lock"
+        return _FileLock(Path(f"{database}{suffix}"))
     return None
 
 

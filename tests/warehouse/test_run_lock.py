@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from warehouse import LockHolder, WarehouseBusy, connect, warehouse_lock
+from warehouse.schema import metadata
 
 HOLD = """
 import sys, time
@@ -117,3 +118,34 @@ def test_the_lock_of_a_killed_run_is_taken_over(
     finally:
         holder.kill()
     assert "took over the warehouse's lock from run run-that-dies" in caplog.text
+
+
+CONNECT = """
+import sys
+from warehouse import connect
+connect(sys.argv[1]).dispose()
+"""
+
+
+@pytest.mark.slow
+def test_processes_that_reach_a_new_warehouse_at_once_never_see_its_schema_half_made(
+    warehouse_url: str,
+) -> None:
+    for _ in range(3):
+        reaching = [
+            subprocess.Popen(
+                [sys.executable, "-c", CONNECT, warehouse_url],
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=Path(__file__).parents[2],
+            )
+            for _ in range(4)
+        ]
+        errors = [process.communicate(timeout=120)[1] for process in reaching]
+        assert [process.returncode for process in reaching] == [0] * 4, errors
+        # Empty again, for the next round.
+        engine = sa.create_engine(warehouse_url)
+        with engine.begin() as connection:
+            metadata.drop_all(connection)
+            connection.execute(sa.text("DROP TABLE alembic_version"))
+        engine.dispose()
