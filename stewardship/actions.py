@@ -245,6 +245,8 @@ def _record(
     comment: str | None = None,
     golden_id: str | None = None,
 ) -> Recorded:
+    if action == "same_customer":
+        record_ids = (*record_ids, *_their_other_records(engine, record_ids))
     decision_id = record_decision(
         engine,
         steward=steward,
@@ -263,10 +265,23 @@ def _record(
     summary = (
         f"{record_ids[0]} taken out of {golden_id}"
         if action == "take_out"
-        else f"{' and '.join(record_ids[:2])}{' and others' if len(record_ids) > 2 else ''} "
-        f"{said[action]}"
+        else f"{' and '.join(record_ids[:2])}"
+        f"{' and others' if action == 'confirm' and len(record_ids) > 2 else ''} {said[action]}"
     )
     return Recorded(decision_id, action, summary)
+
+
+def _their_other_records(engine: sa.Engine, pair: tuple[str, ...]) -> list[str]:
+    """The other records of the customers holding ``pair``: a "same customer" decision
+    merges those customers as they stand, so that it only ever merges. Left out, a record
+    linked to one of the pair by its score could be split off by the other's conflicting
+    evidence."""
+    held: set[str] = set()
+    for record in pair:
+        golden_id = golden_id_of(engine, record)
+        if golden_id is not None:
+            held.update(customer_record_ids(engine, golden_id))
+    return sorted(held - set(pair))
 
 
 def _check(settings: MatchSettings, decisions: list[StewardDecision]) -> None:

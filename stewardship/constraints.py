@@ -2,7 +2,9 @@
 
 A steward says of records:
 
-- ``same_customer``: these two records are one customer (a must-link);
+- ``same_customer``: these two records are one customer, and so are the customers that
+  held them when the steward decided (must-links between the first record and each of
+  theirs), so the decision only ever merges;
 - ``not_same_customer``: these two are different customers (a cannot-link);
 - ``take_out``: this record is not the customer its others are (a cannot-link between it
   and each record the customer held when the steward decided);

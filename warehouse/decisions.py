@@ -27,8 +27,9 @@ class StewardDecision:
     decision_id: int
     action: str
     record_ids: tuple[str, ...] = ()
-    """``same_customer``, ``not_same_customer``: the two records; ``take_out``: the record,
-    then the others its customer held; ``confirm``: every record of the customer."""
+    """``same_customer``: the two records, then the others their customers held (merged
+    as they stood); ``not_same_customer``: the two records; ``take_out``: the record, then
+    the others its customer held; ``confirm``: every record of the customer."""
     golden_id: str | None = None
     """``override``: the customer whose field it sets."""
     field: str | None = None

@@ -328,3 +328,39 @@ def test_a_config_that_contradicts_the_decisions_stops_the_run_and_says_so(hub: 
     # Said as the hub says it, without the class Dagster names first.
     assert "  - step `customer_links`: the config's " in str(failed.value)
     assert "DecisionRefused" not in str(failed.value)
+
+
+@pytest.mark.parametrize("warehouse_kind", ["sqlite"], indirect=True)
+def test_a_same_customer_decision_merges_the_two_customers_whole(hub: Hub) -> None:
+    # Two customers of two records each, their crm records of different people: the
+    # birth dates and given names of one speak against the other's.
+    records = hub.table("customer_record").set_index(
+        hub.table("customer_record")["source"] + ":" + hub.table("customer_record")["source_key"]
+    )
+    of_record = hub.of_record()
+    sizes = of_record.map(of_record.value_counts())
+    pairs = of_record[(sizes == 2) & of_record.index.str.startswith("crm_legacy:")]
+    first = pairs.index[0]
+    born = records.loc[first, "birth_date"]
+    second = next(
+        r
+        for r in pairs.index[1:]
+        if records.loc[r, "birth_date"] != born
+        and records.loc[r, "given_name"] != records.loc[first, "given_name"]
+    )
+    ids = (of_record[first], of_record[second])
+    together = sorted(of_record.index[of_record.isin(ids)])
+
+    decide_pair(hub.engine, hub.config.matching, first, second, "same_customer", steward="ann")
+    hub.run()
+
+    after = hub.of_record()
+    assert after[together].nunique() == 1, "every record of both customers is one customer"
+    survivor = after[first]
+    assert survivor in ids
+    changes = hub.table("golden_change")
+    changes = changes[changes["run_id"] == hub.run_id]
+    (retired,) = set(ids) - {survivor}
+    merged = changes[(changes["golden_id"] == retired) & (changes["change"] == "merged")]
+    assert merged["other_id"].tolist() == [survivor]
+    assert "split" not in set(changes[changes["other_id"].isin(ids)]["change"])
