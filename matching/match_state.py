@@ -2,9 +2,11 @@
 
 A run compares only the candidate pairs that touch a record that is new or whose compared
 fields changed, and reuses the levels of the others (see `matching.incremental`). The
-pairs are kept in one file beside the config, written whole or not at all; a file that is
-missing, unreadable, or written for other comparisons or by other code is passed over,
-and that run compares every pair, as a first run does.
+pairs are kept in one file beside the config, written whole or not at all, with the id of
+the run that kept them. A file that is missing, unreadable, written for other comparisons
+or by other code, or kept by another run than the one that published the warehouse as it
+stands (another warehouse beside the same config, a run that did not publish) is passed
+over, and that run compares every pair, as a first run does.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
 
-_FORMAT = "1"
+_FORMAT = "2"
 #: Libraries whose releases can change a pair's levels: name data, string similarity,
 #: phonetic codes.
 _LEVEL_LIBRARIES = ("nicknames", "rapidfuzz", "jellyfish")
@@ -49,9 +51,12 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs | None:
-    """The pairs an earlier run compared with this run's comparisons, if kept at `path`."""
-    if path is None or not path.exists():
+def load_compared(
+    path: Path | None, settings: MatchSettings, *, published_by: str | None
+) -> ComparedPairs | None:
+    """The pairs an earlier run compared with this run's comparisons, if kept at `path`
+    by the run `published_by`, which published the warehouse this run matches for."""
+    if path is None or published_by is None or not path.exists():
         return None
     comparisons = comparisons_for(settings)
     try:
@@ -64,6 +69,15 @@ def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs |
                 log.info(
                     "%s was kept for other comparisons or by other code; comparing every pair",
                     path,
+                )
+                return None
+            if str(kept["run_id"]) != published_by:
+                log.info(
+                    "%s was kept by run %s, not by %s, which published this warehouse; "
+                    "comparing every pair",
+                    path,
+                    kept["run_id"],
+                    published_by,
                 )
                 return None
             record_ids = np.char.decode(kept["record_ids"], "utf-8").astype(object)
@@ -84,8 +98,10 @@ def load_compared(path: Path | None, settings: MatchSettings) -> ComparedPairs |
         return None
 
 
-def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSettings) -> None:
-    """Keep what a run compared at `path` for the next run, replacing what was there.
+def save_compared(
+    path: Path | None, compared: ComparedPairs, settings: MatchSettings, *, run_id: str
+) -> None:
+    """Keep what run `run_id` compared at `path` for the next run, replacing what was there.
 
     A file that cannot be written is logged and left as it was; the run goes on.
     """
@@ -93,7 +109,7 @@ def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSet
         return
     partial = path.with_name(f".{path.name}.partial")
     try:
-        _write(partial, compared, settings)
+        _write(partial, compared, settings, run_id)
         os.replace(partial, path)
     except (OSError, ValueError) as error:
         # The pairs only save work: a run that cannot keep them publishes all the same.
@@ -102,13 +118,14 @@ def save_compared(path: Path | None, compared: ComparedPairs, settings: MatchSet
             partial.unlink(missing_ok=True)
 
 
-def _write(path: Path, compared: ComparedPairs, settings: MatchSettings) -> None:
+def _write(path: Path, compared: ComparedPairs, settings: MatchSettings, run_id: str) -> None:
     """Write the pairs to `path`; the caller puts the file in place once it is whole, so a
     run killed while writing leaves the last run's pairs as they were."""
     arrays: dict[str, Any] = {
         "format": np.array(_FORMAT),
         "comparisons": np.array(comparisons_fingerprint(comparisons_for(settings))),
         "code": np.array(_code_version()),
+        "run_id": np.array(run_id),
         "record_ids": np.char.encode(compared.record_ids.astype(str), "utf-8"),
         "fingerprints": compared.fingerprints.to_numpy(),
         "left": compared.left.astype(np.int32),

@@ -19,6 +19,7 @@ from pipelines.resources import WarehouseResource
 from pipelines.stages import (
     LinkedCustomers,
     golden_customers,
+    held_deletions,
     link_customers,
     publication,
     standardize_interaction_sources,
@@ -60,7 +61,7 @@ def warehouse_step(
     time; anything else needs a person first, and fails the step at once."""
     try:
         engine = warehouse.engine()
-        with warehouse_lock(engine, context.run_id, wait_seconds=policy.lock_wait_seconds):
+        with warehouse_lock(engine, context.run.run_id, wait_seconds=policy.lock_wait_seconds):
             yield engine
     except TransientError as exc:
         _retry_or_fail(context, policy, exc, str(exc))
@@ -109,6 +110,8 @@ def source_asset(name: str, source: Source, lock_wait_seconds: int) -> dg.Assets
         )
         with warehouse_step(context, warehouse, policy) as engine:
             figures = sync_source(engine, name, source)
+        if figures.deletions_held:
+            context.log.warning(held_deletions(name, figures.deletions_held))
         return dg.MaterializeResult(
             metadata={
                 "read": figures.rows_read,
@@ -116,6 +119,7 @@ def source_asset(name: str, source: Source, lock_wait_seconds: int) -> dg.Assets
                 "changed": figures.changed,
                 "unchanged": figures.unchanged,
                 "deleted": figures.deleted,
+                "deletions_held": figures.deletions_held,
                 "quarantined": figures.quarantined,
                 "new_columns": figures.new_columns,
                 "cursor": figures.cursor_after or "",
@@ -153,7 +157,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     ) -> Iterator[dg.Output[CustomerRecords] | dg.AssetCheckResult]:
         """Every source's landed rows standardized to the canonical record and validated."""
         with warehouse_step(context, warehouse, policy) as engine:
-            result = standardize_sources(engine, config, run_name=context.run_id)
+            result = standardize_sources(engine, config, run_name=context.run.run_id)
         yield dg.Output(
             result,
             metadata={
@@ -192,7 +196,11 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         """Scored pairs of records of the same person, the clusters they form, and the model."""
         with warehouse_step(context, warehouse, policy) as engine:
             linked = link_customers(
-                engine, customer_records.records, config.matching, config.match_state
+                engine,
+                customer_records.records,
+                config.matching,
+                config.match_state,
+                run_id=context.run.run_id,
             )
         links = linked.links
         decisions = links.pairs["decision"].value_counts()
@@ -249,7 +257,7 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
     ) -> dg.MaterializeResult[Any]:
         """The published warehouse: golden customers, crosswalk, records, quarantine, model."""
         run = publication(
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             started_at=_run_started_at(context),
             customer_records=customer_records,
             interactions=customer_interactions,
@@ -326,7 +334,7 @@ def _expectation_table(verdict: QualityVerdict) -> str:
 
 
 def _run_started_at(context: dg.AssetExecutionContext) -> dt.datetime:
-    stats = context.instance.get_run_stats(context.run_id)
+    stats = context.instance.get_run_stats(context.run.run_id)
     if stats.start_time is None:
         return dt.datetime.now(dt.UTC)
     return dt.datetime.fromtimestamp(stats.start_time, dt.UTC)

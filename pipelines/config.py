@@ -131,6 +131,9 @@ class SyncSettings(BaseModel):
     ``incremental`` reads only what changed since the last sync's cursor."""
     schedule: str | None = None
     """Cron expression for the source's Dagster schedule (e.g. ``"0 * * * *"``)."""
+    max_delete_share: float = Field(default=0.1, ge=0, le=1)
+    """The most of the source's rows that a full refresh may mark deleted at once; where
+    more are gone, the deletions are held back until a run with ``--allow-deletes``."""
     max_retries: int = Field(default=2, ge=0)
     """Retries of a sync that failed because the source could not be reached."""
     retry_delay_seconds: int = Field(default=30, ge=0)
@@ -255,6 +258,18 @@ class HubConfig(BaseModel):
     def trust_ranks(self) -> dict[str, int]:
         """Customer source name → trust rank."""
         return {name: source.trust_rank for name, source in self.customer_sources.items()}
+
+
+def allowing_deletes(config: HubConfig) -> HubConfig:
+    """``config`` with every source allowed to mark all its rows deleted in a full refresh
+    (``--allow-deletes``: the user has confirmed that what is gone is gone)."""
+    sources = {
+        name: source.model_copy(
+            update={"sync": source.sync.model_copy(update={"max_delete_share": 1.0})}
+        )
+        for name, source in config.sources.items()
+    }
+    return config.model_copy(update={"sources": sources})
 
 
 def load_config(path: str | Path) -> HubConfig:

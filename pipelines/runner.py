@@ -31,6 +31,9 @@ class HubRun:
     run_id: str
     failed_syncs: dict[str, str]
     """Source name → why its sync failed; its previously landed rows were used."""
+    deletions_held: dict[str, int]
+    """Source name → rows gone from it that its sync did not mark deleted, as they were
+    more than its ``sync.max_delete_share``; they stay published."""
 
 
 def run_hub(
@@ -72,7 +75,8 @@ def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     job = defs.resolve_implicit_global_asset_job_def()
     sources = [source_key(name) for name in config.sources]
-    failed_syncs = {}
+    failed_syncs: dict[str, str] = {}
+    deletions_held: dict[str, int] = {}
     if sync:
         synced = job.execute_in_process(
             run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=sources
@@ -81,6 +85,14 @@ def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
             step.removeprefix(f"{SOURCE_PREFIX}__"): message
             for step, message in _failures(synced).items()
         }
+        for name in config.sources:
+            node = f"{SOURCE_PREFIX}__{name}"
+            if name in failed_syncs:
+                continue
+            for materialized in synced.asset_materializations_for_node(node):
+                held = materialized.metadata.get("deletions_held")
+                if held is not None and held.value:
+                    deletions_held[name] = int(str(held.value))
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     built = job.execute_in_process(
         run_config=_QUIET,
@@ -94,7 +106,7 @@ def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
             f"  - step `{step}`: {message}" for step, message in _failures(built).items()
         ]
         raise RunFailed("\n".join(lines or ["  - the run did not succeed"]))
-    return HubRun(run_id=built.run_id, failed_syncs=failed_syncs)
+    return HubRun(run_id=built.run_id, failed_syncs=failed_syncs, deletions_held=deletions_held)
 
 
 def _blocking_checks(result: dg.ExecuteInProcessResult) -> list[str]:

@@ -65,6 +65,7 @@ from warehouse import (
     connect,
     held_back,
     landed_rows,
+    last_run_id,
     latest_model,
     live_row_count,
     source_state,
@@ -104,7 +105,13 @@ def sync_source(
     seen_keys: set[str] = set()
     cursor = None
     with engine.begin() as connection:
-        landing = Landing(connection, name, sync_id or str(uuid.uuid4()), full_refresh=full)
+        landing = Landing(
+            connection,
+            name,
+            sync_id or str(uuid.uuid4()),
+            full_refresh=full,
+            max_delete_share=source.sync.max_delete_share,
+        )
         landing.figures.cursor_before = state.cursor
         since = None if full else state.cursor
         for batch in read_batches(source.connector, name, since=since, batch_rows=batch_rows):
@@ -119,17 +126,31 @@ def sync_source(
         if landing.figures.rows_read and source.connector.has_fixed_columns:
             mapped = [source.primary_key, *sorted(source.mapping.source_columns())]
             check_mapped_columns(name, mapped, columns)
-        if full and not landing.figures.rows_read and live_rows:
+        if (
+            full
+            and not landing.figures.rows_read
+            and live_rows
+            and source.sync.max_delete_share < 1
+        ):
             raise SourceNotFound(
                 f"source `{name}`: a full refresh read no rows, but {live_rows:,} rows were "
-                "landed before; nothing is marked deleted. If the source really is empty "
-                "now, check its location in the config"
+                "landed before; nothing is marked deleted. Check its location in the config; "
+                "if the source really is empty now, sync again with --allow-deletes"
             )
         if state.columns:
             landing.figures.new_columns = [c for c in columns if c not in state.columns]
         known = [*state.columns, *(c for c in columns if c not in state.columns)]
         landing.finish(started_at=started_at, cursor=cursor, columns=known)
     return landing.figures
+
+
+def held_deletions(name: str, held: int) -> str:
+    """What to say of the deletions a full refresh of ``name`` held back."""
+    return (
+        f"{name}: {held:,} rows gone from the source are not marked deleted, more than its "
+        "`sync.max_delete_share` allows; they stay published. If they really are gone, "
+        "sync again with --allow-deletes"
+    )
 
 
 #: Landed rows from which the quality stage spreads sources over the machine's cores.
@@ -260,6 +281,8 @@ def link_customers(
     records: pd.DataFrame,
     settings: MatchSettings,
     match_state: Path | None = None,
+    *,
+    run_id: str = "",
 ) -> LinkedCustomers:
     """Link the records with the scoring model that ``settings.model`` chooses.
 
@@ -267,18 +290,19 @@ def link_customers(
     version that fits the comparisons, and trains a model only when none fits: a version
     saved for other comparisons or levels is never used.
 
-    With a `match_state` file, the run reuses the levels of the pairs the last run kept
-    there whose records did not change, compares the rest, and keeps its own pairs there
-    for the next run (see `matching.match_state`); the result is a full run's.
+    With a `match_state` file, run `run_id` reuses the levels of the pairs that the run
+    which published the warehouse kept there, where their records did not change, compares
+    the rest, and keeps its own pairs there for the next run (see `matching.match_state`);
+    the result is a full run's.
 
     Stewards' standing decisions are obeyed as constraints besides the config's own, and,
     with ``learn_from_stewards``, a model trained by the run learns from them as labels.
     """
     steward = stewardship.standing_constraints(engine, settings)
-    previous = load_compared(match_state, settings)
+    previous = load_compared(match_state, settings, published_by=last_run_id(engine))
     labels = stewardship.training_labels(steward, records) if settings.learn_from_stewards else None
     linked = _linked(engine, records, stewardship.obeying(settings, steward), previous, labels)
-    save_compared(match_state, linked.links.compared, settings)
+    save_compared(match_state, linked.links.compared, settings, run_id=run_id)
     return dataclasses.replace(linked, obeyed=steward)
 
 

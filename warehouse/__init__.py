@@ -44,6 +44,7 @@ from warehouse.publishing import publish
 from warehouse.reads import (
     QuarantineFilter,
     issued_ids,
+    last_run_id,
     live_row_count,
     quarantine_counts,
     quarantined_row,
@@ -94,6 +95,7 @@ __all__ = [
     "upgrade_warehouse",
     "assign_golden_ids",
     "issued_ids",
+    "last_run_id",
     "landed_rows",
     "latest_model",
     "live_row_count",

@@ -12,7 +12,8 @@ A run's clusters inherit the ids their records had in the warehouse:
   the part holding most of its records keeps the id and the part that leaves gets a
   new one.
 
-Unchanged input keeps every id.
+Unchanged input keeps every id, and a record absent for a while comes back with the id it
+had last (see `warehouse.reads.issued_ids`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class IssuedIds:
     """When each live golden id was first published, indexed by golden id."""
     retired: Set[str] = frozenset()
     """Ids no longer live, merged into another or removed with their records: never
-    issued again."""
+    issued to other records (a removed id follows its own records when they return)."""
 
     @classmethod
     def none(cls) -> IssuedIds:

@@ -69,6 +69,8 @@ class SyncFigures:
     changed: int = 0
     unchanged: int = 0
     deleted: int = 0
+    deletions_held: int = 0
+    """Rows gone from the source not marked deleted: more than ``max_delete_share``."""
     quarantined: int = 0
     new_columns: list[str] = field(default_factory=list)
     cursor_before: str | None = None
@@ -92,12 +94,22 @@ class Landing:
     """One sync of one source, inside an open transaction (see ``land_source``)."""
 
     def __init__(
-        self, connection: sa.Connection, source: str, sync_id: str, *, full_refresh: bool
+        self,
+        connection: sa.Connection,
+        source: str,
+        sync_id: str,
+        *,
+        full_refresh: bool,
+        max_delete_share: float = 1.0,
     ) -> None:
+        """A full refresh marks rows gone from the source deleted only where they are at
+        most ``max_delete_share`` of the rows landed before; otherwise it holds them back,
+        counted in ``figures.deletions_held``, and they stay as landed."""
         self._connection = connection
         self._source = source
         self._sync_id = sync_id
         self._full_refresh = full_refresh
+        self._max_delete_share = max_delete_share
         self._now = dt.datetime.now(dt.UTC)
         self.figures = SyncFigures()
         table = schema.source_record
@@ -113,6 +125,7 @@ class Landing:
         for rows in result.partitions():
             self._landed.update((key, row_hash) for key, row_hash, _ in rows)
             self._deleted.update(key for key, _, deleted in rows if deleted)
+        self._live_before = len(self._landed) - len(self._deleted)
         # A sync that died may have left its rows behind on this pooled connection.
         for scratch in (_seen, _changed):
             scratch.create(connection, checkfirst=True)
@@ -226,18 +239,20 @@ class Landing:
             )
         if self._full_refresh:
             # Rows read in this sync are either unchanged (in `_seen`) or were written by it.
-            gone = ~sa.exists().where(_seen.c.source_key == table.c.source_key)
-            deleted = self._connection.execute(
-                sa.update(table)
-                .where(
-                    table.c.source == self._source,
-                    table.c.deleted_at.is_(None),
-                    table.c.load_id != self._sync_id,
-                    gone,
-                )
-                .values(deleted_at=self._now)
+            gone = (
+                table.c.source == self._source,
+                table.c.deleted_at.is_(None),
+                table.c.load_id != self._sync_id,
+                ~sa.exists().where(_seen.c.source_key == table.c.source_key),
             )
-            self.figures.deleted = deleted.rowcount
+            leaving = self._connection.execute(
+                sa.select(sa.func.count()).select_from(table).where(*gone)
+            ).scalar_one()
+            if leaving > self._max_delete_share * self._live_before:
+                self.figures.deletions_held = leaving
+            elif leaving:
+                self._connection.execute(sa.update(table).where(*gone).values(deleted_at=self._now))
+                self.figures.deleted = leaving
         _seen.drop(self._connection)
         _changed.drop(self._connection)
         self.figures.cursor_after = cursor if cursor is not None else self.figures.cursor_before

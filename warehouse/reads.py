@@ -25,25 +25,72 @@ def run_summary(engine: sa.Engine, run_id: str) -> dict[str, Any]:
     return dict(summary)
 
 
+def last_run_id(engine: sa.Engine) -> str | None:
+    """The run that published the warehouse as it stands; ``None`` before the first."""
+    table = schema.hub_run
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(table.c.run_id)
+            .where(table.c.finished_at.is_not(None))
+            .order_by(table.c.finished_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+
 def issued_ids(engine: sa.Engine) -> IssuedIds:
     """The golden ids the warehouse holds: each record's, when each was first published,
-    and those no longer live (merged into another, or removed)."""
+    and those no longer live (merged into another, or removed).
+
+    A record that is not in the crosswalk now but was before (absent for a run: a source
+    that lost it for a while, a row held in quarantine) has the id it had last, or the
+    live id that one redirects to, so that it comes back to the customer it left.
+    """
     xref, golden = schema.customer_xref, schema.golden_customer
+    history = schema.customer_xref_history
     with engine.connect() as connection:
         placed = pd.read_sql(
             sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection
         )
+        absent = pd.read_sql(
+            sa.select(history.c.source, history.c.source_key, history.c.golden_id)
+            .where(
+                ~sa.exists().where(
+                    xref.c.source == history.c.source, xref.c.source_key == history.c.source_key
+                )
+            )
+            .order_by(history.c.valid_from),
+            connection,
+        )
         issued = pd.read_sql(sa.select(golden.c.golden_id, golden.c.created_at), connection)
+        first_published = pd.read_sql(
+            sa.select(
+                schema.golden_customer_history.c.golden_id,
+                sa.func.min(schema.golden_customer_history.c.valid_from).label("created_at"),
+            )
+            .where(schema.golden_customer_history.c.golden_id.in_(absent["golden_id"].unique()))
+            .group_by(schema.golden_customer_history.c.golden_id),
+            connection,
+        )
         merged = connection.execute(sa.select(schema.golden_redirect.c.retired_id)).scalars()
         versioned = connection.execute(
             sa.select(schema.golden_customer_history.c.golden_id).distinct()
         ).scalars()
         retired_ids = (frozenset(merged) | frozenset(versioned)) - set(issued["golden_id"])
-    record_ids = placed["source"] + ":" + placed["source_key"]
-    created_at = pd.to_datetime(issued["created_at"], utc=True)
+    last = absent.drop_duplicates(["source", "source_key"], keep="last")
+    redirects = redirected_ids(engine)
+    last_ids = last["golden_id"].map(lambda g: redirects.get(g, g))
+    record_ids = pd.concat(
+        [placed["source"] + ":" + placed["source_key"], last["source"] + ":" + last["source_key"]]
+    )
+    golden_ids = pd.concat([placed["golden_id"], last_ids])
+    revived = first_published[~first_published["golden_id"].isin(issued["golden_id"])]
+    created = pd.concat([issued, revived])
     return IssuedIds(
-        of_record=pd.Series(placed["golden_id"].to_numpy(), index=record_ids.to_numpy()),
-        created_at=pd.Series(created_at.array, index=issued["golden_id"].to_numpy()),
+        of_record=pd.Series(golden_ids.to_numpy(dtype=object), index=record_ids.to_numpy()),
+        created_at=pd.Series(
+            pd.to_datetime(created["created_at"], utc=True).array,
+            index=created["golden_id"].to_numpy(),
+        ),
         retired=retired_ids,
     )
 

@@ -112,7 +112,10 @@ source_sync = sa.Table(
     sa.Column("deleted", sa.Integer, nullable=False),
     sa.Column("quarantined", sa.Integer, nullable=False),
     sa.Column("new_columns", sa.JSON, nullable=False),
+    sa.Column("deletions_held", sa.Integer, nullable=False, server_default="0"),
 )
+"""``deletions_held``: rows gone from the source that a full refresh did not mark deleted,
+as they were more than the source's ``sync.max_delete_share`` (see `warehouse.landing`)."""
 
 customer_record = sa.Table(
     "customer_record",

@@ -17,7 +17,14 @@ import serving
 from errors import HubError
 from pipelines.cli.report import hub_report, render_syncs
 from pipelines.cli.review import add_review_commands
-from pipelines.config import CONFIG_ENV, ConfigError, HubConfig, config_path, load_config
+from pipelines.config import (
+    CONFIG_ENV,
+    ConfigError,
+    HubConfig,
+    allowing_deletes,
+    config_path,
+    load_config,
+)
 from pipelines.runner import RunFailed, run_hub
 from warehouse import LockHolder, QuarantineFilter, connect, upgrade_warehouse
 
@@ -70,8 +77,18 @@ def _parser() -> argparse.ArgumentParser:
         help=f"hub config file (${CONFIG_ENV}, else ./hub.yaml)",
     )
 
+    allow_deletes = argparse.ArgumentParser(add_help=False)
+    allow_deletes.add_argument(
+        "--allow-deletes",
+        action="store_true",
+        help="mark rows gone from a source deleted even where more are gone than its "
+        "sync.max_delete_share",
+    )
+
     run = commands.add_parser(
-        "run", parents=[config], help="sync every source, match, and publish the warehouse"
+        "run",
+        parents=[config, allow_deletes],
+        help="sync every source, match, and publish the warehouse",
     )
     run.set_defaults(command=_run)
 
@@ -83,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(command=_check)
 
     sync = commands.add_parser(
-        "sync", parents=[config], help="sync sources into the warehouse's landing"
+        "sync", parents=[config, allow_deletes], help="sync sources into the warehouse's landing"
     )
     sync.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to sync (all)")
     sync.add_argument(
@@ -181,7 +198,11 @@ def _steward(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _run_and_report(load_config(args.config))
+    return _run_and_report(_with_deletes(args, load_config(args.config)))
+
+
+def _with_deletes(args: argparse.Namespace, config: HubConfig) -> HubConfig:
+    return allowing_deletes(config) if args.allow_deletes else config
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -193,7 +214,7 @@ def _check(args: argparse.Namespace) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from pipelines.cli.sync import sync_sources
 
-    config = load_config(args.config)
+    config = _with_deletes(args, load_config(args.config))
     unknown = [name for name in args.sources if name not in config.sources]
     if unknown:
         known = ", ".join(config.sources)
@@ -206,7 +227,7 @@ def _sync(args: argparse.Namespace) -> int:
         config, names, full_refresh=args.full_refresh, on_wait=_waiting(config)
     )
     print(render_syncs(syncs, names, failed))
-    return 1 if failed else 0
+    return 1 if failed or syncs["deletions_held"].any() else 0
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -311,4 +332,4 @@ def _run_and_report(config: HubConfig) -> int:
         seconds=time.perf_counter() - started,
     )
     print(report)
-    return 1 if run.failed_syncs else 0
+    return 1 if run.failed_syncs or run.deletions_held else 0

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from pipelines.stages import held_deletions
 from warehouse import connect, quarantine_counts, run_summary, syncs_since
 
 
@@ -41,6 +42,8 @@ def render_syncs(syncs: pd.DataFrame, sources: Sequence[str], failed: dict[str, 
         if sync["new_columns"]:
             line += f"  (new columns: {', '.join(sync['new_columns'])})"
         lines.append(line)
+    held = latest["deletions_held"]
+    lines += [f"  {held_deletions(str(name), int(n))}" for name, n in held.items() if n > 0]
     return "\n".join(lines)
 
 

@@ -70,6 +70,15 @@ def test_a_run_compares_only_pairs_touching_what_changed_and_equals_a_full_run(
     config, changed = _run(config_path)
     assert 0 < changed["compared"] < changed["candidates"] / 20
 
+    # Another warehouse beside the same config reuses nothing the first one's runs kept.
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    os.environ["HUB_WAREHOUSE_URL"] = other
+    try:
+        _, elsewhere = _run(config_path)
+    finally:
+        del os.environ["HUB_WAREHOUSE_URL"]
+    assert elsewhere["compared"] == elsewhere["candidates"] == changed["candidates"]
+
     # The same sources run afresh, keeping nothing between runs, agree customer for customer.
     fresh = tmp_path / "fresh"
     shutil.copytree(config_path.parent, fresh)
@@ -83,31 +92,42 @@ def test_a_run_compares_only_pairs_touching_what_changed_and_equals_a_full_run(
 def test_kept_pairs_for_other_comparisons_are_passed_over(tmp_path: Path) -> None:
     records = _records()
     kept = tmp_path / "match_state.npz"
-    save_compared(kept, link_records(records).compared, MatchSettings())
+    save_compared(kept, link_records(records).compared, MatchSettings(), run_id="run-1")
 
-    loaded = load_compared(kept, MatchSettings())
+    loaded = load_compared(kept, MatchSettings(), published_by="run-1")
     assert loaded is not None
     assert link_records(records, previous=loaded).compared.compared == 0
     with_attribute = MatchSettings(attributes={"customer_no": {"comparison": "exact"}})
-    assert load_compared(kept, with_attribute) is None
+    assert load_compared(kept, with_attribute, published_by="run-1") is None
+
+
+def test_kept_pairs_are_passed_over_unless_the_run_that_kept_them_published(
+    tmp_path: Path,
+) -> None:
+    kept = tmp_path / "match_state.npz"
+    save_compared(kept, link_records(_records()).compared, MatchSettings(), run_id="run-1")
+    assert load_compared(kept, MatchSettings(), published_by="run-1") is not None
+    # Another warehouse beside the same config, or one whose last run did not publish.
+    assert load_compared(kept, MatchSettings(), published_by="run-0") is None
+    assert load_compared(kept, MatchSettings(), published_by=None) is None
 
 
 def test_kept_pairs_written_by_other_code_are_passed_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept = tmp_path / "match_state.npz"
-    save_compared(kept, link_records(_records()).compared, MatchSettings())
-    assert load_compared(kept, MatchSettings()) is not None
+    save_compared(kept, link_records(_records()).compared, MatchSettings(), run_id="run-1")
+    assert load_compared(kept, MatchSettings(), published_by="run-1") is not None
     # As after an upgrade that changes how levels are computed, but not their names.
     monkeypatch.setattr(match_state, "_code_version", lambda: "another release")
-    assert load_compared(kept, MatchSettings()) is None
+    assert load_compared(kept, MatchSettings(), published_by="run-1") is None
 
 
 def test_an_unreadable_file_of_kept_pairs_means_comparing_every_pair(tmp_path: Path) -> None:
     kept = tmp_path / "match_state.npz"
     kept.write_bytes(b"half a file")
-    assert load_compared(kept, MatchSettings()) is None
-    assert load_compared(tmp_path / "none.npz", MatchSettings()) is None
+    assert load_compared(kept, MatchSettings(), published_by="run-1") is None
+    assert load_compared(tmp_path / "none.npz", MatchSettings(), published_by="run-1") is None
 
 
 def test_pairs_that_cannot_be_kept_do_not_stop_the_run(
@@ -115,7 +135,7 @@ def test_pairs_that_cannot_be_kept_do_not_stop_the_run(
 ) -> None:
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     kept = tmp_path / "a-file" / "match_state.npz"
-    save_compared(kept, link_records(_records()).compared, MatchSettings())
+    save_compared(kept, link_records(_records()).compared, MatchSettings(), run_id="run-1")
     assert "could not keep the compared pairs" in caplog.text
 
 

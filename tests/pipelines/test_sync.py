@@ -33,15 +33,20 @@ def _figures(figures: SyncFigures) -> tuple[int, int, int, int, int, int]:
     )
 
 
-def _csv_source(path: Path) -> SourceSettings:
+def _csv_source(path: Path, **sync: object) -> SourceSettings:
     return SourceSettings.model_validate(
         {
             "connector": {"kind": "csv", "path": str(path)},
             "primary_key": "id",
             "trust_rank": 1,
             "fields": {"given_name": "first", "email": "mail"},
+            "sync": sync,
         }
     )
+
+
+def _rows(ids: range) -> str:
+    return "id,first,mail\n" + "".join(f"{n},Person{n},p{n}@x.de\n" for n in ids)
 
 
 @pytest.fixture
@@ -53,7 +58,8 @@ def test_full_refresh_lands_changes_and_marks_rows_gone(
     tmp_path: Path, warehouse: sa.Engine
 ) -> None:
     path = tmp_path / "shop.csv"
-    source = _csv_source(path)
+    # One row of three gone is more than the default share of deletions a sync may make.
+    source = _csv_source(path, max_delete_share=0.5)
     path.write_text("id,first,mail\n1,Anna,a@x.de\n2,Bob,b@x.de\n3,Cem,c@x.de\n")
     assert _figures(sync_source(warehouse, "shop", source)) == (3, 3, 0, 0, 0, 0)
     first_seen = _table(warehouse, "source_record").set_index("source_key")["first_seen"]
@@ -239,6 +245,36 @@ def test_a_full_refresh_that_finds_nothing_marks_nothing_deleted(
         sync_source(warehouse, "shop", source)
 
     assert landed_rows(warehouse, "shop")["id"].tolist() == ["1", "2"]
+
+
+def test_a_full_refresh_holds_back_more_deletions_than_the_source_allows(
+    tmp_path: Path, warehouse: sa.Engine
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text(_rows(range(1, 42)))
+    sync_source(warehouse, "shop", _csv_source(path))
+
+    # A truncated export: 20 of 41 rows (49 %) missing, against a default share of 10 %.
+    path.write_text(_rows(range(1, 22)))
+    figures = sync_source(warehouse, "shop", _csv_source(path))
+
+    assert (figures.deleted, figures.deletions_held, figures.unchanged) == (0, 20, 21)
+    assert len(landed_rows(warehouse, "shop")) == 41
+    assert _table(warehouse, "source_sync")["deletions_held"].tolist() == [0, 20]
+
+    # Four rows (10 % of 41 is 4.1) are within it.
+    path.write_text(_rows(range(1, 38)))
+    figures = sync_source(warehouse, "shop", _csv_source(path))
+    assert (figures.deleted, figures.deletions_held) == (4, 0)
+
+    # Confirmed: every row gone is marked deleted, and a source emptied too.
+    path.write_text(_rows(range(1, 21)))
+    figures = sync_source(warehouse, "shop", _csv_source(path, max_delete_share=1.0))
+    assert (figures.deleted, figures.deletions_held) == (17, 0)
+    path.write_text(_rows(range(0)))
+    figures = sync_source(warehouse, "shop", _csv_source(path, max_delete_share=1.0))
+    assert figures.deleted == 20
+    assert landed_rows(warehouse, "shop").empty
 
 
 def test_records_without_an_optional_key_are_not_schema_drift(
