@@ -144,6 +144,8 @@ def find_customers(engine: sa.Engine, query: str) -> pd.DataFrame:
     names = sa.func.lower(
         sa.func.coalesce(golden.c.given_name, "") + " " + sa.func.coalesce(golden.c.family_name, "")
     )
+    # Escaped, so that `%`, `_` and the escape character match only themselves.
+    in_names = [names.contains(word, autoescape=True) for word in words]
     by_key = sa.select(xref.c.golden_id).where(
         sa.or_(xref.c.source_key == text, (xref.c.source + ":" + xref.c.source_key) == text)
     )
@@ -153,7 +155,7 @@ def find_customers(engine: sa.Engine, query: str) -> pd.DataFrame:
         golden.c.golden_id.in_(by_key),
         golden.c.golden_id.in_(by_redirect),
         sa.func.lower(golden.c.email) == text.lower(),
-        sa.and_(*(names.like(f"%{word}%") for word in words)) if words else sa.false(),
+        sa.and_(*in_names) if in_names else sa.false(),
     ]
     if len(digits) >= 6:
         matches.append(golden.c.phone.like(f"%{digits}"))

@@ -84,7 +84,7 @@ def issued_ids(engine: sa.Engine) -> IssuedIds:
     )
     golden_ids = pd.concat([placed["golden_id"], last_ids])
     revived = first_published[~first_published["golden_id"].isin(issued["golden_id"])]
-    created = pd.concat([issued, revived])
+    created = pd.concat([issued, revived]) if len(revived) else issued
     return IssuedIds(
         of_record=pd.Series(golden_ids.to_numpy(dtype=object), index=record_ids.to_numpy()),
         created_at=pd.Series(

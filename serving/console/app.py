@@ -2,7 +2,8 @@
 their lineage, search, decisions and the audit log, rendered on the server.
 
 Every page needs a logged-in steward; every form carries the session's anti-forgery
-token; every decision is recorded under the steward's name.
+token; every answer carries the security headers of `serving.console.headers`; every
+decision is recorded under the steward's name.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 from fastapi import FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -28,10 +29,12 @@ from serving.console.auth import (
     LoginAttempts,
     Sessions,
     Stewards,
+    client_network,
     new_token,
     same_token,
     session_secret,
 )
+from serving.console.headers import SECURITY_HEADERS, SecurityHeaders
 from serving.console.settings import ConsoleSettings
 from stewardship import REASONS, VERDICTS, evidence, shown, side_by_side
 from warehouse import (
@@ -117,7 +120,11 @@ def create_app(
         title="Customer hub steward console", docs_url=None, redoc_url=None, openapi_url=None
     )
     runs = _Runs(apply_decisions)
-    sessions, attempts = Sessions(), LoginAttempts()
+    sessions = Sessions()
+    # An address may fail more often than a name, as several stewards may share one (an
+    # office's). Logging in clears a name's failures but not its address's, or a steward
+    # could guess at other names between logins of their own.
+    by_name, by_address = LoginAttempts(limit=5), LoginAttempts(limit=10)
     app.add_middleware(
         SessionMiddleware,
         secret_key=session_secret(),
@@ -125,7 +132,13 @@ def create_app(
         https_only=settings.https_only,
         max_age=8 * 3600,
     )
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+
+    @app.exception_handler(Exception)
+    async def _defect(request: Request, _: Exception) -> Response:
+        # Starlette answers a defect outside every middleware, so this answer adds the headers.
+        return PlainTextResponse("Internal Server Error", 500, headers=SECURITY_HEADERS)
 
     @app.exception_handler(_NotLoggedIn)
     async def _to_login(request: Request, _: _NotLoggedIn) -> Response:
@@ -173,7 +186,15 @@ def create_app(
     ) -> Response:
         if not same_token(csrf_token, request.session.get("csrf")):
             raise HTTPException(403, "This form has expired; reload the login page.")
-        if attempts.blocked(name):
+        address = client_network(request.client.host if request.client else None)
+        held_off = (
+            "from this address"
+            if by_address.blocked(address)
+            else "for this name"
+            if by_name.blocked(name)
+            else None
+        )
+        if held_off:
             return page(
                 request,
                 "login.html",
@@ -181,14 +202,15 @@ def create_app(
                 next=next,
                 failed=True,
                 configured=True,
-                blocked=True,
+                blocked=held_off,
             )
         if not stewards.check(name, password):
-            attempts.failed(name)
+            by_name.failed(name)
+            by_address.failed(address)
             return page(
                 request, "login.html", status_code=401, next=next, failed=True, configured=True
             )
-        attempts.succeeded(name)
+        by_name.succeeded(name)
         request.session.clear()
         request.session.update({"steward": name, "csrf": new_token(), "sid": sessions.open()})
         return RedirectResponse(_local(next), status_code=303)

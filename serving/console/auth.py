@@ -3,13 +3,15 @@
 Stewards and their passwords come from the config (``console.stewards``: name →
 password hash, made by ``hub steward --hash-password``) and from the environment
 (``HUB_STEWARDS="alice:secret bob:other"``, plain, for a trial). Every form carries a
-token bound to the session, so another site cannot post on a steward's behalf.
+token bound to the session, so another site cannot post on a steward's behalf. Failed
+logins hold off the name tried, and the address they came from.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
@@ -109,33 +111,48 @@ class Sessions:
 
 
 class LoginAttempts:
-    """Failed logins per steward name: after `LIMIT` within `WINDOW` seconds, the name
-    may not try again until the oldest of them is `WINDOW` seconds old."""
+    """Failed logins per steward name or client address: after `limit` within `WINDOW`
+    seconds, the name or address may not try again until the oldest of them is `WINDOW`
+    seconds old."""
 
-    LIMIT: Final = 5
     WINDOW: Final = 15 * 60.0
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
         self._failed: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, name: str, now: float) -> list[float]:
-        recent = [at for at in self._failed.get(name, []) if now - at < self.WINDOW]
+    def _recent(self, key: str, now: float) -> list[float]:
+        recent = [at for at in self._failed.get(key, []) if now - at < self.WINDOW]
         if recent:
-            self._failed[name] = recent
+            self._failed[key] = recent
         else:
-            self._failed.pop(name, None)
+            self._failed.pop(key, None)
         return recent
 
-    def blocked(self, name: str) -> bool:
+    def blocked(self, key: str) -> bool:
         with self._lock:
-            return len(self._recent(name, time.monotonic())) >= self.LIMIT
+            return len(self._recent(key, time.monotonic())) >= self.limit
 
-    def failed(self, name: str) -> None:
+    def failed(self, key: str) -> None:
         with self._lock:
             now = time.monotonic()
-            self._failed[name] = [*self._recent(name, now), now]
+            self._failed[key] = [*self._recent(key, now), now]
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, key: str) -> None:
         with self._lock:
-            self._failed.pop(name, None)
+            self._failed.pop(key, None)
+
+
+def client_network(host: str | None) -> str:
+    """Where a login comes from, as failed logins are counted: the client's IPv4 address,
+    or its IPv6 /64, since one host commonly holds a whole /64."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return host or ""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

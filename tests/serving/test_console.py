@@ -1,5 +1,6 @@
-"""The steward console, served for real: logins, forged forms, search, and a steward's
-review in headless Chromium, from the login to the golden customer it changed."""
+"""The steward console, served for real: logins and their throttling, forged forms, the
+security headers, search, and a steward's review in headless Chromium, from the login to
+the golden customer it changed, with no content-security violation on the way."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -25,11 +26,22 @@ from matching import MatchSettings
 from pipelines.config import WAREHOUSE_URL_ENV, HubConfig, load_config
 from pipelines.runner import run_hub
 from serving import ConsoleSettings, Stewards, hash_password, steward_console
+from serving.console.auth import client_network
 
 if TYPE_CHECKING:
     from conftest import HubBuilds
 
 PASSWORD = "wonderland"
+
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+        "object-src 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,22 @@ def _served(config: HubConfig, stewards: Stewards) -> Iterator[str]:
 
 
 @contextmanager
+def _console_without_customers(
+    tmp_path: Path, apply_decisions: Callable[[], str] = lambda: "run-1"
+) -> Iterator[str]:
+    """A console on an empty warehouse, served on a free local port; alice may log in."""
+    app = steward_console(
+        warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
+        matching=MatchSettings(),
+        settings=ConsoleSettings(),
+        apply_decisions=apply_decisions,
+        stewards=Stewards({"alice": hash_password(PASSWORD)}, {}),
+    )
+    with _serving(app) as url:
+        yield url
+
+
+@contextmanager
 def _serving(app: FastAPI) -> Iterator[str]:
     """The app served on a free local port, by its URL."""
     with socket.socket() as probe:
@@ -90,9 +118,27 @@ def _csrf(html: str) -> str:
     return html.split(marker, 1)[1].split('"', 1)[0]
 
 
-def _logged_in(console: Console | str) -> requests.Session:
-    url = console if isinstance(console, str) else console.url
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connections from a given local address (any of 127.0.0.0/8 on Linux)."""
+
+    def __init__(self, address: str) -> None:
+        self._address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, source_address=(self._address, 0), **kwargs)
+
+
+def _from(address: str) -> requests.Session:
+    """A browser session whose requests come from `address`."""
     session = requests.Session()
+    session.mount("http://", _FromAddress(address))
+    return session
+
+
+def _logged_in(console: Console | str, session: requests.Session | None = None) -> requests.Session:
+    url = console if isinstance(console, str) else console.url
+    session = session or requests.Session()
     token = _csrf(session.get(f"{url}/login").text)
     answer = session.post(
         f"{url}/login",
@@ -179,6 +225,10 @@ def test_search_finds_a_customer_by_name_email_phone_and_source_key(console: Con
         found = session.get(f"{console.url}/search", params={"q": query}).text
         assert f"/customer/{customer['golden_id']}" in found, query
     assert "No customer matches" in session.get(f"{console.url}/search?q=zzzqqq").text
+    # LIKE's wildcards are characters like any other; no customer's name holds these.
+    for query in ("%", "_", "%_%"):
+        found = session.get(f"{console.url}/search", params={"q": query}).text
+        assert "No customer matches" in found, query
 
 
 CHROMIUM = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium")
@@ -200,6 +250,8 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
+        said: list[str] = []
+        page.on("console", lambda message: said.append(message.text))
         page.goto(console.url + "/")
         expect(page).to_have_url(f"{console.url}/login?next=/")
         page.get_by_label("Steward").fill("alice")
@@ -217,6 +269,12 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
         evidence = page.locator("table.evidence tbody tr")
         assert evidence.count() >= 3
         expect(evidence.last.locator("td").first).to_have_text("prior")
+        # Each weight's bar is drawn, the widest across its cell.
+        bars = page.locator("table.evidence td.bar rect")
+        widths = [
+            (bars.nth(n).bounding_box() or {"width": 0})["width"] for n in range(bars.count())
+        ]
+        assert bars.count() == evidence.count() and max(widths) > 150, widths
         page.screenshot(path=str(tmp_path / "pair.png"), full_page=True)
 
         page.get_by_label("Why (for the audit log)").fill("same phone, moved house")
@@ -240,7 +298,14 @@ def test_a_steward_reviews_a_pair_in_a_browser_and_sees_the_customer_change(
         expect(row).to_contain_text("alice")
         expect(row).to_contain_text("same phone, moved house")
         expect(row).not_to_contain_text("not applied yet")
+
+        page.get_by_role("link", name="Search").click()
+        page.get_by_placeholder("name, e-mail, phone").fill(item["record_id_l"].split(":", 1)[1])
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator("table.found")).to_be_visible()
         browser.close()
+    violations = [text for text in said if "Content Security Policy" in text]
+    assert not violations, violations
 
 
 @pytest.mark.slow
@@ -373,14 +438,7 @@ def test_a_run_that_breaks_unexpectedly_is_reported_and_the_next_one_starts(
         tries.append(len(tries) + 1)
         raise RuntimeError("a defect in the hub")
 
-    app = steward_console(
-        warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
-        matching=MatchSettings(),
-        settings=ConsoleSettings(),
-        apply_decisions=broken_run,
-        stewards=Stewards({"alice": hash_password(PASSWORD)}, {}),
-    )
-    with _serving(app) as url:
+    with _console_without_customers(tmp_path, broken_run) as url:
         session = _logged_in(url)
         token = _csrf(session.get(f"{url}/").text)
         started = session.post(f"{url}/apply", data={"csrf_token": token})
@@ -396,3 +454,94 @@ def test_a_run_that_breaks_unexpectedly_is_reported_and_the_next_one_starts(
             assert time.monotonic() < deadline
             time.sleep(0.1)
     assert tries == [1, 2]
+
+
+@pytest.mark.slow
+def test_every_response_carries_the_security_headers(console: Console) -> None:
+    anonymous = requests.Session()
+    session = _logged_in(console)
+    token = _csrf(session.get(f"{console.url}/").text)
+    answers = {
+        "login page": anonymous.get(f"{console.url}/login"),
+        "refused login": anonymous.post(
+            f"{console.url}/login",
+            data={
+                "name": "alice",
+                "password": "guess",
+                "csrf_token": _csrf(anonymous.get(f"{console.url}/login").text),
+            },
+        ),
+        "redirect to the login": anonymous.get(f"{console.url}/", allow_redirects=False),
+        "style sheet": anonymous.get(f"{console.url}/static/console.css"),
+        "missing static file": anonymous.get(f"{console.url}/static/nothing.js"),
+        "unknown page": anonymous.get(f"{console.url}/nowhere"),
+        "queue": session.get(f"{console.url}/"),
+        "search": session.get(f"{console.url}/search", params={"q": "smith"}),
+        "gone item": session.get(f"{console.url}/review/R-0000000000"),
+        "redirect after a decision": session.post(
+            f"{console.url}/apply", data={"csrf_token": token}, allow_redirects=False
+        ),
+        "forged form": session.post(f"{console.url}/apply", data={"csrf_token": "forged"}),
+    }
+    # A defect's page too: the queue, once its table is gone.
+    engine = sa.create_engine(console.config.warehouse.url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE review_item"))
+    engine.dispose()
+    answers["server error"] = session.get(f"{console.url}/")
+
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        "login page": 200,
+        "refused login": 401,
+        "redirect to the login": 303,
+        "style sheet": 200,
+        "missing static file": 404,
+        "unknown page": 404,
+        "queue": 200,
+        "search": 200,
+        "gone item": 404,
+        "redirect after a decision": 303,
+        "forged form": 403,
+        "server error": 500,
+    }
+    for name, answer in answers.items():
+        assert {h: answer.headers.get(h) for h in SECURITY_HEADERS} == SECURITY_HEADERS, name
+
+
+def test_many_names_from_one_address_must_wait_but_other_addresses_need_not(
+    tmp_path: Path,
+) -> None:
+    with _console_without_customers(tmp_path) as url:
+        guesser = _from("127.0.0.2")
+        token = _csrf(guesser.get(f"{url}/login").text)
+        tried = [
+            guesser.post(
+                f"{url}/login", data={"name": name, "password": "guess", "csrf_token": token}
+            )
+            for name in ["alice", *(f"name-{n}" for n in range(29))]
+        ]
+        # Thirty names tried once each: the address is held off after ten, as a name is
+        # after five.
+        assert [answer.status_code for answer in tried] == [401] * 10 + [429] * 20
+        assert "Too many failed logins from this address" in tried[-1].text
+        refused = guesser.post(
+            f"{url}/login", data={"name": "alice", "password": PASSWORD, "csrf_token": token}
+        )
+        assert refused.status_code == 429
+        # alice, whose name was among them, logs in from elsewhere.
+        _logged_in(url, _from("127.0.0.3"))
+
+
+@pytest.mark.parametrize(
+    ("host", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("testclient", "testclient"),
+        (None, ""),
+    ],
+    ids=["ipv4", "ipv6-by-its-64", "ipv4-mapped", "not-an-address", "unknown"],
+)
+def test_failed_logins_count_per_address_and_ipv6_per_64(host: str | None, network: str) -> None:
+    assert client_network(host) == network
