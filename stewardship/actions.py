@@ -275,13 +275,21 @@ def _their_other_records(engine: sa.Engine, pair: tuple[str, ...]) -> list[str]:
     """The other records of the customers holding ``pair``: a "same customer" decision
     merges those customers as they stand, so that it only ever merges. Left out, a record
     linked to one of the pair by its score could be split off by the other's conflicting
-    evidence."""
+    evidence. A record that a standing decision keeps apart from one of the pair (decided
+    different, taken out of its customer) stays out: that decision still holds."""
     held: set[str] = set()
     for record in pair:
         golden_id = golden_id_of(engine, record)
         if golden_id is not None:
             held.update(customer_record_ids(engine, golden_id))
-    return sorted(held - set(pair))
+    apart = steward_constraints(steward_decisions(engine)).cannot_link
+    kept_apart = {
+        other
+        for left, right in apart
+        for one, other in ((left, right), (right, left))
+        if one in pair
+    }
+    return sorted(held - set(pair) - kept_apart)
 
 
 def _check(settings: MatchSettings, decisions: list[StewardDecision]) -> None:
