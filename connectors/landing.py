@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import re
+from typing import Any, Final
 
 import pandas as pd
 
@@ -22,10 +23,10 @@ def keyed_rows(
 
     ``payload_json`` is the row's present values as a JSON object, in the source's column
     order, and ``row_hash`` the SHA-256 of its canonical JSON, so a re-read of unchanged
-    data is recognised. Held back, with their payload (a dict) and location: rows without
-    a key (``missing_source_key``), rows whose key was already read in this sync
-    (``duplicate_source_key``; the first one read is landed) and rows the connector could
-    not read (``unreadable_row``).
+    data is recognised; a key is read without control characters. Held back, with their
+    payload (a dict) and location: rows without a key (``missing_source_key``), rows whose
+    key was already read in this sync (``duplicate_source_key``; the first one read is
+    landed) and rows the connector could not read (``unreadable_row``).
 
     Args:
         batch: Rows as read.
@@ -85,9 +86,16 @@ def keyed_rows(
     return landed, pd.DataFrame(held, columns=list(HELD_BACK_COLUMNS), dtype=object)
 
 
+#: Control characters other than whitespace, as standardizing removes them from every
+#: value (``quality.text``): a key lands without them, its payload keeps them as read.
+_CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _key(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    if not value.isprintable():
+        value = _CONTROL_CHARACTERS.sub("", value)
     key = value.strip()
     return key or None
 

@@ -42,6 +42,13 @@ class CustomerRecords:
             for source in self.rows_landed
         }
 
+    def cleaned_by_source(self) -> dict[str, int]:
+        """Records that passed per source with values cleaned of control characters."""
+        return {
+            source: self.verdicts[source].rows_cleaned if source in self.verdicts else 0
+            for source in self.rows_landed
+        }
+
 
 @dataclass(frozen=True)
 class CustomerInteractions:

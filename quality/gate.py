@@ -1,7 +1,8 @@
 """The quality gate of one source: standardize its rows, then validate them.
 
 What leaves the gate is a clean canonical record or a quarantined row with every rule
-it broke, and the counts add up: rows read = rows passed + rows quarantined.
+it broke, and the counts add up: rows read = rows passed + rows quarantined. Of the rows
+passed, the verdict also counts those whose values had control characters removed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class QualityVerdict:
         rows_quarantined: Raw rows held back, each counted once whatever it broke.
         expectations: What the expectation suite found, per expectation.
         data_docs: The Data Docs page of the validation, when Data Docs were written.
+        rows_cleaned: Rows passed whose values had control characters removed.
     """
 
     source: str
@@ -38,6 +40,7 @@ class QualityVerdict:
     rows_quarantined: int
     expectations: tuple[ExpectationSummary, ...]
     data_docs: Path | None = None
+    rows_cleaned: int = 0
 
     def __post_init__(self) -> None:
         if self.rows_passed + self.rows_quarantined != self.rows_read:
@@ -106,6 +109,7 @@ def quality_gate(
     quarantine = pd.concat([batch.quarantine, report.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["position", "rule"], kind="stable", ignore_index=True)
     held_back = batch.records.index.isin(quarantine["position"] - 1)
+    cleaned = batch.records.index.isin(batch.cleaned["position"] - 1)
     verdict = QualityVerdict(
         source=source,
         rows_read=len(raw),
@@ -113,5 +117,6 @@ def quality_gate(
         rows_quarantined=rows_held_back(quarantine),
         expectations=report.expectations,
         data_docs=report.data_docs,
+        rows_cleaned=int((cleaned & ~held_back).sum()),
     )
     return SourceQuality(records=batch.records[~held_back], quarantine=quarantine, verdict=verdict)

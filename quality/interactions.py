@@ -2,7 +2,8 @@
 
 A source that carries interactions maps its columns onto these fields; each interaction
 names the customer by the key it has in one of the hub's customer sources, so it can be
-attached to that customer's golden record.
+attached to that customer's golden record. As with customers, control characters are
+removed from every value, and each value they were removed from is noted.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_
 from quality.dates import parse_timestamps
 from quality.exceptions import MissingColumnError
 from quality.mapping import FieldMapping
-from quality.quarantine import QuarantineLog, quoted
-from quality.text import clean_text
+from quality.quarantine import QuarantineLog, note_control_characters, quoted
+from quality.text import clean_text_noting_controls
 
 #: What an interaction can be. A ``consent`` is a customer's statement that the business
 #: may, or may no longer, contact them through its ``channel`` (``status``: granted or
@@ -107,6 +108,9 @@ class StandardizedInteractions:
     interactions: pd.DataFrame
     """``source``, ``source_key`` then INTERACTION_FIELDS, indexed by the raw row's position."""
     quarantine: pd.DataFrame
+    cleaned: pd.DataFrame
+    """Raw values that control characters were removed from, in the shape of the quarantine
+    (rule ``control_characters_removed``); their rows are not held back for it."""
 
 
 def standardize_interactions(
@@ -140,12 +144,29 @@ def standardize_interactions(
         column = fields[name].column
         return f"column `{column}`" if column else "mapped value"
 
-    keys = clean_text(raw[primary_key].reset_index(drop=True))
+    raw_keys = raw[primary_key].reset_index(drop=True)
+    keys, keys_with_controls = clean_text_noting_controls(raw_keys)
     log = QuarantineLog(source, keys)
-    customer_keys = clean_text(values("customer_key"))
+    cleaned = QuarantineLog(source, keys)
+    note_control_characters(cleaned, f"column `{primary_key}`", raw_keys, keys_with_controls)
+    noted = {primary_key}
+    texts: dict[str, pd.Series] = {}
+
+    def text(name: str) -> pd.Series:
+        """The field's values as cleaned text, computed once; its column's values that had
+        control characters removed are noted."""
+        if name not in texts:
+            texts[name], with_controls = clean_text_noting_controls(values(name))
+            column = fields[name].column if name in fields else None
+            if column is not None and column not in noted:
+                noted.add(column)
+                note_control_characters(cleaned, label(name), values(name), with_controls)
+        return texts[name]
+
+    customer_keys = text("customer_key")
     log.add(customer_keys.isna(), "missing_customer_key", f"{label('customer_key')} is empty")
 
-    kinds = clean_text(values("kind")).str.lower()
+    kinds = text("kind").str.lower()
     log.add(
         ~kinds.isin(INTERACTION_KINDS),
         "unknown_interaction_kind",
@@ -154,34 +175,30 @@ def standardize_interactions(
 
     def timestamps(name: str) -> pd.Series:
         spec = fields.get(name)
-        raw_times = values(name)
-        parsed = parse_timestamps(raw_times, spec.format if spec else None)
+        parsed = parse_timestamps(text(name), spec.format if spec else None)
         if spec is not None:
             log.add(
-                clean_text(raw_times).notna() & parsed.isna(),
+                text(name).notna() & parsed.isna(),
                 "invalid_date",
-                f"{label(name)}: " + quoted(raw_times) + " is not a date and time",
+                f"{label(name)}: " + quoted(values(name)) + " is not a date and time",
             )
         return parsed
 
     def money(name: str) -> pd.Series:
-        text = clean_text(values(name))
-        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        numbers = pd.to_numeric(text(name).str.replace(",", ".", regex=False), errors="coerce")
         if name in fields:
             log.add(
-                text.notna() & numbers.isna(),
+                text(name).notna() & numbers.isna(),
                 "invalid_amount",
-                f"{label(name)}: " + quoted(text) + " is not a number",
+                f"{label(name)}: " + quoted(text(name)) + " is not a number",
             )
         return numbers.astype(float)
 
     occurred = timestamps("occurred_at")
-    log.add(
-        clean_text(values("occurred_at")).isna(), "invalid_date", f"{label('occurred_at')} is empty"
-    )
+    log.add(text("occurred_at").isna(), "invalid_date", f"{label('occurred_at')} is empty")
     closed = timestamps("closed_at")
     amounts, costs = money("amount"), money("cost")
-    currencies = clean_text(values("currency")).str.upper()
+    currencies = text("currency").str.upper()
     log.add(
         currencies.notna() & ~currencies.str.fullmatch("[A-Z]{3}", na=False),
         "invalid_currency",
@@ -195,8 +212,8 @@ def standardize_interactions(
         "an amount or cost is given without a currency; map `currency` (a column, or a value "
         "for the whole source)",
     )
-    channels = clean_text(values("channel")).str.lower()
-    statuses = clean_text(values("status")).str.lower()
+    channels = text("channel").str.lower()
+    statuses = text("status").str.lower()
     consent = (kinds == "consent").to_numpy()
     log.add(
         consent & ~channels.isin(CONSENT_CHANNELS),
@@ -228,14 +245,14 @@ def standardize_interactions(
             "currency": currencies,
             "channel": channels,
             "status": statuses,
-            "topic": clean_text(values("topic")),
+            "topic": text("topic"),
         }
     )[kept]
     frame.index = pd.Index(np.flatnonzero(kept), name="position")
-    text = [c for c in frame.columns if c not in (*_TIME_FIELDS, "amount", "cost")]
+    text_columns = [c for c in frame.columns if c not in (*_TIME_FIELDS, "amount", "cost")]
     # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
-    frame[text] = frame[text].astype(object).where(frame[text].notna(), cast(Any, None))
+    present = frame[text_columns].notna()
+    frame[text_columns] = frame[text_columns].astype(object).where(present, cast(Any, None))
     return StandardizedInteractions(
-        interactions=frame,
-        quarantine=log.frame(),
+        interactions=frame, quarantine=log.frame(), cleaned=cleaned.frame()
     )

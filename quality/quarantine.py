@@ -7,6 +7,7 @@ distinct ``(source, position)`` pairs, which :func:`rows_held_back` does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias, cast
 
@@ -49,7 +50,8 @@ def offending(
 
 
 class QuarantineLog:
-    """Collects quarantine rows for one frame of one source, rule by rule."""
+    """Collects quarantine rows for one frame of one source, rule by rule (or notes in
+    their shape, as of the values that standardizing cleaned)."""
 
     def __init__(self, source: str | pd.Series, source_keys: pd.Series) -> None:
         """Start an empty log.
@@ -135,13 +137,51 @@ def rows_held_back(quarantine: pd.DataFrame) -> int:
 
 def quoted(values: pd.Series) -> pd.Series:
     """Values as they appear in details: ``"31021990"``, dates as ``"1990-02-28"``; missing
-    as ``missing``."""
+    as ``missing``; control characters written out (``"Ann\\x00a"``)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         shown: pd.Series = values.dt.strftime("%Y-%m-%d")
     else:
         shown = values.astype("object").astype(str)
+        # Most text is printable: one test of all of it first.
+        if not "".join(shown.tolist()).isprintable():
+            shown = shown.map(_written_out)
     return ('"' + shown + '"').where(values.notna(), "missing")
+
+
+#: Every control character, whitespace included: a detail is one line of printable text.
+_ANY_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _written_out(text: str) -> str:
+    if text.isprintable():
+        return text
+    return _ANY_CONTROL.sub(lambda control: f"\\x{ord(control[0]):02x}", text)
 
 
 #: The rule ``standardize`` applies; ``validate_records`` adds the rules of its suite.
 INVALID_DATE: Final = "invalid_date"
+
+#: Not a quarantine rule: the note that ``standardize`` and ``standardize_interactions``
+#: make of each value they removed control characters from (see ``quality.text``). The
+#: record goes on, cleaned.
+CONTROL_CHARACTERS_REMOVED: Final = "control_characters_removed"
+
+
+def note_control_characters(
+    notes: QuarantineLog, label: str, values: pd.Series, with_controls: np.ndarray
+) -> None:
+    """Note each value that had control characters removed, under
+    ``CONTROL_CHARACTERS_REMOVED``: ``column `NAME`: "Ann\\x00a" had its control characters
+    removed``.
+
+    Args:
+        notes: Where the notes go.
+        label: How the column is named, e.g. ``column `NAME```.
+        values: The raw values, positionally aligned with the frame.
+        with_controls: Which of them held control characters.
+    """
+    notes.add(
+        with_controls,
+        CONTROL_CHARACTERS_REMOVED,
+        offending(label, values, "had its control characters removed"),
+    )

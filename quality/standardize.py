@@ -8,6 +8,10 @@ suite's call (``quality.validation``), so that its batch-level thresholds see ev
 bad value and a row's problems are reported together. An unknown country is kept as
 written for the suite to name; phones that cannot be read become missing without
 quarantine (see ``quality.phones``).
+
+Control characters (a NUL, an escape, a bell, …) are removed from every value (see
+``quality.text``): they mean nothing in a name or an address. Each value they were
+removed from is noted, and its record goes on.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from quality import quarantine as rules
@@ -28,8 +33,8 @@ from quality.mapping import FULL_NAME, FieldMapping, SourceMappingBase
 from quality.names import clean_name, split_full_name
 from quality.phones import to_e164
 from quality.postcodes import normalize_postcodes
-from quality.quarantine import QuarantineLog, offending
-from quality.text import clean_text
+from quality.quarantine import QuarantineLog, note_control_characters, offending
+from quality.text import clean_text_noting_controls, with_control_characters
 
 _DATE_COLUMNS: dict[str, Literal["datetime64[ns]", "datetime64[ns, UTC]"]] = {
     "birth_date": "datetime64[ns]",
@@ -48,20 +53,27 @@ class StandardizedBatch:
             position in the raw batch.
         quarantine: Rows whose values could not be read (``QUARANTINE_COLUMNS``); they
             also have a record, with those values missing.
+        cleaned: Raw values that control characters were removed from, one per row and
+            column, in the shape of a quarantine (rule ``control_characters_removed``, the
+            raw value in the detail); their rows are not held back.
     """
 
     source: str
     records: pd.DataFrame
     quarantine: pd.DataFrame
+    cleaned: pd.DataFrame
 
 
 class _Columns:
-    """The raw values behind each mapped field, and how to name them in details."""
+    """The raw values behind each mapped field, their cleaned text, and how to name them in
+    details."""
 
     def __init__(self, raw: pd.DataFrame, mapping: SourceMappingBase) -> None:
         self._raw = raw
         self._fields = {**mapping.fields, **mapping.attributes}
         self._text: dict[str, pd.Series] = {}
+        #: By column: which of its values held control characters.
+        self._with_controls: dict[str, np.ndarray] = {}
         self.rows = pd.RangeIndex(len(raw))
 
     def __contains__(self, field: str) -> bool:
@@ -79,8 +91,26 @@ class _Columns:
     def text(self, field: str) -> pd.Series:
         """The field's values as cleaned text (see ``clean_text``), computed once."""
         if field not in self._text:
-            self._text[field] = clean_text(self.values(field))
+            self._text[field], with_controls = clean_text_noting_controls(self.values(field))
+            column = self._fields[field].column
+            if column is not None:
+                self._with_controls[column] = with_controls
         return self._text[field]
+
+    def note_control_characters(self, notes: QuarantineLog, noted: set[str]) -> None:
+        """Note, column by column, the values that had control characters removed.
+
+        Args:
+            notes: Where the notes go.
+            noted: Columns noted already, left out.
+        """
+        mapped = {spec.column for spec in self._fields.values() if spec.column is not None}
+        for column in sorted(mapped - noted):
+            values = self._raw[column].reset_index(drop=True)
+            with_controls = self._with_controls.get(column)
+            if with_controls is None:  # a column only names read: they clean it themselves
+                with_controls = with_control_characters(values)
+            note_control_characters(notes, f"column `{column}`", values, with_controls)
 
     def label(self, field: str) -> str:
         spec = self._fields[field]
@@ -100,8 +130,8 @@ def standardize(
         mapping: Which raw column (or constant) feeds each canonical field.
 
     Returns:
-        The standardized records and the quarantined rows; together they account for
-        every raw row.
+        The standardized records and the quarantined rows, which together account for
+        every raw row, and the values cleaned of control characters.
 
     Raises:
         MissingColumnError: The primary key or a mapped column is not in ``raw``.
@@ -111,7 +141,8 @@ def standardize(
             raise MissingColumnError(source, column, [str(name) for name in raw.columns])
 
     columns = _Columns(raw, mapping)
-    source_keys = clean_text(raw[primary_key].reset_index(drop=True))
+    raw_keys = raw[primary_key].reset_index(drop=True)
+    source_keys, keys_with_controls = clean_text_noting_controls(raw_keys)
     log = QuarantineLog(source, source_keys)
 
     fields: dict[str, pd.Series | None] = {"source_key": source_keys, **_names(columns)}
@@ -133,7 +164,12 @@ def standardize(
     records = _canonical_frame(source, fields, len(raw))
     for name in mapping.attributes:
         records[name] = columns.text(name).set_axis(records.index)
-    return StandardizedBatch(source=source, records=records, quarantine=log.frame())
+    cleaned = QuarantineLog(source, source_keys)
+    note_control_characters(cleaned, f"column `{primary_key}`", raw_keys, keys_with_controls)
+    columns.note_control_characters(cleaned, noted={primary_key})
+    return StandardizedBatch(
+        source=source, records=records, quarantine=log.frame(), cleaned=cleaned.frame()
+    )
 
 
 def _names(columns: _Columns) -> dict[str, pd.Series | None]:

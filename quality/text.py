@@ -1,4 +1,5 @@
-"""Clean free text the way every text field needs it: one Unicode form, tidy whitespace.
+"""Clean free text the way every text field needs it: no control characters, one Unicode
+form, tidy whitespace.
 
 Standardizers work value by value on the *distinct* values of a column
 (:func:`map_values`): source columns repeat a lot (countries, cities, common names),
@@ -8,17 +9,28 @@ passes over every row.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
+#: Control characters other than whitespace: C0 but tab, line feed, vertical tab, form feed
+#: and carriage return; DEL; C1 but next line. They mean nothing in a value, show as
+#: nothing or as garbage, and PostgreSQL cannot store a NUL in text. The whitespace ones
+#: separate words, like any whitespace.
+CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
 
 def clean_value(value: object) -> str | None:
-    """NFKC-normalize, collapse inner whitespace and trim; blank or non-text is ``None``."""
+    """Remove control characters, NFKC-normalize, collapse inner whitespace (tabs and line
+    breaks included) to one space and trim; blank or non-text is ``None``."""
     if not isinstance(value, str):
         return None
+    if not value.isprintable():  # any control character, but also tabs, no-break spaces, …
+        value = CONTROL_CHARACTERS.sub("", value)
     if not value.isascii():  # NFKC leaves ASCII as it is
         value = unicodedata.normalize("NFKC", value)
     return " ".join(value.split()) or None
@@ -34,6 +46,47 @@ def clean_text(values: pd.Series) -> pd.Series:
         The cleaned values, object dtype, None where the text was missing or blank.
     """
     return map_values(values, clean_value)
+
+
+def clean_text_noting_controls(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """:func:`clean_text`, and which values had control characters removed, in one pass.
+
+    Args:
+        values: Text values (object dtype); missing and non-text values become missing.
+
+    Returns:
+        The cleaned values as from :func:`clean_text`, and a boolean mask, positionally
+        aligned with them, of the values that held control characters.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    cleaned = np.empty(len(distinct) + 1, dtype=object)
+    cleaned[:-1] = [clean_value(value) for value in distinct]
+    cleaned[-1] = None  # code -1, a missing value, picks this
+    with_controls = np.zeros(len(distinct) + 1, dtype=bool)
+    # Cleaning changed every value that held one, and few values besides.
+    as_read = np.asarray(distinct, dtype=object)
+    changed = np.flatnonzero(cleaned[:-1] != as_read)
+    with_controls[changed] = [_holds_control_characters(value) for value in as_read[changed]]
+    return pd.Series(cleaned[codes], index=values.index, dtype="object"), with_controls[codes]
+
+
+def with_control_characters(values: pd.Series) -> np.ndarray:
+    """Which values hold control characters that :func:`clean_value` removes.
+
+    Args:
+        values: Text values (object dtype); missing and non-text values hold none.
+
+    Returns:
+        A boolean mask, positionally aligned with ``values``.
+    """
+    # Most columns hold none at all: one search through all of their text tells.
+    if not CONTROL_CHARACTERS.search("".join(map(str, values.to_numpy(dtype=object)))):
+        return np.zeros(len(values), dtype=bool)
+    return map_values(values, _holds_control_characters).to_numpy(dtype=bool)
+
+
+def _holds_control_characters(value: object) -> bool:
+    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
 
 
 def map_values(values: pd.Series, transform: Callable[[object], object]) -> pd.Series:

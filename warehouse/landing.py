@@ -6,13 +6,18 @@ again. After a full refresh, rows no longer in the source are marked deleted, ne
 removed. The cursor and the sync's figures are written in the same transaction as the
 rows, so a sync that dies half-way leaves the previous state and its cursor untouched,
 and the next sync reads the same rows again.
+
+Payloads are kept exactly as read, NUL bytes included, although PostgreSQL holds no NUL
+in text, nor ``\\u0000`` in jsonb or in json read as text: a string holding a NUL is
+stored with it escaped, and read back as it was (see ``_escaped``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -144,9 +149,9 @@ class Landing:
         Keys must be unique within the sync; the caller quarantines repeats.
         """
         if "payload_json" in rows.columns:
-            payloads = rows["payload_json"].tolist()
+            payloads = [_storable(text) for text in rows["payload_json"].tolist()]
         else:
-            payloads = [json_text(payload) for payload in rows["payload"].tolist()]
+            payloads = [_storable(json_text(payload)) for payload in rows["payload"].tolist()]
         new: list[tuple[str, str, str, str]] = []
         changed: list[tuple[str, str, str, str]] = []
         unchanged: list[tuple[str, str]] = []
@@ -304,7 +309,12 @@ def landed_rows(engine: sa.Engine, source: str, columns: Iterable[str] = ()) -> 
             .where(table.c.source == source, table.c.deleted_at.is_(None))
             .order_by(table.c.source_key)
         ).all()
-    payloads = json.loads("[" + ",".join(payload for _, _, payload in result) + "]")
+    texts = [payload for _, _, payload in result]
+    document = "[" + ",".join(texts) + "]"
+    payloads = json.loads(document)
+    if _DLE_IN_JSON in document:  # one search for all: few payloads, if any, were escaped
+        for at in [n for n, text in enumerate(texts) if _DLE_IN_JSON in text]:
+            payloads[at] = _each_string(payloads[at], _unescaped)
     rows = pd.DataFrame.from_records(payloads)
     for column in rows.columns:
         values = rows[column].to_numpy(dtype=object)
@@ -316,6 +326,52 @@ def landed_rows(engine: sa.Engine, source: str, columns: Iterable[str] = ()) -> 
     rows[f"{LANDED_PREFIX}source_key"] = [key for key, _, _ in result]
     rows[f"{LANDED_PREFIX}location"] = [location for _, location, _ in result]
     return rows
+
+
+#: NUL, and DLE (data link escape), the character that escapes it in stored payloads.
+_NUL: Final = "\x00"
+_DLE: Final = "\x10"
+#: How JSON text writes them, and how it begins to write any C0 control (one search
+#: for this rules out both, in most payloads).
+_NUL_IN_JSON: Final = "\\u0000"
+_DLE_IN_JSON: Final = "\\u0010"
+_CONTROL_IN_JSON: Final = "\\u00"
+_ESCAPE_SEQUENCE: Final = re.compile(r"\x10(\x10|0)")
+
+
+def _escaped(text: str) -> str:
+    """A payload string as stored: each DLE doubled, then each NUL written as DLE and "0".
+
+    Only strings holding a NUL or a DLE change, and every stored string holding a DLE was
+    escaped, so `_unescaped` restores each exactly.
+    """
+    return text.replace(_DLE, _DLE + _DLE).replace(_NUL, _DLE + "0")
+
+
+def _unescaped(text: str) -> str:
+    """A stored payload string as read from its source (undoes `_escaped`)."""
+    return _ESCAPE_SEQUENCE.sub(lambda escape: _NUL if escape[1] == "0" else _DLE, text)
+
+
+def _storable(payload_json: str) -> str:
+    """A payload's JSON text as the landing stores it: as read, unless a string in it (a
+    value or a column name) holds a NUL or a DLE, which `_escaped` escapes."""
+    if _CONTROL_IN_JSON in payload_json and (
+        _NUL_IN_JSON in payload_json or _DLE_IN_JSON in payload_json
+    ):
+        return json_text(_each_string(json.loads(payload_json), _escaped))
+    return payload_json
+
+
+def _each_string(value: Any, transform: Callable[[str], str]) -> Any:
+    """A JSON value with ``transform`` applied to each string in it, keys included."""
+    if isinstance(value, str):
+        return transform(value)
+    if isinstance(value, dict):
+        return {transform(key): _each_string(item, transform) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_each_string(item, transform) for item in value]
+    return value
 
 
 #: Columns of the rows the quality stage holds back, as the warehouse keeps them.

@@ -82,6 +82,7 @@ class Publication:
             "rows_landed": customer_records.rows_landed,
             "standardized": customer_records.standardized_by_source(),
             "quarantined": customer_records.quarantined_by_source(),
+            "cleaned": customer_records.cleaned_by_source(),
             "quality": {
                 name: _verdict_summary(verdict)
                 for name, verdict in customer_records.verdicts.items()
