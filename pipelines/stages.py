@@ -53,6 +53,7 @@ from quality import (
     standardize_interactions,
 )
 from warehouse import (
+    FIELD_ISSUE_COLUMNS,
     HELD_BACK_COLUMNS,
     GoldenCustomers,
     IssuedIds,
@@ -68,6 +69,7 @@ from warehouse import (
     last_run_id,
     latest_model,
     live_row_count,
+    located_issues,
     source_state,
 )
 
@@ -190,9 +192,11 @@ def standardize_sources(
         gated = {job[1]: _gate(*job, engine=engine) for job in jobs}
     order = [name for name in config.customer_sources if name in gated]
     quarantines = [gated[name].quarantine for name in order]
+    issues = [gated[name].issues for name in order]
     return CustomerRecords(
         records=combined_records([gated[name].records for name in order]),
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_rows(),
+        issues=pd.concat(issues, ignore_index=True) if issues else _no_issues(),
         rows_landed={
             name: gated[name].verdict.rows_read if name in gated else 0 for name in landed
         },
@@ -210,7 +214,8 @@ def _gate(
     *,
     engine: sa.Engine | None = None,
 ) -> SourceQuality:
-    """One source's landed rows through its quality gate; the quarantine located.
+    """One source's landed rows through its quality gate; the quarantine and the field
+    issues located.
 
     A worker process passes no ``engine`` and opens its own for the read.
     """
@@ -229,12 +234,16 @@ def _gate(
         data_docs=data_docs,
         run_name=run_name,
     )
-    return dataclasses.replace(result, quarantine=held_back(result.quarantine, rows))
+    return dataclasses.replace(
+        result,
+        quarantine=held_back(result.quarantine, rows),
+        issues=located_issues(result.issues, rows),
+    )
 
 
 def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> CustomerInteractions:
     """Standardize every interaction source's landed rows; the rest goes to quarantine."""
-    interactions, quarantines = [], []
+    interactions, quarantines, issues = [], [], []
     rows_landed = {}
     for name, source in config.interaction_sources.items():
         rows = landed_rows(engine, name, source.mapping.source_columns())
@@ -246,6 +255,7 @@ def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> Cus
         )
         interactions.append(result.interactions.assign(customer_source=source.customer_source))
         quarantines.append(held_back(result.quarantine, rows))
+        issues.append(located_issues(result.issues, rows))
     columns = ["source", "source_key", "customer_source", *INTERACTION_FIELDS]
     return CustomerInteractions(
         interactions=(
@@ -254,6 +264,7 @@ def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> Cus
             else pd.DataFrame(columns=columns)
         ),
         quarantine=pd.concat(quarantines, ignore_index=True) if quarantines else _no_rows(),
+        issues=pd.concat(issues, ignore_index=True) if issues else _no_issues(),
         rows_landed=rows_landed,
     )
 
@@ -261,6 +272,11 @@ def standardize_interaction_sources(engine: sa.Engine, config: HubConfig) -> Cus
 def _no_rows() -> pd.DataFrame:
     """An empty quarantine, in the warehouse's shape."""
     return pd.DataFrame(columns=list(HELD_BACK_COLUMNS))
+
+
+def _no_issues() -> pd.DataFrame:
+    """No field issues, in the warehouse's shape."""
+    return pd.DataFrame(columns=list(FIELD_ISSUE_COLUMNS))
 
 
 @dataclass(frozen=True)

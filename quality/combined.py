@@ -21,6 +21,9 @@ class CustomerRecords:
     records: pd.DataFrame
     quarantine: pd.DataFrame
     """Held-back rows: source, source_key, location, rule, detail, payload (the row as read)."""
+    issues: pd.DataFrame
+    """Values of passed rows set aside or cleaned: source, source_key, location, field,
+    rule, value (as read), detail."""
     rows_landed: dict[str, int]
     """Current landed rows per source, in config order."""
     verdicts: dict[str, QualityVerdict] = field(default_factory=dict)
@@ -42,6 +45,13 @@ class CustomerRecords:
             for source in self.rows_landed
         }
 
+    def set_aside_by_source(self) -> dict[str, int]:
+        """Values of passed rows set aside per source, for a rule they broke."""
+        return {
+            source: self.verdicts[source].values_set_aside if source in self.verdicts else 0
+            for source in self.rows_landed
+        }
+
     def cleaned_by_source(self) -> dict[str, int]:
         """Records that passed per source with values cleaned of control characters."""
         return {
@@ -57,6 +67,8 @@ class CustomerInteractions:
     interactions: pd.DataFrame
     """``source``, ``source_key``, ``customer_source`` and the interaction fields."""
     quarantine: pd.DataFrame
+    issues: pd.DataFrame
+    """Values cleaned of control characters, as in `CustomerRecords.issues`."""
     rows_landed: dict[str, int]
 
 

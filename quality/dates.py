@@ -2,11 +2,13 @@
 
 A value that does not fit the format, or names a day that does not exist
 (``31021990``), is invalid. Timestamps without an offset are taken as UTC; those with
-one are converted to UTC. Birth dates keep the day only.
+one are converted to UTC. Birth dates keep the day only, and are dates from the year
+1000 on (``datetime64[s]``): pandas' nanosecond timestamps end before 1678.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import numpy as np
@@ -65,8 +67,12 @@ def parse_timestamps(values: pd.Series, date_format: str | None = None) -> pd.Se
     return _on_distinct(clean_text(values), parse, "datetime64[ns, UTC]")
 
 
+#: The earliest year a date may have: earlier "years" are typos or placeholders.
+EARLIEST_YEAR = 1000
+
+
 def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
-    """Parse text into calendar dates (``datetime64[ns]``, time of day dropped).
+    """Parse text into calendar dates (``datetime64[s]``, time of day dropped).
 
     Args:
         values: Raw date values.
@@ -74,18 +80,45 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
             ``None`` for ISO 8601.
 
     Returns:
-        Naive midnight timestamps, NaT where the input is missing or unreadable. An
-        ISO timestamp with an offset keeps the calendar day written in it.
+        Midnight of each day, NaT where the input is missing or unreadable; a date may be
+        of any year from ``EARLIEST_YEAR`` to 9999. An ISO timestamp with an offset keeps
+        the calendar day written in it.
     """
+    text = clean_text(values)
+    if date_format is None:
+        # The date as written, before any offset: "1990-02-28T23:00:00-05:00" is Feb 28.
+        text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", regex=True)
+        strftime = None
+    else:
+        text, strftime = _fit_format(text, date_format)
+    codes, distinct = pd.factorize(text, use_na_sentinel=True)
+    strings: list[str] = list(distinct)
+    if strftime is None:
+        parsed = pd.to_datetime(
+            pd.Series(strings, dtype="object"), format="ISO8601", errors="coerce"
+        )
+    else:
+        parsed = pd.to_datetime(
+            pd.Series(strings, dtype="object"), format=strftime, exact=True, errors="coerce"
+        )
+    days = np.append(
+        parsed.dt.normalize().to_numpy(dtype="datetime64[s]"), np.datetime64("NaT", "s")
+    )
+    # Nanosecond timestamps end in 1677 and 2262: read the few values left one by one.
+    for at in np.flatnonzero(np.isnat(days[:-1])):
+        days[at] = _day(strings[at], strftime)
+    return pd.Series(days[codes], index=values.index, dtype="datetime64[s]")
 
-    def parse(text: pd.Series) -> pd.Series:
-        if date_format is None:
-            # The date as written, before any offset: "1990-02-28T23:00:00-05:00" is Feb 28.
-            text = text.str.replace(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", regex=True)
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+
+def _day(text: str, strftime: str | None) -> np.datetime64:
+    """One date outside pandas' nanosecond range, or NaT."""
+    try:
+        if strftime is None:
+            day = dt.date.fromisoformat(text) if len(text) == 10 else None
         else:
-            text, strftime = _fit_format(text, date_format)
-            parsed = pd.to_datetime(text, format=strftime, exact=True, errors="coerce")
-        return pd.Series(parsed).dt.normalize()
-
-    return _on_distinct(clean_text(values), parse, "datetime64[ns]")
+            day = dt.datetime.strptime(text, strftime).date()
+    except ValueError:
+        day = None
+    if day is None or day.year < EARLIEST_YEAR:
+        return np.datetime64("NaT", "s")
+    return np.datetime64(day, "s")

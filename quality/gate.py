@@ -1,8 +1,9 @@
 """The quality gate of one source: standardize its rows, then validate them.
 
 What leaves the gate is a clean canonical record or a quarantined row with every rule
-it broke, and the counts add up: rows read = rows passed + rows quarantined. Of the rows
-passed, the verdict also counts those whose values had control characters removed.
+it broke, and the counts add up: rows read = rows passed + rows quarantined. A record
+that passed goes on without the values a field-level rule set aside; the verdict counts
+them, and the rows whose values had control characters removed.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from quality.mapping import SourceMappingBase
-from quality.quarantine import rows_held_back
-from quality.standardize import standardize
-from quality.suites import Check
+from quality.mapping import DATE_FIELDS, SourceMappingBase
+from quality.quarantine import (
+    CONTROL_CHARACTERS_REMOVED,
+    QUARANTINE_COLUMNS,
+    empty_quarantine,
+    rows_held_back,
+    shown_as_read,
+)
+from quality.standardize import StandardizedBatch, standardize
+from quality.suites import Check, canonical_customer_checks
 from quality.validation import ExpectationSummary, validate_records
 
 
@@ -31,6 +38,7 @@ class QualityVerdict:
         rows_quarantined: Raw rows held back, each counted once whatever it broke.
         expectations: What the expectation suite found, per expectation.
         data_docs: The Data Docs page of the validation, when Data Docs were written.
+        values_set_aside: Values of passed rows set aside for a rule they broke.
         rows_cleaned: Rows passed whose values had control characters removed.
     """
 
@@ -40,6 +48,7 @@ class QualityVerdict:
     rows_quarantined: int
     expectations: tuple[ExpectationSummary, ...]
     data_docs: Path | None = None
+    values_set_aside: int = 0
     rows_cleaned: int = 0
 
     def __post_init__(self) -> None:
@@ -66,14 +75,17 @@ class SourceQuality:
 
     Attributes:
         records: Canonical records of the rows that passed, indexed by their 0-based
-            position in the raw rows.
+            position in the raw rows, without the values set aside.
         quarantine: Every problem of every held-back row (``QUARANTINE_COLUMNS``);
             ``position`` is the 1-based raw row.
+        issues: The values of passed rows set aside or cleaned (``FIELD_ISSUE_COLUMNS``,
+            ``value`` as read).
         verdict: The counts and the suite's results.
     """
 
     records: pd.DataFrame
     quarantine: pd.DataFrame
+    issues: pd.DataFrame
     verdict: QualityVerdict
 
 
@@ -101,22 +113,106 @@ def quality_gate(
     Raises:
         MissingColumnError: The primary key or a mapped column is not in ``raw``.
     """
+    checks = list(canonical_customer_checks() if checks is None else checks)
     batch = standardize(raw, source=source, primary_key=primary_key, mapping=mapping)
     report = validate_records(
         batch.records, checks=checks, suite_name=source, data_docs=data_docs, run_name=run_name
     )
+    read = _judged_while_reading(batch, checks)
     # Validation numbers rows from 1 in the order given, which is the raw order.
-    quarantine = pd.concat([batch.quarantine, report.quarantine], ignore_index=True)
-    quarantine = quarantine.sort_values(["position", "rule"], kind="stable", ignore_index=True)
+    quarantine = pd.concat([read.quarantine, report.quarantine], ignore_index=True)
     held_back = batch.records.index.isin(quarantine["position"] - 1)
-    cleaned = batch.records.index.isin(batch.cleaned["position"] - 1)
+    issues = pd.concat([read.issues, _as_read(report.issues, raw, mapping)], ignore_index=True)
+    issues = issues.sort_values(["position", "rule"], kind="stable", ignore_index=True)
+    cleaned = issues["rule"] == CONTROL_CHARACTERS_REMOVED
+    # A held-back row's quarantine names every rule it broke; it has no record to go on.
+    of_held_back = issues["position"].isin(quarantine["position"])
+    quarantine = pd.concat(
+        [quarantine, issues.loc[of_held_back & ~cleaned, list(QUARANTINE_COLUMNS)]],
+        ignore_index=True,
+    )
+    quarantine = quarantine.sort_values(["position", "rule"], kind="stable", ignore_index=True)
+    issues = issues[~of_held_back].reset_index(drop=True)
+    cleaned = issues["rule"] == CONTROL_CHARACTERS_REMOVED
+    order = {check.rule: n for n, check in enumerate(checks)}
+    expectations = sorted((*read.expectations, *report.expectations), key=lambda e: order[e.rule])
     verdict = QualityVerdict(
         source=source,
         rows_read=len(raw),
         rows_passed=int((~held_back).sum()),
         rows_quarantined=rows_held_back(quarantine),
-        expectations=report.expectations,
+        expectations=tuple(expectations),
         data_docs=report.data_docs,
-        rows_cleaned=int((cleaned & ~held_back).sum()),
+        values_set_aside=int((~cleaned).sum()),
+        rows_cleaned=int(issues.loc[cleaned, "position"].nunique()),
     )
-    return SourceQuality(records=batch.records[~held_back], quarantine=quarantine, verdict=verdict)
+    records = _without(batch.records[~held_back], issues[~cleaned])
+    return SourceQuality(records=records, quarantine=quarantine, issues=issues, verdict=verdict)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the rules judged while reading found: values set aside, rows held back."""
+
+    issues: pd.DataFrame
+    quarantine: pd.DataFrame
+    expectations: tuple[ExpectationSummary, ...]
+
+
+def _judged_while_reading(batch: StandardizedBatch, checks: Sequence[Check]) -> _Read:
+    """Judge the rules standardizing applied (``invalid_date``) as their checks say: the
+    threshold over the rows that gave a date, and the level (a date set aside, or its
+    row held back)."""
+    issues = batch.issues
+    quarantine, summaries = [empty_quarantine()], []
+    for check in checks:
+        if check.expectation is not None:
+            continue
+        broken = issues["rule"] == check.rule
+        failing = issues.loc[broken, "position"].drop_duplicates()
+        dates = batch.records[list(DATE_FIELDS)].notna().any(axis=1).to_numpy()
+        dates[failing.to_numpy() - 1] = True
+        checked, unexpected = int(dates.sum()), len(failing)
+        summaries.append(
+            ExpectationSummary(
+                rule=check.rule,
+                expectation="judged while reading",
+                column=check.column,
+                success=unexpected <= (1 - check.mostly) * checked + 1e-9,
+                unexpected_count=unexpected,
+                element_count=checked,
+                mostly=check.mostly,
+                blocking=check.blocking,
+                sample=tuple(issues.loc[broken, "value"].astype(str).head(5)),
+            )
+        )
+        if not check.sets_values_aside:
+            quarantine.append(issues.loc[broken, list(QUARANTINE_COLUMNS)])
+            issues = issues[~broken]
+    return _Read(issues, pd.concat(quarantine, ignore_index=True), tuple(summaries))
+
+
+def _as_read(issues: pd.DataFrame, raw: pd.DataFrame, mapping: SourceMappingBase) -> pd.DataFrame:
+    """Issues of validated values, each with the value as read from its column."""
+    specs = {**mapping.fields, **mapping.attributes}
+    values = issues["value"].to_numpy(dtype=object).copy()
+    for field, at in issues.groupby("field").indices.items():
+        spec = specs.get(str(field))
+        if spec is not None and spec.column is not None:
+            column = raw[spec.column].to_numpy(dtype=object)
+            values[at] = [shown_as_read(v) for v in column[issues["position"].to_numpy()[at] - 1]]
+        elif spec is not None:
+            values[at] = spec.value
+    return issues.assign(value=values)
+
+
+def _without(records: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """The records with each value that an issue set aside missing."""
+    if issues.empty:
+        return records
+    records = records.copy()
+    for field, positions in issues.groupby("field")["position"]:
+        rows = records.index.isin(positions.to_numpy() - 1)
+        missing = pd.NaT if field in DATE_FIELDS else None
+        records.loc[rows, str(field)] = missing
+    return records

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_
 from quality.dates import parse_timestamps
 from quality.exceptions import MissingColumnError
 from quality.mapping import FieldMapping
-from quality.quarantine import QuarantineLog, note_control_characters, quoted
+from quality.quarantine import FieldIssueLog, QuarantineLog, note_control_characters, quoted
 from quality.text import clean_text_noting_controls
 
 #: What an interaction can be. A ``consent`` is a customer's statement that the business
@@ -108,9 +108,9 @@ class StandardizedInteractions:
     interactions: pd.DataFrame
     """``source``, ``source_key`` then INTERACTION_FIELDS, indexed by the raw row's position."""
     quarantine: pd.DataFrame
-    cleaned: pd.DataFrame
-    """Raw values that control characters were removed from, in the shape of the quarantine
-    (rule ``control_characters_removed``); their rows are not held back for it."""
+    issues: pd.DataFrame
+    """Values that control characters were removed from (``FIELD_ISSUE_COLUMNS``, rule
+    ``control_characters_removed``); their rows are not held back for it."""
 
 
 def standardize_interactions(
@@ -147,8 +147,10 @@ def standardize_interactions(
     raw_keys = raw[primary_key].reset_index(drop=True)
     keys, keys_with_controls = clean_text_noting_controls(raw_keys)
     log = QuarantineLog(source, keys)
-    cleaned = QuarantineLog(source, keys)
-    note_control_characters(cleaned, f"column `{primary_key}`", raw_keys, keys_with_controls)
+    cleaned = FieldIssueLog(source, keys)
+    note_control_characters(
+        cleaned, "source_key", f"column `{primary_key}`", raw_keys, keys_with_controls
+    )
     noted = {primary_key}
     texts: dict[str, pd.Series] = {}
 
@@ -160,7 +162,7 @@ def standardize_interactions(
             column = fields[name].column if name in fields else None
             if column is not None and column not in noted:
                 noted.add(column)
-                note_control_characters(cleaned, label(name), values(name), with_controls)
+                note_control_characters(cleaned, name, label(name), values(name), with_controls)
         return texts[name]
 
     customer_keys = text("customer_key")
@@ -254,5 +256,5 @@ def standardize_interactions(
     present = frame[text_columns].notna()
     frame[text_columns] = frame[text_columns].astype(object).where(present, cast(Any, None))
     return StandardizedInteractions(
-        interactions=frame, quarantine=log.frame(), cleaned=cleaned.frame()
+        interactions=frame, quarantine=log.frame(), issues=cleaned.frame()
     )

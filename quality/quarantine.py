@@ -79,10 +79,16 @@ class QuarantineLog:
                 (positional), or a function that describes the rows at the failing
                 positions (see :func:`offending`), so only failing rows are described.
         """
+        self._add(failing, rule, details)
+
+    def _add(
+        self, failing: pd.Series | np.ndarray, rule: str, details: Details, **more: Any
+    ) -> np.ndarray:
+        """Add rows for the failing positions, with ``more`` columns; return the positions."""
         mask = np.asarray(failing, dtype=bool)
-        if not mask.any():
-            return
         positions = np.flatnonzero(mask)
+        if not len(positions):
+            return positions
         if isinstance(details, str):
             detail_values: object = details
         elif callable(details):
@@ -97,9 +103,11 @@ class QuarantineLog:
                     "position": positions + 1,
                     "rule": rule,
                     "detail": detail_values,
+                    **more,
                 }
             )
         )
+        return positions
 
     def held_back(self) -> np.ndarray:
         """Boolean mask of the frame's rows that have at least one quarantine row."""
@@ -110,24 +118,80 @@ class QuarantineLog:
 
     def frame(self) -> pd.DataFrame:
         """The quarantine rows, ordered by position then rule."""
-        if not self._parts:
-            return empty_quarantine()
-        rows = pd.concat(self._parts, ignore_index=True)
-        rows = rows.sort_values(["position", "rule"], kind="stable", ignore_index=True)
-        return rows.astype({"position": "int64"})[list(QUARANTINE_COLUMNS)]
+        return _ordered(self._parts, QUARANTINE_COLUMNS)
+
+
+def _ordered(parts: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    if not parts:
+        return _empty(columns)
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows.sort_values(["position", "rule"], kind="stable", ignore_index=True)
+    return rows.astype({"position": "int64"})[list(columns)]
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {name: pd.Series(dtype="int64" if name == "position" else "object") for name in columns}
+    )
 
 
 def empty_quarantine() -> pd.DataFrame:
     """A quarantine frame with no rows and the right columns and dtypes."""
-    return pd.DataFrame(
-        {
-            "source": pd.Series(dtype="object"),
-            "source_key": pd.Series(dtype="object"),
-            "position": pd.Series(dtype="int64"),
-            "rule": pd.Series(dtype="object"),
-            "detail": pd.Series(dtype="object"),
-        }
-    )
+    return _empty(QUARANTINE_COLUMNS)
+
+
+FIELD_ISSUE_COLUMNS: Final = (
+    "source",
+    "source_key",
+    "position",
+    "field",
+    "rule",
+    "value",
+    "detail",
+)
+"""Columns of a frame of field issues: values of records that go on without them.
+
+- ``source``, ``source_key``, ``position``, ``rule``, ``detail``: as in a quarantine.
+- ``field``: the canonical field the value was read for (``email``).
+- ``value``: the value as read from the source, as text, control characters written out
+  (``Ann\\x00a``).
+"""
+
+
+class FieldIssueLog(QuarantineLog):
+    """Collects field issues for one frame of one source: values set aside (or cleaned),
+    each with its field, rule, raw text and why."""
+
+    def add_values(
+        self,
+        failing: pd.Series | np.ndarray,
+        field: str,
+        rule: str,
+        values: pd.Series,
+        details: Details,
+    ) -> None:
+        """Note the failing rows' values of ``field`` under ``rule``.
+
+        Args:
+            failing: Boolean mask over the frame's rows (positional).
+            field: The canonical field.
+            rule: Short rule name.
+            values: The values as read, positionally aligned with the frame.
+            details: As for :meth:`QuarantineLog.add`.
+        """
+        mask = np.asarray(failing, dtype=bool)
+        raw = values.iloc[np.flatnonzero(mask)].tolist()
+        text = [shown_as_read(value) for value in raw]
+        self._add(mask, rule, details, field=field, value=np.asarray(text, dtype=object))
+
+    def frame(self) -> pd.DataFrame:
+        """The field issues, ordered by position then rule."""
+        return _ordered(self._parts, FIELD_ISSUE_COLUMNS)
+
+
+def empty_field_issues() -> pd.DataFrame:
+    """A frame of field issues with no rows and the right columns and dtypes."""
+    return _empty(FIELD_ISSUE_COLUMNS)
 
 
 def rows_held_back(quarantine: pd.DataFrame) -> int:
@@ -144,7 +208,7 @@ def quoted(values: pd.Series) -> pd.Series:
         shown = values.astype("object").astype(str)
         # Most text is printable: one test of all of it first.
         if not "".join(shown.tolist()).isprintable():
-            shown = shown.map(_written_out)
+            shown = shown.map(written_out)
     return ('"' + shown + '"').where(values.notna(), "missing")
 
 
@@ -152,7 +216,15 @@ def quoted(values: pd.Series) -> pd.Series:
 _ANY_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _written_out(text: str) -> str:
+def shown_as_read(value: object) -> str | None:
+    """A value as read, as text with its control characters written out; missing is None."""
+    if value is None or value != value:  # NaN is missing
+        return None
+    return written_out(str(value))
+
+
+def written_out(text: str) -> str:
+    """Text with its control characters written out: ``Ann\\x00a``."""
     if text.isprintable():
         return text
     return _ANY_CONTROL.sub(lambda control: f"\\x{ord(control[0]):02x}", text)
@@ -161,14 +233,14 @@ def _written_out(text: str) -> str:
 #: The rule ``standardize`` applies; ``validate_records`` adds the rules of its suite.
 INVALID_DATE: Final = "invalid_date"
 
-#: Not a quarantine rule: the note that ``standardize`` and ``standardize_interactions``
-#: make of each value they removed control characters from (see ``quality.text``). The
-#: record goes on, cleaned.
+#: Not a rule that sets anything aside: the field issue that ``standardize`` and
+#: ``standardize_interactions`` note of each value they removed control characters from
+#: (see ``quality.text``). The record goes on, cleaned.
 CONTROL_CHARACTERS_REMOVED: Final = "control_characters_removed"
 
 
 def note_control_characters(
-    notes: QuarantineLog, label: str, values: pd.Series, with_controls: np.ndarray
+    notes: FieldIssueLog, field: str, label: str, values: pd.Series, with_controls: np.ndarray
 ) -> None:
     """Note each value that had control characters removed, under
     ``CONTROL_CHARACTERS_REMOVED``: ``column `NAME`: "Ann\\x00a" had its control characters
@@ -176,12 +248,15 @@ def note_control_characters(
 
     Args:
         notes: Where the notes go.
+        field: The field the column feeds.
         label: How the column is named, e.g. ``column `NAME```.
         values: The raw values, positionally aligned with the frame.
         with_controls: Which of them held control characters.
     """
-    notes.add(
+    notes.add_values(
         with_controls,
+        field,
         CONTROL_CHARACTERS_REMOVED,
+        values,
         offending(label, values, "had its control characters removed"),
     )

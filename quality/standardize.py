@@ -2,12 +2,12 @@
 
 Every raw row becomes one canonical record. Standardizing judges only what it must to
 build the record: a date that does not fit the source's format, or names no real day,
-is quarantined as ``invalid_date``. Whether values are *valid* (keys present and
-unique, e-mail syntax, a known country, a plausible birth date) is the expectation
-suite's call (``quality.validation``), so that its batch-level thresholds see every
-bad value and a row's problems are reported together. An unknown country is kept as
-written for the suite to name; phones that cannot be read become missing without
-quarantine (see ``quality.phones``).
+is set aside as ``invalid_date`` (the record goes on without it; the gate judges the
+rule's threshold). Whether values are *valid* (keys present and unique, e-mail syntax,
+a phone number, a known country, a plausible birth date) is the expectation suite's
+call (``quality.validation``), so that its batch-level thresholds see every bad value
+and a row's problems are reported together. An unknown country and a phone number that
+cannot be read are kept as written for the suite to name.
 
 Control characters (a NUL, an escape, a bell, …) are removed from every value (see
 ``quality.text``): they mean nothing in a name or an address. Each value they were
@@ -33,11 +33,11 @@ from quality.mapping import FULL_NAME, FieldMapping, SourceMappingBase
 from quality.names import clean_name, split_full_name
 from quality.phones import to_e164
 from quality.postcodes import normalize_postcodes
-from quality.quarantine import QuarantineLog, note_control_characters, offending
+from quality.quarantine import FieldIssueLog, note_control_characters, offending
 from quality.text import clean_text_noting_controls, with_control_characters
 
-_DATE_COLUMNS: dict[str, Literal["datetime64[ns]", "datetime64[ns, UTC]"]] = {
-    "birth_date": "datetime64[ns]",
+_DATE_COLUMNS: dict[str, Literal["datetime64[s]", "datetime64[ns, UTC]"]] = {
+    "birth_date": "datetime64[s]",
     "source_updated_at": "datetime64[ns, UTC]",
 }
 
@@ -51,17 +51,15 @@ class StandardizedBatch:
         records: One canonical record (``CANONICAL_FIELDS``, ``record_id``, then the
             mapped attributes as text) per raw row, indexed by that row's 0-based
             position in the raw batch.
-        quarantine: Rows whose values could not be read (``QUARANTINE_COLUMNS``); they
-            also have a record, with those values missing.
-        cleaned: Raw values that control characters were removed from, one per row and
-            column, in the shape of a quarantine (rule ``control_characters_removed``, the
-            raw value in the detail); their rows are not held back.
+        issues: Values that could not be read (``invalid_date``), missing from their
+            records, and values that control characters were removed from
+            (``control_characters_removed``), one per row and field, in
+            ``FIELD_ISSUE_COLUMNS``. No row is held back here.
     """
 
     source: str
     records: pd.DataFrame
-    quarantine: pd.DataFrame
-    cleaned: pd.DataFrame
+    issues: pd.DataFrame
 
 
 class _Columns:
@@ -97,20 +95,25 @@ class _Columns:
                 self._with_controls[column] = with_controls
         return self._text[field]
 
-    def note_control_characters(self, notes: QuarantineLog, noted: set[str]) -> None:
+    def note_control_characters(self, notes: FieldIssueLog, noted: set[str]) -> None:
         """Note, column by column, the values that had control characters removed.
 
         Args:
             notes: Where the notes go.
             noted: Columns noted already, left out.
         """
-        mapped = {spec.column for spec in self._fields.values() if spec.column is not None}
-        for column in sorted(mapped - noted):
+        fields: dict[str, str] = {}  # column -> the first field it feeds
+        for name, spec in self._fields.items():
+            if spec.column is not None:
+                fields.setdefault(spec.column, name)
+        for column in sorted(set(fields) - noted):
             values = self._raw[column].reset_index(drop=True)
             with_controls = self._with_controls.get(column)
             if with_controls is None:  # a column only names read: they clean it themselves
                 with_controls = with_control_characters(values)
-            note_control_characters(notes, f"column `{column}`", values, with_controls)
+            note_control_characters(
+                notes, fields[column], f"column `{column}`", values, with_controls
+            )
 
     def label(self, field: str) -> str:
         spec = self._fields[field]
@@ -120,7 +123,7 @@ class _Columns:
 def standardize(
     raw: pd.DataFrame, *, source: str, primary_key: str, mapping: SourceMappingBase
 ) -> StandardizedBatch:
-    """Turn one source's raw rows into canonical records and a quarantine.
+    """Turn one source's raw rows into canonical records, noting the values set aside.
 
     Args:
         raw: The source's rows as read, every column as text (None/NaN for missing),
@@ -130,8 +133,8 @@ def standardize(
         mapping: Which raw column (or constant) feeds each canonical field.
 
     Returns:
-        The standardized records and the quarantined rows, which together account for
-        every raw row, and the values cleaned of control characters.
+        One record per raw row, and the values that could not be read or were cleaned of
+        control characters.
 
     Raises:
         MissingColumnError: The primary key or a mapped column is not in ``raw``.
@@ -143,10 +146,10 @@ def standardize(
     columns = _Columns(raw, mapping)
     raw_keys = raw[primary_key].reset_index(drop=True)
     source_keys, keys_with_controls = clean_text_noting_controls(raw_keys)
-    log = QuarantineLog(source, source_keys)
+    issues = FieldIssueLog(source, source_keys)
 
     fields: dict[str, pd.Series | None] = {"source_key": source_keys, **_names(columns)}
-    fields["birth_date"] = _dates(columns, log, "birth_date", parse_dates)
+    fields["birth_date"] = _dates(columns, issues, "birth_date", parse_dates)
     if "email" in columns:
         fields["email"] = normalize_emails(columns.text("email"))
     countries = None
@@ -154,22 +157,23 @@ def standardize(
         countries = to_alpha2(columns.text("country"))
         fields["country"] = countries.where(countries.notna(), columns.text("country"))
     if "phone" in columns:
-        fields["phone"] = to_e164(columns.text("phone"), countries)
+        # A number that cannot be read is kept as written for the suite to name.
+        phones = to_e164(columns.text("phone"), countries)
+        fields["phone"] = phones.where(phones.notna(), columns.text("phone"))
     if "postcode" in columns:
         fields["postcode"] = normalize_postcodes(columns.text("postcode"), countries)
     for field in ("street", "city"):
         if field in columns:
             fields[field] = columns.text(field)
-    fields["source_updated_at"] = _dates(columns, log, "source_updated_at", parse_timestamps)
+    fields["source_updated_at"] = _dates(columns, issues, "source_updated_at", parse_timestamps)
     records = _canonical_frame(source, fields, len(raw))
     for name in mapping.attributes:
         records[name] = columns.text(name).set_axis(records.index)
-    cleaned = QuarantineLog(source, source_keys)
-    note_control_characters(cleaned, f"column `{primary_key}`", raw_keys, keys_with_controls)
-    columns.note_control_characters(cleaned, noted={primary_key})
-    return StandardizedBatch(
-        source=source, records=records, quarantine=log.frame(), cleaned=cleaned.frame()
+    note_control_characters(
+        issues, "source_key", f"column `{primary_key}`", raw_keys, keys_with_controls
     )
+    columns.note_control_characters(issues, noted={primary_key})
+    return StandardizedBatch(source=source, records=records, issues=issues.frame())
 
 
 def _names(columns: _Columns) -> dict[str, pd.Series | None]:
@@ -188,7 +192,7 @@ def _names(columns: _Columns) -> dict[str, pd.Series | None]:
 
 def _dates(
     columns: _Columns,
-    log: QuarantineLog,
+    issues: FieldIssueLog,
     field: str,
     parse: Callable[[pd.Series, str | None], pd.Series],
 ) -> pd.Series | None:
@@ -198,9 +202,11 @@ def _dates(
     date_format = columns.spec(field).format
     parsed = parse(text, date_format)
     expected = f"a date in format {date_format}" if date_format else "an ISO 8601 date"
-    log.add(
+    issues.add_values(
         text.notna() & parsed.isna(),
+        field,
         rules.INVALID_DATE,
+        columns.values(field),
         offending(columns.label(field), columns.values(field), f"is not {expected}"),
     )
     return parsed

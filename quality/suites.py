@@ -18,10 +18,18 @@ extend in the hub config::
           column: postcode
           options: {min_value: 4}
 
-Each check has a batch-level threshold (``mostly``: the share of rows that must pass).
-Rows that break a check go to quarantine (unless ``quarantine: false``) whether or not
-the threshold holds; a broken threshold fails the source's quality check, and stops
-publishing when the check is ``blocking`` (the default).
+Each check has a batch-level threshold (``mostly``: the share of rows that must pass);
+a broken threshold fails the source's quality check, and stops publishing when the
+check is ``blocking`` (the default). Whether or not the threshold holds, what breaks a
+check is set aside (unless ``quarantine: false``) at its ``level``:
+
+- ``field`` (the default for a check of a field): the value is set aside, with its rule,
+  raw text and location, and the record goes on without it;
+- ``record`` (the default for the key's checks and table-level ones): the whole row goes
+  to quarantine.
+
+``invalid_date`` is judged while the source's values are read, before the suite runs;
+it is tuned like the suite's rules.
 
 The models here only describe a declaration; :mod:`quality.validation` runs it.
 """
@@ -29,7 +37,7 @@ The models here only describe a declaration; :mod:`quality.validation` runs it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -37,9 +45,12 @@ from quality.canonical import CANONICAL_FIELDS, RECORD_ID
 from quality.countries import ISO_ALPHA2_CODES
 from quality.dates import EARLIEST_BIRTH_DATE
 from quality.emails import EMAIL_REGEX
+from quality.quarantine import INVALID_DATE
 
 RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+ExpectationType = Annotated[str, StringConstraints(pattern=r"^expect_[a-z0-9_]+$")]
 Share = Annotated[float, Field(gt=0, le=1)]
+Level = Literal["field", "record"]
 
 _E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
 
@@ -50,10 +61,13 @@ class Check(BaseModel):
     Attributes:
         rule: Short rule name, used in quarantine, reports and the Dagster check.
         expectation: The expectation's type, as Great Expectations names it
-            (``expect_column_values_to_match_regex``).
+            (``expect_column_values_to_match_regex``); ``None`` for a rule the hub judges
+            while reading values (``invalid_date``).
         column: The canonical field checked; ``None`` for a table-level expectation.
         mostly: Share of rows that must pass for the batch to pass.
-        quarantine: Whether rows that break it are held back.
+        quarantine: Whether what breaks it is set aside (a value or a row, by ``level``).
+        level: ``field`` sets a failing value aside, ``record`` its whole row; by default
+            ``field`` for a check of a field other than the key, else ``record``.
         blocking: Whether a broken threshold stops publishing.
         reason: How a failing value is described in quarantine details.
         options: Further arguments of the expectation (``regex``, ``value_set``, ...).
@@ -62,10 +76,11 @@ class Check(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: RuleName
-    expectation: Annotated[str, StringConstraints(pattern=r"^expect_[a-z0-9_]+$")]
+    expectation: ExpectationType | None
     column: str | None = None
     mostly: Share = 1.0
     quarantine: bool = True
+    level: Level | None = None
     blocking: bool = True
     reason: str = "breaks the rule"
     options: dict[str, Any] = Field(default_factory=dict)
@@ -77,7 +92,16 @@ class Check(BaseModel):
             raise ValueError(
                 f"column {self.column!r} is not a canonical field (known: {', '.join(known)})"
             )
+        if self.level == "field" and self.column in (None, "source_key", RECORD_ID):
+            raise ValueError("level `field` needs a column other than the key")
         return self
+
+    @property
+    def sets_values_aside(self) -> bool:
+        """Whether what breaks it is a value set aside, not a row held back."""
+        if self.level is not None:
+            return self.level == "field"
+        return self.column not in (None, "source_key", RECORD_ID)
 
 
 class RuleSettings(BaseModel):
@@ -87,6 +111,7 @@ class RuleSettings(BaseModel):
 
     mostly: Share | None = None
     quarantine: bool | None = None
+    level: Level | None = None
     blocking: bool | None = None
 
 
@@ -109,6 +134,13 @@ def canonical_customer_checks(today: dt.date | None = None) -> list[Check]:
             expectation="expect_column_values_to_be_unique",
             column="source_key",
             reason="occurs more than once in the source",
+        ),
+        Check(
+            rule=INVALID_DATE,
+            expectation=None,
+            column="birth_date",
+            mostly=0.95,
+            reason="is not a date in the source's format",
         ),
         Check(
             rule="invalid_email",
@@ -170,6 +202,8 @@ class QualitySettings(BaseModel):
             )
         seen: set[str] = set()
         for check in self.expectations:
+            if check.expectation is None:
+                raise ValueError(f"expectations: rule `{check.rule}` names no `expectation`")
             if check.rule in DEFAULT_RULES:
                 raise ValueError(
                     f"expectations: `{check.rule}` is a rule of the default suite; "

@@ -1,13 +1,16 @@
 """Validate canonical records with a Great Expectations suite, in process.
 
 A suite is a list of :class:`~quality.suites.Check`: each is one expectation with a
-rule name, a batch-level threshold (``mostly``) and how the hub handles it. Rows that
-break a check go to quarantine under its rule (unless the check says otherwise)
-whether or not the threshold holds; the batch fails when any threshold is broken, and
-the failure is *blocking* when that check is.
+rule name, a batch-level threshold (``mostly``) and how the hub handles it. What breaks
+a check is set aside under its rule (unless the check says otherwise) whether or not
+the threshold holds: the value, noted as a field issue, for a field-level check; the
+row, in quarantine, for a record-level one. The batch fails when any threshold is
+broken, and the failure is *blocking* when that check is.
 
 Great Expectations runs in an ephemeral context. Given a folder, each validation is
-also kept there and rendered as Data Docs (``index.html`` lists every run).
+also kept there and rendered as Data Docs: ``index.html`` lists the last
+``DATA_DOCS_RUNS_KEPT`` runs of each suite (older results and pages are removed), and the
+pages load their scripts and styles from copies in the folder, so they open offline.
 Great Expectations takes seconds to import, so it is imported on first validation.
 """
 
@@ -15,6 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import os
+import re
+import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
@@ -25,12 +31,74 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quality.quarantine import QuarantineLog, offending, rows_held_back
+from quality.quarantine import FieldIssueLog, QuarantineLog, offending, rows_held_back
 from quality.suites import Check, canonical_customer_checks
 
 DEFAULT_SUITE = "canonical_customer"
 _DOCS_SITE = "hub"
 _SAMPLE_SIZE = 5
+
+DATA_DOCS_RUNS_KEPT = 5
+"""Validations of each suite (one a run) whose results and Data Docs pages are kept."""
+
+_ASSETS = Path(__file__).with_name("data_docs_assets")
+# The CDN scripts and style sheets that Great Expectations' page templates load, and the
+# copies in `data_docs_assets/` (see its README) that the pages load instead; `()` drops
+# one. An address missing here is left as it is, and tests/quality/test_data_docs.py fails.
+_OFFLINE_ASSETS: dict[str, tuple[str, ...]] = {
+    "https://code.jquery.com/jquery-3.7.1.min.js": ("jquery-3.7.1/jquery.min.js",),
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": (
+        "popper.js-1.12.9/popper.min.js",
+    ),
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": (
+        "bootstrap-4.3.1/bootstrap.min.js",
+    ),
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": (
+        "bootstrap-4.3.1/bootstrap.min.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": (
+        "bootstrap-table-1.19.1/bootstrap-table.min.js",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": (
+        "bootstrap-table-1.19.1/bootstrap-table.min.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.js": (
+        "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.js",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.min.css": (
+        "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.css",
+    ),
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/"
+    "bootstrap-table-filter-control.css": (
+        "bootstrap-table-1.19.1/bootstrap-table-filter-control.min.css",
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/"
+    "bootstrap-datepicker.min.js": ("bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.js",),
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/"
+    "bootstrap-datepicker.min.css": ("bootstrap-datepicker-1.9.0/bootstrap-datepicker.min.css",),
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": (
+        "fontawesome-free-6.6.0/css/fontawesome.min.css",
+        "fontawesome-free-6.6.0/css/solid.min.css",
+    ),
+    # Charts of the KL-divergence expectation only, and a dark theme: not worth 1 MB.
+    "https://cdn.jsdelivr.net/npm/vega@5": (),
+    "https://cdn.jsdelivr.net/npm/vega-lite@5": (),
+    "https://cdn.jsdelivr.net/npm/vega-embed@6": (),
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/"
+    "bootstrap-prefers-dark.css": (),
+}
+_REMOTE_ASSET = re.compile(
+    r'<(?:script|link)\b[^>]*?\b(?:src|href)="(?P<url>https?://[^"]+)"[^>]*>(?:</script>)?'
+)
+# The navigation bar's logo, light and dark: Great Expectations ships the light one in the
+# site's images (the dark theme is not vendored, so the bar stays light).
+_REMOTE_LOGO = re.compile(
+    r"https://great-expectations-web-assets\.[^\"')]*/\w*logo[\w-]*\.png[^\"')]*"
+)
+# The site's own static files: a validation page's favicon is one folder too high up.
+_SITE_STATIC = re.compile(r"(?<=[\"'])(?:\.\.?/)*static/")
 
 
 @dataclass(frozen=True)
@@ -43,7 +111,7 @@ class ExpectationSummary:
         column: The column checked, or ``None`` for a table-level expectation.
         success: Whether the expectation's threshold held.
         unexpected_count: Rows that broke it (0 for table-level expectations).
-        element_count: Rows checked.
+        element_count: Rows checked: of a column's, those with a value (as ``mostly`` counts).
         mostly: The share of rows that had to pass.
         blocking: Whether a failure stops publishing.
         sample: A few offending values, as text.
@@ -88,12 +156,15 @@ class ValidationReport:
         checked: The validated records.
         quarantine: Rows held back (``QUARANTINE_COLUMNS``); ``position`` is the 1-based
             row in the validated frame.
+        issues: Values set aside by field-level checks (``FIELD_ISSUE_COLUMNS``, the
+            value as validated); their records are not held back.
         expectations: One summary per expectation of the suite.
         data_docs: The Data Docs page of this validation, when Data Docs were written.
     """
 
     checked: pd.DataFrame
     quarantine: pd.DataFrame
+    issues: pd.DataFrame
     expectations: tuple[ExpectationSummary, ...]
     data_docs: Path | None = None
 
@@ -123,28 +194,29 @@ def validate_records(
     data_docs: Path | None = None,
     run_name: str | None = None,
 ) -> ValidationReport:
-    """Run an expectation suite over canonical records and quarantine the rows that fail.
+    """Run an expectation suite over canonical records and set aside what fails.
 
     Args:
         records: Canonical records, as from ``standardize``.
         checks: The suite; the default suite of canonical customer records if ``None``.
+            Checks without an expectation (judged while reading) are left out.
         suite_name: The suite's name in Great Expectations and Data Docs (the source).
         data_docs: Folder to keep validations in and render Data Docs into.
         run_name: The run the validation belongs to, as Data Docs list it.
 
     Returns:
-        The passing records, the quarantine, a summary per expectation and where the
+        The quarantine, the values set aside, a summary per expectation and where the
         Data Docs page is.
     """
-    checks = list(canonical_customer_checks() if checks is None else checks)
+    every_check = canonical_customer_checks() if checks is None else checks
+    checks = [check for check in every_check if check.expectation is not None]
     frame = records.reset_index(drop=True)
     results, page = _run_suite(
         _checked_columns(frame, checks), suite_name, checks, data_docs, run_name
     )
 
-    log = QuarantineLog(
-        _column_or_missing(frame, "source"), _column_or_missing(frame, "source_key")
-    )
+    sources, keys = _column_or_missing(frame, "source"), _column_or_missing(frame, "source_key")
+    log, issues = QuarantineLog(sources, keys), FieldIssueLog(sources, keys)
     summaries = []
     for check, result in zip(checks, results, strict=True):
         outcome = result.result or {}
@@ -152,19 +224,21 @@ def validate_records(
         if check.quarantine and check.column is not None and failing_positions:
             failing = np.zeros(len(frame), dtype=bool)
             failing[np.asarray(failing_positions, dtype=np.int64)] = True
-            log.add(
-                failing,
-                check.rule,
-                offending(f"column `{check.column}`", frame[check.column], check.reason),
-            )
+            values = frame[check.column]
+            detail = offending(f"column `{check.column}`", values, check.reason)
+            if check.sets_values_aside:
+                issues.add_values(failing, check.column, check.rule, values, detail)
+            else:
+                log.add(failing, check.rule, detail)
         summaries.append(
             ExpectationSummary(
                 rule=check.rule,
-                expectation=check.expectation,
+                expectation=str(check.expectation),
                 column=check.column,
                 success=bool(result.success),
                 unexpected_count=int(outcome.get("unexpected_count") or 0),
-                element_count=int(outcome.get("element_count") or len(frame)),
+                element_count=int(outcome.get("element_count") or len(frame))
+                - int(outcome.get("missing_count") or 0),
                 mostly=check.mostly,
                 blocking=check.blocking,
                 sample=tuple(
@@ -176,6 +250,7 @@ def validate_records(
     return ValidationReport(
         checked=records,
         quarantine=log.frame(),
+        issues=issues.frame(),
         expectations=tuple(summaries),
         data_docs=page,
     )
@@ -191,6 +266,8 @@ def expectation(check: Check) -> Any:
     from great_expectations.expectations.expectation import ColumnMapExpectation
     from great_expectations.expectations.registry import get_expectation_impl
 
+    if check.expectation is None:
+        raise ValueError(f"rule `{check.rule}` is judged while reading: it has no expectation")
     try:
         expectation_class = get_expectation_impl(check.expectation)
     except ExpectationNotFoundError:
@@ -248,6 +325,14 @@ def _context(data_docs: Path | None) -> Any:
                 "base_directory": str(data_docs / "results"),
             },
         }
+        # Kept too, so that every suite's page, which the index links to, stays in the site.
+        config.stores[config.expectations_store_name] = {
+            "class_name": "ExpectationsStore",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs / "suites"),
+            },
+        }
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
@@ -268,9 +353,9 @@ def _run_suite(
         .add_dataframe_asset(suite_name)
         .add_batch_definition_whole_dataframe(suite_name)
     )
-    suite = context.suites.add(gx.ExpectationSuite(name=suite_name))
-    for check in checks:
-        suite.add_expectation(expectation(check))
+    suite = context.suites.add_or_update(  # a suite kept with Data Docs: this run's replaces it
+        gx.ExpectationSuite(name=suite_name, expectations=[expectation(c) for c in checks])
+    )
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
     )
@@ -286,23 +371,85 @@ def _run_suite(
 def _render(context: Any, suite_name: str, outcome: Any, data_docs: Path) -> Path:
     """Render a stored validation into the Data Docs site; return its page.
 
-    Sources are validated in parallel processes, so the site is updated under a lock.
+    The suite's older validations beyond the last ``DATA_DOCS_RUNS_KEPT`` are removed,
+    results and pages alike, and every page is pointed at the site's own copies of its
+    scripts and styles. Sources are validated in parallel processes, so the site is
+    updated under a lock.
     """
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
+    site = data_docs.resolve()
+    suite = ExpectationSuiteIdentifier(name=suite_name)
     identifier = ValidationResultIdentifier(
-        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        expectation_suite_identifier=suite,
         run_id=outcome.meta["run_id"],
         batch_identifier=outcome.batch_id,
     )
-    with (data_docs.resolve() / ".lock").open("a") as lock:
+    with (site / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        context.build_data_docs(site_names=[_DOCS_SITE], resource_identifiers=[identifier])
-    (site,) = context.get_docs_sites_urls(resource_identifier=identifier, site_name=_DOCS_SITE)
-    return Path(urllib.request.url2pathname(urllib.parse.urlparse(site["site_url"]).path))
+        _keep_last_runs(context.validation_results_store, suite)
+        # Building the index also removes the pages whose results are gone.
+        context.build_data_docs(site_names=[_DOCS_SITE], resource_identifiers=[identifier, suite])
+        for section in ("results", "validations"):  # emptied, and left, by the removals
+            _remove_empty_folders(site / section / Path(*suite_name.split(".")))
+        _load_assets_from_site(site)
+    (site_url,) = context.get_docs_sites_urls(resource_identifier=identifier, site_name=_DOCS_SITE)
+    return Path(urllib.request.url2pathname(urllib.parse.urlparse(site_url["site_url"]).path))
+
+
+def _keep_last_runs(results: Any, suite: Any) -> None:
+    """Remove from the results store all but the suite's last ``DATA_DOCS_RUNS_KEPT``."""
+    validations = sorted(
+        (key for key in results.list_keys() if key.expectation_suite_identifier == suite),
+        key=lambda key: key.run_id.run_time,
+    )
+    for key in validations[: max(len(validations) - DATA_DOCS_RUNS_KEPT, 0)]:
+        results.remove_key(key)
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Remove the empty folders under ``root``, not ``root`` itself."""
+    for folder, _, _ in os.walk(root, topdown=False):
+        if folder != str(root) and not any(Path(folder).iterdir()):
+            Path(folder).rmdir()
+
+
+def _load_assets_from_site(site: Path) -> None:
+    """Copy the vendored assets into ``site`` and point its pages at them, not at CDNs."""
+    shutil.copytree(
+        _ASSETS,
+        site / "static" / "vendor",
+        ignore=shutil.ignore_patterns("README.md"),
+        dirs_exist_ok=True,
+    )
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        offline = _offline_page(html, Path(os.path.relpath(site / "static", page.parent)))
+        if offline != html:
+            page.write_text(offline, encoding="utf-8")
+
+
+def _offline_page(html: str, static: Path) -> str:
+    """``html`` loading its scripts, styles and logo from ``static``, the site's folder."""
+    local = static.as_posix()
+
+    def local_copies(remote: re.Match[str]) -> str:
+        copies = _OFFLINE_ASSETS.get(remote["url"])
+        if copies is None:
+            return remote[0]
+        return "".join(
+            f'<script src="{local}/vendor/{copy}"></script>'
+            if copy.endswith(".js")
+            else f'<link rel="stylesheet" href="{local}/vendor/{copy}">'
+            for copy in copies
+        )
+
+    html = _REMOTE_ASSET.sub(local_copies, html)
+    html = _REMOTE_LOGO.sub(f"{local}/images/logo-long.png", html)
+    return _SITE_STATIC.sub(f"{local}/", html)
 
 
 def _checked_columns(frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:

@@ -37,6 +37,8 @@ class Publication:
     """The model that scored the pairs; one this run trained is saved as a new version."""
     interactions: pd.DataFrame
     """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
+    field_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Values the quality stage set aside or cleaned, in `FIELD_ISSUE_COLUMNS`."""
     review: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The steward review queue, in the columns of `schema.review_item`."""
     decisions_obeyed_through: int = 0
@@ -77,12 +79,15 @@ class Publication:
         quarantine = pd.concat(
             [customer_records.quarantine, interactions.quarantine], ignore_index=True
         )
+        field_issues = pd.concat([customer_records.issues, interactions.issues], ignore_index=True)
         attached = _with_golden_ids(interactions.interactions, golden.xref)
         summary = {
             "rows_landed": customer_records.rows_landed,
             "standardized": customer_records.standardized_by_source(),
             "quarantined": customer_records.quarantined_by_source(),
+            "set_aside": customer_records.set_aside_by_source(),
             "cleaned": customer_records.cleaned_by_source(),
+            "field_issues": _field_issue_counts(field_issues),
             "quality": {
                 name: _verdict_summary(verdict)
                 for name, verdict in customer_records.verdicts.items()
@@ -111,6 +116,7 @@ class Publication:
             sources=(*customer_records.rows_landed, *interactions.rows_landed),
             records=_with_attributes(customer_records.records),
             quarantine=quarantine,
+            field_issues=field_issues,
             golden=golden.golden,
             xref=golden.xref,
             lineage=golden.lineage,
@@ -123,6 +129,16 @@ class Publication:
             decisions_obeyed_through=decisions_obeyed_through,
             summary=summary,
         )
+
+
+def _field_issue_counts(issues: pd.DataFrame) -> list[dict[str, Any]]:
+    """Values set aside or cleaned per source and rule, most first within a source."""
+    counts = issues.groupby(["source", "rule"], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values(["source", "n"], ascending=[True, False], kind="stable")
+    return [
+        {"source": str(source), "rule": str(rule), "values": int(n)}
+        for source, rule, n in counts[["source", "rule", "n"]].itertuples(index=False)
+    ]
 
 
 def _verdict_summary(verdict: QualityVerdict) -> dict[str, Any]:

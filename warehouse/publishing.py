@@ -24,7 +24,8 @@ from warehouse.rows import insert_frame
 
 
 def publish(engine: sa.Engine, publication: Publication) -> int:
-    """Write the run's records, quarantine, golden customers, model and summary atomically.
+    """Write the run's records, quarantine, field issues, golden customers, model and
+    summary atomically.
 
     Returns:
         The version of the model that scored the pairs.
@@ -47,6 +48,9 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
         insert_frame(
             connection, schema.quarantine, publication.quarantine, stage="quality", run_id=run_id
         )
+        issues = schema.field_issue
+        connection.execute(sa.delete(issues).where(issues.c.source.in_(publication.sources)))
+        insert_frame(connection, issues, publication.field_issues, run_id=run_id)
         # Customers new in this run are first published now.
         golden = publication.golden.assign(
             created_at=pd.to_datetime(publication.golden["created_at"], utc=True).fillna(

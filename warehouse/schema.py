@@ -445,3 +445,20 @@ quarantine = sa.Table(
     sa.Column("run_id", sa.String(64), nullable=False, index=True),
 )
 """``run_id`` is the sync (stage ``sync``) or the hub run (stage ``quality``) that held it."""
+
+field_issue = sa.Table(
+    "field_issue",
+    metadata,
+    sa.Column("field_issue_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(100), nullable=False, index=True),
+    sa.Column("source_key", sa.String(200)),
+    sa.Column("location", sa.Text),
+    sa.Column("field", sa.String(100), nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("run_id", sa.String(64), nullable=False, index=True),
+)
+"""A value of a record that went on without it (``rule`` says why: ``invalid_email``), or
+that was cleaned (``control_characters_removed``); ``value`` as read, control characters
+written out. The hub run that noted it replaces its source's rows."""

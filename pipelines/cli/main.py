@@ -127,6 +127,20 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--run", help="only rows held by this run or sync (an id prefix)")
     listing.add_argument("--limit", type=int, default=50, help="rows to show (50)")
     listing.set_defaults(command=_quarantine_list)
+    values = actions.add_parser(
+        "values",
+        parents=[config],
+        help="values set aside from records that went on without them, or cleaned",
+    )
+    values.add_argument(
+        "--source", action="append", default=[], help="only this source (repeat for more)"
+    )
+    values.add_argument(
+        "--rule", action="append", default=[], help="only this rule (repeat for more)"
+    )
+    values.add_argument("--run", help="only values noted by this run (an id prefix)")
+    values.add_argument("--limit", type=int, default=50, help="values to show (50)")
+    values.set_defaults(command=_quarantine_values)
     show = actions.add_parser("show", parents=[config], help="one quarantined row, as read")
     show.add_argument("id", type=int, help="the row's id, from `hub quarantine list`")
     show.set_defaults(command=_quarantine_show)
@@ -255,6 +269,19 @@ def _quarantine_list(args: argparse.Namespace) -> int:
     engine = connect(config.warehouse.url)
     try:
         print(render_list(engine, which, limit=args.limit))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _quarantine_values(args: argparse.Namespace) -> int:
+    from pipelines.cli.quarantine import render_values
+
+    config = load_config(args.config)
+    which = QuarantineFilter(sources=tuple(args.source), rules=tuple(args.rule), run=args.run)
+    engine = connect(config.warehouse.url)
+    try:
+        print(render_values(engine, which, limit=args.limit))
     finally:
         engine.dispose()
     return 0

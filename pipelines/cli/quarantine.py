@@ -1,4 +1,5 @@
-"""`hub quarantine list|show`: what the hub held back, why, and the row as it was read."""
+"""`hub quarantine list|values|show`: what the hub held back or set aside, why, and the row
+as it was read."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipelines.cli.text_table import text_table
-from warehouse import QuarantineFilter, quarantined_row, quarantined_rows
+from warehouse import QuarantineFilter, quarantined_row, quarantined_rows, set_aside_values
 
 _DETAIL_WIDTH = 70
 
@@ -38,6 +39,36 @@ def render_list(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> st
     more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
     lines += ["", f"{total:,} quarantined row(s) match{more}."]
     lines.append("`hub quarantine show ID` shows a row as it was read from its source.")
+    return "\n".join(lines)
+
+
+def render_values(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> str:
+    """A table of the matching values set aside (or cleaned), with their values as read."""
+    rows, total = set_aside_values(engine, which, limit=limit)
+    if total == 0:
+        return "No value was set aside or cleaned."
+    shown = rows.assign(
+        key=rows["source_key"].fillna("-"),
+        location=rows["location"].fillna("-"),
+        value=rows["value"].fillna("-").map(_shortened),
+        run=rows["run_id"].str[:8],
+    )
+    columns = {
+        "source": "source",
+        "key": "key",
+        "field": "field",
+        "rule": "rule",
+        "value": "value as read",
+        "location": "location",
+        "run": "run",
+    }
+    lines = text_table(shown[list(columns)].rename(columns=columns))
+    more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
+    lines += ["", f"{total:,} value(s) match{more}."]
+    lines.append(
+        "Their records went on without them (control characters: with them removed). "
+        "Fix them at their source; the next sync and run replace this list."
+    )
     return "\n".join(lines)
 
 

@@ -62,9 +62,13 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  {sum(summary['standardized'].values()):>12,}"
         f"  {sum(summary['quarantined'].values()):>11,}"
     )
+    order = {name: n for n, name in enumerate(sources)}
+    issues = sorted(
+        summary.get("field_issues", []), key=lambda c: order.get(c["source"], len(order))
+    )
+    lines += _field_issues(issues, width)
     if not quarantine.empty:
         lines += ["", "  in quarantine, by stage and rule:"]
-        order = {name: n for n, name in enumerate(sources)}
         ranked = quarantine.assign(order=quarantine["source"].map(order).fillna(len(order)))
         ordered = ranked.sort_values(["order", "stage", "rows"], ascending=[True, False, False])
         for row in ordered.itertuples():
@@ -91,6 +95,24 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
             f"  ({interactions['without_customer']:,} not yet with a golden customer)"
         )
     return "\n".join(lines)
+
+
+def _field_issues(counts: list[dict[str, Any]], width: int) -> list[str]:
+    """Values set aside from records that went on, and values cleaned, per source and rule."""
+    set_aside = [c for c in counts if c["rule"] != "control_characters_removed"]
+    cleaned = [c for c in counts if c["rule"] == "control_characters_removed"]
+    lines = []
+    if set_aside:
+        lines += ["", "  values set aside (their records went on without them), by rule:"]
+        lines += [
+            f"    {c['source']:<{width}}  {c['rule']:<37} {c['values']:>7,}" for c in set_aside
+        ]
+    if cleaned:
+        lines += ["", "  values cleaned of control characters:"]
+        lines += [f"    {c['source']:<{width}}  {'':<37} {c['values']:>7,}" for c in cleaned]
+    if lines:
+        lines.append("  `hub quarantine values` lists them with the values as read.")
+    return lines
 
 
 def _retired(summary: dict[str, Any]) -> str:

@@ -58,14 +58,16 @@ sources:
       topic: category
 """
 
-# NUL in a given name; bell, escape and vertical tab elsewhere; a tab inside a note; a row
-# held back for its e-mail address, NUL and all; and a NUL and a bell in a key.
+# NUL in a given name; bell, escape and vertical tab elsewhere; a tab inside a note; an
+# e-mail address set aside, NUL and all; a NUL and a bell in a key; and a row held back for
+# its repeated key, NUL and all.
 BILLING = (
     "KDNR,NACHNAME,VORNAME,MAIL,ORT,NOTIZ\n"
     "1001,M\x07üller,Ann\x00a,ann@example.de,M\x1bunich\x0b,calls\x07 in the\tevening\n"
     "1002,Vogel,Lena,lena@example.de,Berlin,\n"
     "1003,Weiß,Otto,otto\x00@,Köln,\n"
     "\x001004\x07,Kranz,Eva,eva@example.de,Bonn,\n"
+    "1002,Vogel,Le\x00na,lena@example.de,Berlin,\n"
 )
 # In JSON text, \u0000 decodes to a NUL.
 USERS = (
@@ -152,14 +154,27 @@ def test_control_characters_are_removed_and_the_rows_flagged(
     assert (order["customer_key"], order["status"], order["topic"]) == ("1001", "shipped", "books")
     assert order["golden_id"] == golden_of["billing:1001"]
 
-    held = tables["quarantine"].iloc[0]
-    assert (held["source_key"], held["rule"]) == ("1003", "invalid_email")
-    payload = json.loads(held["payload"]) if isinstance(held["payload"], str) else held["payload"]
-    assert payload["MAIL"] == "otto\x00@"
+    (held,) = tables["quarantine"].itertuples()
+    assert (held.source_key, held.rule) == ("1002", "duplicate_source_key")
+    payload = json.loads(held.payload) if isinstance(held.payload, str) else held.payload
+    assert payload["VORNAME"] == "Le\x00na"
+
+    # Each cleaned value is flagged, with its row, field and value as read.
+    issues = {
+        (row.source_key, row.field, row.rule): (row.value, row.location)
+        for row in tables["field_issue"].itertuples()
+    }
+    assert issues[("1001", "given_name", "control_characters_removed")] == (
+        "Ann\\x00a",
+        "billing.csv line 2",
+    )
+    assert issues[("1003", "email", "control_characters_removed")][0] == "otto\\x00@"
+    assert issues[("1003", "email", "invalid_email")][0] == "otto\\x00@"
 
     summary = tables["hub_run"]["summary"].iloc[0]
     summary = json.loads(summary) if isinstance(summary, str) else summary
-    assert summary["cleaned"] == {"billing": 2, "app_users": 1}
+    assert summary["cleaned"] == {"billing": 3, "app_users": 1}
+    assert summary["set_aside"] == {"billing": 1, "app_users": 0}
     assert "billing:1004" in golden_of
 
     # The landing keeps each row exactly as the file had it.

@@ -91,3 +91,51 @@ def test_a_non_blocking_expectation_warns_and_the_run_publishes(
     assert "shop: invalid_email failed for 2 of 4 rows (50.0%; at most 5% allowed)" in report
     assert "blocks publishing" not in report
     assert _published_runs(config) == 1
+
+
+DATED = """
+sources:
+  crm:
+    connector: {kind: csv, path: crm.csv}
+    primary_key: id
+    trust_rank: 1
+    fields:
+      given_name: first
+      family_name: last
+      birth_date: {column: born, format: FORMAT}
+      country: {value: DE}
+"""
+
+
+def test_a_wrong_date_format_fails_the_run_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("HUB_WAREHOUSE_URL", raising=False)
+    people = [("Anna", "Berg", "1980-02-01"), ("Bo", "Ek", "1975-07-15"), ("Eva", "Holm", "")]
+    rows = [f"{n},{first},{last},{born}" for n, (first, last, born) in enumerate(people, 1)]
+    (tmp_path / "crm.csv").write_text("id,first,last,born\n" + "\n".join(rows) + "\n")
+    path = tmp_path / "hub.yaml"
+
+    def run(date_format: str) -> int:
+        path.write_text(DATED.replace("FORMAT", date_format))
+        return main(["run", "--config", str(path)])
+
+    def golden_ids() -> dict[str, str]:
+        with sa.create_engine(load_config(path).warehouse.url).connect() as connection:
+            rows = connection.execute(sa.text("SELECT source_key, golden_id FROM customer_xref"))
+            return {str(key): str(golden_id) for key, golden_id in rows}
+
+    assert run("YYYY-MM-DD") == 0
+    before = golden_ids()
+    capsys.readouterr()
+
+    assert run("DD.MM.YYYY") == 1
+    out = capsys.readouterr()
+    report = out.out + out.err
+    assert "invalid_date failed for 2 of 2 rows (100.0%; at most 5% allowed)" in report
+    assert "every expectation held" not in report
+    assert _published_runs(load_config(path)) == 1
+    assert golden_ids() == before
+
+    assert run("YYYY-MM-DD") == 0
+    assert golden_ids() == before

@@ -25,8 +25,9 @@ sources:
       country: {value: DE}
     quality:
       rules:
-        invalid_email: {mostly: 0.5}
-        implausible_birth_date: {mostly: 0.5}
+        # marked record-level: a row that breaks them is held back whole
+        invalid_email: {mostly: 0.5, level: record}
+        implausible_birth_date: {mostly: 0.5, level: record}
 """
 
 HEADER = "id,first,last,email,born\n"

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quality import InteractionMapping, SourceMapping, quality_gate, standardize_interactions
-from quality.quarantine import QUARANTINE_COLUMNS
+from quality.quarantine import FIELD_ISSUE_COLUMNS
 from quality.standardize import standardize
 from quality.text import clean_value
 
@@ -95,36 +95,37 @@ def test_records_are_cleaned_and_each_cleaned_value_noted() -> None:
     assert batch.records["source_key"].tolist() == ["1", "2", "3"]
     text = batch.records.select_dtypes("object").stack()
     assert not text.str.contains(ANY_CONTROL).any()
-    assert list(batch.cleaned.columns) == list(QUARANTINE_COLUMNS)
-    assert set(batch.cleaned["rule"]) == {"control_characters_removed"}
-    assert batch.cleaned["detail"].str.endswith(" had its control characters removed").all()
-    shown = batch.cleaned["detail"].str.removesuffix(" had its control characters removed")
-    assert batch.cleaned[["source_key", "position"]].assign(shown=shown).values.tolist() == [
-        ["1", 1, 'column `CITY`: "Ber\\x7flin\\x0b"'],
-        ["1", 1, 'column `FIRST`: "Ann\\x00a"'],
-        ["1", 1, 'column `LAST`: "M\\x07üller"'],
-        ["1", 1, 'column `MAIL`: "ann@exa\\x1bmple.de"'],
-        ["1", 1, 'column `NOTE`: "calls\\x07 in the\\x09evening"'],
-        ["1", 1, 'column `TEL`: "030\\x00 1234567"'],
-        ["1", 1, 'column `ZIP`: "100\\x0015"'],
-        ["3", 3, 'column `ID`: "3\\x00"'],
-        ["3", 3, 'column `BORN`: "31\\x0002.1990"'],
+    assert list(batch.issues.columns) == list(FIELD_ISSUE_COLUMNS)
+    cleaned = batch.issues[batch.issues["rule"] == "control_characters_removed"]
+    assert cleaned["detail"].str.endswith(" had its control characters removed").all()
+    assert cleaned[["source_key", "position", "field", "value"]].values.tolist() == [
+        ["1", 1, "city", "Ber\\x7flin\\x0b"],
+        ["1", 1, "given_name", "Ann\\x00a"],
+        ["1", 1, "family_name", "M\\x07üller"],
+        ["1", 1, "email", "ann@exa\\x1bmple.de"],
+        ["1", 1, "note", "calls\\x07 in the\\x09evening"],
+        ["1", 1, "phone", "030\\x00 1234567"],
+        ["1", 1, "postcode", "100\\x0015"],
+        ["3", 3, "source_key", "3\\x00"],
+        ["3", 3, "birth_date", "31\\x0002.1990"],
     ]
 
 
-def test_a_quarantine_detail_writes_control_characters_out() -> None:
+def test_a_detail_writes_control_characters_out() -> None:
     batch = standardize(_raw(), source="crm", primary_key="ID", mapping=MAPPING)
 
-    assert batch.quarantine[["position", "rule", "detail"]].values.tolist() == [
-        [3, "invalid_date", 'column `BORN`: "31\\x0002.1990" is not a date in format DD.MM.YYYY']
+    unreadable = batch.issues[batch.issues["rule"] == "invalid_date"]
+    assert unreadable[["position", "field", "detail"]].values.tolist() == [
+        [3, "birth_date", 'column `BORN`: "31\\x0002.1990" is not a date in format DD.MM.YYYY']
     ]
 
 
 def test_the_gate_counts_the_cleaned_rows_that_pass() -> None:
     result = quality_gate(_raw(), source="crm", primary_key="ID", mapping=MAPPING)
 
-    # Row 3 was cleaned too, but is held back for its date.
-    assert (result.verdict.rows_passed, result.verdict.rows_cleaned) == (2, 1)
+    # Row 3 goes on without its unreadable date.
+    assert (result.verdict.rows_passed, result.verdict.rows_cleaned) == (3, 2)
+    assert result.verdict.values_set_aside == 1
 
 
 def test_interactions_are_cleaned_and_each_cleaned_value_noted() -> None:
@@ -166,7 +167,7 @@ def test_interactions_are_cleaned_and_each_cleaned_value_noted() -> None:
         [2, "column `kind`: \"ord\\x00er?\" is not one of ('order', 'ticket', 'complaint', "
          "'survey', 'consent')"]
     ]  # fmt: skip
-    assert sorted(result.cleaned[["position", "detail"]].values.tolist()) == [
+    assert sorted(result.issues[["position", "detail"]].values.tolist()) == [
         [1, 'column `amount`: "12.5\\x1b" had its control characters removed'],
         [1, 'column `at`: "2026-10-01T10:00:00Z\\x00" had its control characters removed'],
         [1, 'column `customer`: "C1\\x00" had its control characters removed'],

@@ -1,14 +1,14 @@
 import pandas as pd
 import pytest
 
-from quality import RECORD_ID, QualitySettings, quality_gate
+from quality import RECORD_ID, QualitySettings, SourceMapping, quality_gate
 from tests.quality.test_standardize import CRM_MAPPING, crm_batch
 
 
 def test_every_problem_of_a_row_is_reported_and_the_counts_add_up() -> None:
     result = quality_gate(crm_batch(), source="crm", primary_key="ID", mapping=CRM_MAPPING)
 
-    assert result.records[RECORD_ID].tolist() == ["crm:1", "crm:2", "crm:8"]
+    # Rows with a missing or repeated key are held back, with every rule they broke.
     found = set(zip(result.quarantine["position"], result.quarantine["rule"], strict=True))
     assert found == {
         (3, "duplicate_source_key"),
@@ -16,19 +16,47 @@ def test_every_problem_of_a_row_is_reported_and_the_counts_add_up() -> None:
         (3, "invalid_email"),
         (4, "duplicate_source_key"),
         (5, "missing_source_key"),
-        (6, "implausible_birth_date"),
-        (7, "unknown_country"),
     }
     details = dict(zip(result.quarantine["rule"], result.quarantine["detail"], strict=False))
-    assert details["unknown_country"] == 'column `country`: "Atlantis" is not a known country'
     assert details["invalid_email"] == 'column `email`: "bad@" is not a valid e-mail address'
+    # A bad value in another field is set aside, and its record goes on without it.
+    assert result.records[RECORD_ID].tolist() == ["crm:1", "crm:2", "crm:6", "crm:7", "crm:8"]
+    issues = result.issues[["position", "field", "rule", "value", "detail"]].values.tolist()
+    assert issues == [
+        [2, "phone", "invalid_phone", "12", 'column `phone`: "12" is not an E.164 phone number'],
+        [6, "birth_date", "implausible_birth_date", "01011890",
+         'column `birth_date`: "1890-01-01" is not between 1900-01-01 and today'],
+        [7, "country", "unknown_country", "Atlantis",
+         'column `country`: "Atlantis" is not a known country'],
+    ]  # fmt: skip
+    records = result.records.set_index(RECORD_ID)
+    assert pd.isna(records.loc["crm:2", "phone"]) and records.loc["crm:2", "email"]
+    assert pd.isna(records.loc["crm:6", "birth_date"])
+    assert pd.isna(records.loc["crm:7", "country"])
     assert (
         result.verdict.rows_read,
         result.verdict.rows_passed,
         result.verdict.rows_quarantined,
-    ) == (8, 3, 5)
+        result.verdict.values_set_aside,
+    ) == (8, 5, 3, 3)
     # Records keep the raw row they came from.
-    assert result.records.index.tolist() == [0, 1, 7]
+    assert result.records.index.tolist() == [0, 1, 5, 6, 7]
+
+
+def test_a_rule_marked_record_level_holds_the_row_back() -> None:
+    settings = QualitySettings.model_validate(
+        {"rules": {"unknown_country": {"level": "record"}, "invalid_date": {"level": "record"}}}
+    )
+
+    result = quality_gate(
+        crm_batch(), source="crm", primary_key="ID", mapping=CRM_MAPPING, checks=settings.checks()
+    )
+
+    assert (7, "unknown_country") in set(
+        zip(result.quarantine["position"], result.quarantine["rule"], strict=True)
+    )
+    assert "crm:7" not in result.records[RECORD_ID].tolist()
+    assert set(result.issues["rule"]) == {"invalid_phone", "implausible_birth_date"}
 
 
 def test_a_broken_threshold_fails_the_check_but_keeps_the_good_rows() -> None:
@@ -42,11 +70,29 @@ def test_a_broken_threshold_fails_the_check_but_keeps_the_good_rows() -> None:
     assert [s.rule for s in result.verdict.blocking_failures] == [
         "missing_source_key",
         "duplicate_source_key",
+        "invalid_date",
         "invalid_email",
+        "invalid_phone",
         "unknown_country",
         "implausible_birth_date",
     ]
-    assert result.verdict.rows_passed == 3
+    assert result.verdict.rows_passed == 5
+
+
+def test_a_wrong_date_format_fails_invalid_date_and_keeps_every_record() -> None:
+    raw = crm_batch().assign(BIRTH_DT="1980-02-01")
+    wrong = SourceMapping.model_validate(
+        {**CRM_MAPPING.model_dump(exclude_none=True), "birth_date": {"column": "BIRTH_DT",
+                                                                     "format": "DD.MM.YYYY"}}
+    )  # fmt: skip
+
+    result = quality_gate(raw, source="crm", primary_key="ID", mapping=wrong)
+
+    (invalid_date,) = [s for s in result.verdict.expectations if s.rule == "invalid_date"]
+    assert not invalid_date.success and invalid_date.blocking
+    assert (invalid_date.unexpected_count, invalid_date.element_count) == (8, 8)
+    assert invalid_date.describe().startswith("invalid_date failed for 8 of 8 rows")
+    assert result.verdict.rows_passed == 5
 
 
 @pytest.mark.parametrize("rows", [0, 1])

@@ -3,7 +3,7 @@ import pytest
 
 from quality import RECORD_ID, MissingColumnError, SourceMapping
 from quality.canonical import CANONICAL_FIELDS
-from quality.quarantine import QUARANTINE_COLUMNS
+from quality.quarantine import FIELD_ISSUE_COLUMNS
 from quality.standardize import standardize
 
 CRM_MAPPING = SourceMapping.model_validate(
@@ -25,7 +25,7 @@ CRM_ROWS = [
     # 1: good, DE
     ["1", "MÜLLER, HANS", "01021980", " Hans.Mueller@Example.DE ", "030 1234567",
      "Hauptstr.  5", "1067", "Dresden", "Deutschland", "2024-01-02T10:00:00+01:00"],
-    # 2: good, NO, unreadable phone dropped to missing
+    # 2: good, NO, but an unreadable phone
     ["2", "NORDMANN OLE", "15071975", "ole@example.no", "12",
      "Karl Johans gate 1", "150", "Oslo", "Norge", "2024-01-02T10:00:00Z"],
     # 3 and 4: the same key twice; 3 also has an impossible date and a bad address
@@ -68,8 +68,9 @@ def test_rows_are_standardized() -> None:
     assert hans.source_updated_at == pd.Timestamp("2024-01-02T09:00:00Z")
     ole = records.loc["crm:2"]
     assert (ole.given_name, ole.postcode, ole.country) == ("Ole", "0150", "NO")
-    assert pd.isna(ole.phone)
-    # Validity is the suite's call: an unknown country is kept as written for it.
+    # Validity is the suite's call: an unreadable phone and an unknown country are kept
+    # as written for it.
+    assert ole.phone == "12"
     assert records.loc["crm:7", "country"] == "Atlantis"
     assert records["email"].tolist()[2] == "bad@"
 
@@ -78,7 +79,7 @@ def test_records_have_the_canonical_shape() -> None:
     records = standardize(crm_batch(), source="crm", primary_key="ID", mapping=CRM_MAPPING).records
 
     assert list(records.columns) == [*CANONICAL_FIELDS, RECORD_ID]
-    assert str(records["birth_date"].dtype) == "datetime64[ns]"
+    assert str(records["birth_date"].dtype) == "datetime64[s]"
     assert str(records["source_updated_at"].dtype) == "datetime64[ns, UTC]"
     text_columns = [c for c in records.columns if c not in ("birth_date", "source_updated_at")]
     assert all(records[c].dtype == object for c in text_columns)
@@ -87,18 +88,19 @@ def test_records_have_the_canonical_shape() -> None:
     assert records.index.tolist() == list(range(8))
 
 
-def test_unreadable_dates_are_quarantined_with_position_and_value() -> None:
-    quarantine = standardize(
-        crm_batch(), source="crm", primary_key="ID", mapping=CRM_MAPPING
-    ).quarantine
+def test_unreadable_dates_are_set_aside_with_position_and_value() -> None:
+    batch = standardize(crm_batch(), source="crm", primary_key="ID", mapping=CRM_MAPPING)
 
-    assert list(quarantine.columns) == list(QUARANTINE_COLUMNS)
-    assert quarantine[["position", "rule", "source_key"]].values.tolist() == [
-        [3, "invalid_date", "3"]
+    issues = batch.issues
+    assert list(issues.columns) == list(FIELD_ISSUE_COLUMNS)
+    assert issues[["position", "field", "rule", "source_key", "value"]].values.tolist() == [
+        [3, "birth_date", "invalid_date", "3", "31021990"]
     ]
-    assert quarantine.loc[0, "detail"] == (
+    assert issues.loc[0, "detail"] == (
         'column `BIRTH_DT`: "31021990" is not a date in format DDMMYYYY'
     )
+    # The record goes on without it.
+    assert len(batch.records) == 8 and pd.isna(batch.records.loc[2, "birth_date"])
 
 
 @pytest.mark.parametrize(
@@ -144,7 +146,7 @@ def test_empty_batch() -> None:
 
     batch = standardize(raw, source="crm", primary_key="ID", mapping=CRM_MAPPING)
 
-    assert batch.records.empty and batch.quarantine.empty
+    assert batch.records.empty and batch.issues.empty
     assert list(batch.records.columns) == [*CANONICAL_FIELDS, RECORD_ID]
 
 

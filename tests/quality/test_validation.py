@@ -5,7 +5,7 @@ import pytest
 
 from quality import QualitySettings, expectation
 from quality.canonical import CANONICAL_FIELDS, RECORD_ID
-from quality.quarantine import QUARANTINE_COLUMNS
+from quality.quarantine import FIELD_ISSUE_COLUMNS
 from quality.suites import Check
 from quality.validation import validate_records
 
@@ -50,7 +50,7 @@ def test_clean_records_pass() -> None:
     }
 
 
-def test_a_few_bad_rows_are_quarantined_and_the_batch_passes() -> None:
+def test_a_few_bad_values_are_set_aside_and_the_batch_passes() -> None:
     emails: list[str | None] = [f"kari{i}@example.no" for i in range(120)]
     emails[4] = "kari@@example.no"
     emails[7] = None
@@ -60,16 +60,17 @@ def test_a_few_bad_rows_are_quarantined_and_the_batch_passes() -> None:
     report = validate_records(records)
 
     assert report.success
-    assert list(report.quarantine.columns) == list(QUARANTINE_COLUMNS)
-    assert report.quarantine[["position", "rule"]].values.tolist() == [
-        [5, "invalid_email"],
-        [10, "unknown_country"],
+    assert report.quarantine.empty
+    assert list(report.issues.columns) == list(FIELD_ISSUE_COLUMNS)
+    assert report.issues[["position", "field", "rule", "value"]].values.tolist() == [
+        [5, "email", "invalid_email", "kari@@example.no"],
+        [10, "country", "unknown_country", "XX"],
     ]
-    assert report.quarantine.loc[0, "detail"] == (
+    assert report.issues.loc[0, "detail"] == (
         'column `email`: "kari@@example.no" is not a valid e-mail address'
     )
-    assert report.quarantine.loc[0, "source_key"] == "5"
-    assert len(report.records) + report.rows_quarantined == len(records)
+    assert report.issues.loc[0, "source_key"] == "5"
+    assert len(report.records) == len(records)
     email_summary = next(s for s in report.expectations if s.rule == "invalid_email")
     assert (email_summary.unexpected_count, email_summary.element_count) == (1, 120)
 
@@ -83,10 +84,10 @@ def test_too_many_bad_emails_fail_the_batch() -> None:
     email_summary = next(s for s in report.expectations if s.rule == "invalid_email")
     assert not email_summary.success
     assert email_summary.unexpected_count == 4
-    assert report.rows_quarantined == 4
+    assert len(report.issues) == 4 and report.rows_quarantined == 0
 
 
-def test_duplicate_keys_and_old_birth_dates_are_quarantined() -> None:
+def test_duplicate_keys_are_quarantined_and_old_birth_dates_set_aside() -> None:
     records = canonical_records([None] * 5)
     records.loc[3, "source_key"] = records.loc[2, "source_key"]
     records.loc[0, "birth_date"] = pd.Timestamp("1850-01-01")
@@ -95,13 +96,10 @@ def test_duplicate_keys_and_old_birth_dates_are_quarantined() -> None:
 
     assert not report.success
     found = zip(report.quarantine["position"], report.quarantine["rule"], strict=True)
-    assert sorted(found) == [
-        (1, "implausible_birth_date"),
-        (3, "duplicate_source_key"),
-        (4, "duplicate_source_key"),
-    ]
-    assert report.records[RECORD_ID].tolist() == ["shop:2", "shop:5"]
-    assert report.quarantine.loc[0, "detail"] == (
+    assert sorted(found) == [(3, "duplicate_source_key"), (4, "duplicate_source_key")]
+    assert report.records[RECORD_ID].tolist() == ["shop:1", "shop:2", "shop:5"]
+    assert report.issues[["position", "rule"]].values.tolist() == [[1, "implausible_birth_date"]]
+    assert report.issues.loc[0, "detail"] == (
         'column `birth_date`: "1850-01-01" is not between 1900-01-01 and today'
     )
 
@@ -112,7 +110,7 @@ def test_a_birth_date_in_the_future_is_implausible() -> None:
 
     report = validate_records(records)
 
-    assert report.quarantine["rule"].tolist() == ["implausible_birth_date"]
+    assert report.issues["rule"].tolist() == ["implausible_birth_date"]
 
 
 def test_a_source_tunes_thresholds_and_adds_expectations() -> None:
@@ -149,7 +147,7 @@ def test_a_source_tunes_thresholds_and_adds_expectations() -> None:
     assert not by_rule["missing_email"].success and by_rule["missing_email"].blocking
     assert by_rule["missing_email"].unexpected_count == 4
     assert not by_rule["too_few_rows"].success
-    assert report.quarantine["rule"].tolist() == ["invalid_email"]
+    assert report.issues["rule"].tolist() == ["invalid_email"] and report.quarantine.empty
     assert [s.rule for s in report.expectations if not s.success and s.blocking] == [
         "missing_email"
     ]
