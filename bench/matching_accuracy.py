@@ -59,8 +59,7 @@ SETTINGS = {
             "attributes": {
                 "soc_sec_id": {"comparison": "edit_distance", "identifies_person": True},
             },
-            "blocking_passes": [
-                *MatchSettings().blocking_passes,
+            "blocking_passes": [  # added to the built-in passes
                 ["soc_sec_id"],
                 {"sorted_neighbourhood": "soc_sec_id", "window": 3},
             ],

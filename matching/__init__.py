@@ -4,6 +4,7 @@ Blocking → comparison → Fellegi–Sunter scoring → decisions → clusterin
 survivorship. What this module imports is the public interface of the stage.
 """
 
+from matching.blocking import pass_name
 from matching.clustering import CLUSTER_ID
 from matching.constraints import pair_constraints
 from matching.engine import LocalEngine, MatchingEngine
@@ -12,10 +13,12 @@ from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
 from matching.match_state import load_compared, save_compared
 from matching.scoring import FellegiSunterModel, comparisons_fingerprint
-from matching.settings import MatchSettings
+from matching.settings import DEFAULT_BLOCKING_PASSES, MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
+    "DEFAULT_BLOCKING_PASSES",
+    "pass_name",
     "LocalEngine",
     "MatchingEngine",
     "load_compared",

@@ -118,12 +118,17 @@ class MatchSettings(BaseModel):
 
     attributes: dict[str, AttributeComparison] = {}
     """Extra attributes to compare, by the name sources map them under."""
+    default_blocking_passes: bool = True
+    """Whether the built-in passes (`DEFAULT_BLOCKING_PASSES`) are in force as well as those
+    declared; ``false`` leaves only the declared ones."""
     blocking_passes: list[BlockingPass] = Field(
         default_factory=lambda: [list(keys) for keys in DEFAULT_BLOCKING_PASSES],  # type: ignore[arg-type]
         min_length=1,
     )
-    """Candidate pairs are the union of these passes; a pass pairs records sharing all its keys,
-    or is a `SortedNeighbourhoodPass`."""
+    """The passes in force: candidate pairs are their union. A pass pairs records sharing all
+    its keys, or is a `SortedNeighbourhoodPass`. Passes declared are added to the built-in
+    ones (a declared pass equal to one of them counts once), unless
+    ``default_blocking_passes`` is false."""
     max_block_size: int = Field(default=1_000, ge=2)
     """A block with more records than this is skipped (and counted) rather than paired out."""
     link_threshold: float = Field(default=0.8, gt=0.0, lt=1.0)
@@ -171,6 +176,15 @@ class MatchSettings(BaseModel):
     """Pairs of record ids that are different customers whatever their scores say (a
     steward's "not the same person"): never linked, never in one cluster."""
 
+    @model_validator(mode="after")
+    def _passes_are_declared_without_the_defaults(self) -> MatchSettings:
+        if not self.default_blocking_passes and "blocking_passes" not in self.model_fields_set:
+            raise ValueError(
+                "default_blocking_passes is false: declare the passes in force under "
+                "`blocking_passes`"
+            )
+        return self
+
     @field_validator("attributes")
     @classmethod
     def _attributes_have_their_own_names(
@@ -209,7 +223,12 @@ class MatchSettings(BaseModel):
             if identity in seen:
                 raise ValueError(f"pass {number} repeats pass {seen[identity]}: {keys}")
             seen[identity] = number
-        return passes
+        if not info.data.get("default_blocking_passes", True):
+            return passes
+        # Declared passes add to the built-in ones; one equal to a built-in one counts once.
+        built_in: list[BlockingPass] = [list(keys) for keys in DEFAULT_BLOCKING_PASSES]
+        known_passes = {_pass_identity(blocking_pass) for blocking_pass in built_in}
+        return [*built_in, *(p for p in passes if _pass_identity(p) not in known_passes)]
 
     @field_validator("must_link", "cannot_link")
     @classmethod

@@ -26,7 +26,14 @@ from pipelines.config import (
     load_config,
 )
 from pipelines.runner import RunFailed, run_hub
-from warehouse import LockHolder, QuarantineFilter, connect, upgrade_warehouse
+from warehouse import (
+    LockHolder,
+    QuarantineFilter,
+    connect,
+    last_run_id,
+    run_summary,
+    upgrade_warehouse,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,6 +158,11 @@ def _parser() -> argparse.ArgumentParser:
         "list", parents=[config], help="saved versions, newest first, and which fit the config"
     )
     models.set_defaults(command=_model_list)
+
+    blocking = commands.add_parser(
+        "blocking", parents=[config], help="the blocking passes in force and what each found"
+    )
+    blocking.set_defaults(command=_blocking)
 
     add_review_commands(commands, config)
 
@@ -293,6 +305,21 @@ def _quarantine_show(args: argparse.Namespace) -> int:
     engine = connect(load_config(args.config).warehouse.url)
     try:
         print(render_row(engine, args.id))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _blocking(args: argparse.Namespace) -> int:
+    from pipelines.cli.blocking import render_passes
+
+    config = load_config(args.config)
+    engine = connect(config.warehouse.url)
+    try:
+        run_id = last_run_id(engine)
+        print(
+            render_passes(config.matching, None if run_id is None else run_summary(engine, run_id))
+        )
     finally:
         engine.dispose()
     return 0

@@ -49,7 +49,10 @@ def test_blocking_recall_does_not_depend_on_input_order(
 ) -> None:
     records, truth = synthetic_customers(200)
     settings = MatchSettings.model_validate(
-        {"blocking_passes": [{"sorted_neighbourhood": "family_name", "window": 3}, ["email"]]}
+        {
+            "default_blocking_passes": False,
+            "blocking_passes": [{"sorted_neighbourhood": "family_name", "window": 3}, ["email"]],
+        }
     )
     baseline = blocking_recall(records, truth, settings)
     shuffled = records.sample(frac=1.0, random_state=seed)

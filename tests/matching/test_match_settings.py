@@ -5,7 +5,7 @@ import yaml
 from pydantic import ValidationError
 
 from matching import MatchSettings
-from matching.settings import SortedNeighbourhoodPass
+from matching.settings import DEFAULT_BLOCKING_PASSES, SortedNeighbourhoodPass
 
 
 def test_every_setting_has_a_default() -> None:
@@ -16,10 +16,31 @@ def test_every_setting_has_a_default() -> None:
 
 def test_reads_matching_section() -> None:
     settings = MatchSettings.model_validate(
-        {"link_threshold": 0.9, "blocking_passes": [["email"], ["postcode"]]}
+        {
+            "link_threshold": 0.9,
+            "default_blocking_passes": False,
+            "blocking_passes": [["email"], ["postcode"]],
+        }
     )
     assert settings.link_threshold == 0.9
     assert settings.blocking_passes == [["email"], ["postcode"]]
+
+
+def test_declared_passes_add_to_the_built_in_ones() -> None:
+    built_in = [list(keys) for keys in DEFAULT_BLOCKING_PASSES]
+
+    settings = MatchSettings.model_validate(
+        {"attributes": {"ssn": {"comparison": "exact"}}, "blocking_passes": [["ssn"], ["email"]]}
+    )
+
+    # `email` is a built-in pass: it counts once.
+    assert settings.blocking_passes == [*built_in, ["ssn"]]
+    assert MatchSettings.model_validate(settings.model_dump()) == settings
+
+
+def test_without_the_built_in_passes_some_must_be_declared() -> None:
+    with pytest.raises(ValidationError, match="declare the passes in force"):
+        MatchSettings.model_validate({"default_blocking_passes": False})
 
 
 @pytest.mark.parametrize(
@@ -97,6 +118,7 @@ def test_a_config_mixes_passes_of_keys_and_sorted_neighbourhood_passes() -> None
     section = yaml.safe_load(
         """
         attributes: {national_id: {comparison: edit_distance}}
+        default_blocking_passes: false
         blocking_passes:
           - [email]
           - [birth_date, family_name_metaphone]
