@@ -34,7 +34,7 @@ def _fit_format(text: pd.Series, date_format: str) -> tuple[pd.Series, str]:
 
 
 def _on_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series], dtype: str) -> pd.Series:
-    """``parse`` applied to the distinct values only: birth dates repeat a lot."""
+    """``parse`` applied to the distinct values only: timestamps repeat a lot."""
     codes, distinct = pd.factorize(text, use_na_sentinel=True)
     parsed = pd.Series(parse(pd.Series(distinct, dtype="object")), dtype=dtype)
     if parsed.dt.tz is not None:  # work on plain UTC instants: no Timestamp objects

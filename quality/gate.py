@@ -161,18 +161,17 @@ class _Read:
 
 def _judged_while_reading(batch: StandardizedBatch, checks: Sequence[Check]) -> _Read:
     """Judge the rules standardizing applied (``invalid_date``) as their checks say: the
-    threshold over the rows that gave a date, and the level (a date set aside, or its
-    row held back)."""
+    threshold over the date values given (of every date field), and the level (a date set
+    aside, or its row held back)."""
     issues = batch.issues
     quarantine, summaries = [empty_quarantine()], []
     for check in checks:
         if check.expectation is not None:
             continue
-        broken = issues["rule"] == check.rule
-        failing = issues.loc[broken, "position"].drop_duplicates()
-        dates = batch.records[list(DATE_FIELDS)].notna().any(axis=1).to_numpy()
-        dates[failing.to_numpy() - 1] = True
-        checked, unexpected = int(dates.sum()), len(failing)
+        # Every date field's values: the readable ones, and those set aside as unreadable.
+        broken = (issues["rule"] == check.rule).to_numpy()
+        unexpected = int(broken.sum())
+        checked = int(batch.records[list(DATE_FIELDS)].notna().to_numpy().sum()) + unexpected
         summaries.append(
             ExpectationSummary(
                 rule=check.rule,
@@ -183,10 +182,12 @@ def _judged_while_reading(batch: StandardizedBatch, checks: Sequence[Check]) -> 
                 element_count=checked,
                 mostly=check.mostly,
                 blocking=check.blocking,
-                sample=tuple(issues.loc[broken, "value"].astype(str).head(5)),
+                sample=tuple(issues.loc[broken, "value"].dropna().astype(str).head(5)),
             )
         )
-        if not check.sets_values_aside:
+        # An unreadable date cannot go on in its record: it is noted whatever the check
+        # says, and only holds its row back at level `record` (unless `quarantine: false`).
+        if check.quarantine and not check.sets_values_aside:
             quarantine.append(issues.loc[broken, list(QUARANTINE_COLUMNS)])
             issues = issues[~broken]
     return _Read(issues, pd.concat(quarantine, ignore_index=True), tuple(summaries))
@@ -202,7 +203,7 @@ def _as_read(issues: pd.DataFrame, raw: pd.DataFrame, mapping: SourceMappingBase
             column = raw[spec.column].to_numpy(dtype=object)
             values[at] = [shown_as_read(v) for v in column[issues["position"].to_numpy()[at] - 1]]
         elif spec is not None:
-            values[at] = spec.value
+            values[at] = shown_as_read(spec.value)
     return issues.assign(value=values)
 
 

@@ -255,6 +255,7 @@ def standardize_interactions(
     # pandas takes None as `other`; pandas-stubs leave it out, hence the cast.
     present = frame[text_columns].notna()
     frame[text_columns] = frame[text_columns].astype(object).where(present, cast(Any, None))
-    return StandardizedInteractions(
-        interactions=frame, quarantine=log.frame(), issues=cleaned.frame()
-    )
+    issues = cleaned.frame()
+    # A row held back has no interaction to go on: its quarantine row holds it as read.
+    issues = issues[issues["position"].isin(np.flatnonzero(kept) + 1)].reset_index(drop=True)
+    return StandardizedInteractions(interactions=frame, quarantine=log.frame(), issues=issues)

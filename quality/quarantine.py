@@ -19,8 +19,8 @@ QUARANTINE_COLUMNS: Final = ("source", "source_key", "position", "rule", "detail
 
 - ``source``: the configured source system.
 - ``source_key``: the row's own key as read (missing when that is the problem).
-- ``position``: 1-based row number in the checked frame (the raw batch for
-  ``standardize``, the records frame for ``validate_records``).
+- ``position``: 1-based row number in the checked frame (the raw batch for the gate and
+  ``standardize_interactions``, the records frame for ``validate_records``).
 - ``rule``: short name of the broken rule, e.g. ``invalid_email``.
 - ``detail``: the column and the offending value, in the user's terms.
 """
@@ -50,8 +50,7 @@ def offending(
 
 
 class QuarantineLog:
-    """Collects quarantine rows for one frame of one source, rule by rule (or notes in
-    their shape, as of the values that standardizing cleaned)."""
+    """Collects quarantine rows for one frame of one source, rule by rule."""
 
     def __init__(self, source: str | pd.Series, source_keys: pd.Series) -> None:
         """Start an empty log.
@@ -189,11 +188,6 @@ class FieldIssueLog(QuarantineLog):
         return _ordered(self._parts, FIELD_ISSUE_COLUMNS)
 
 
-def empty_field_issues() -> pd.DataFrame:
-    """A frame of field issues with no rows and the right columns and dtypes."""
-    return _empty(FIELD_ISSUE_COLUMNS)
-
-
 def rows_held_back(quarantine: pd.DataFrame) -> int:
     """How many checked rows a quarantine frame holds back, each counted once."""
     return int(quarantine[["source", "position"]].drop_duplicates().shape[0])
@@ -230,7 +224,7 @@ def written_out(text: str) -> str:
     return _ANY_CONTROL.sub(lambda control: f"\\x{ord(control[0]):02x}", text)
 
 
-#: The rule ``standardize`` applies; ``validate_records`` adds the rules of its suite.
+#: The rule ``standardize`` notes while reading dates; the gate judges its threshold.
 INVALID_DATE: Final = "invalid_date"
 
 #: Not a rule that sets anything aside: the field issue that ``standardize`` and

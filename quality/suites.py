@@ -65,7 +65,9 @@ class Check(BaseModel):
             while reading values (``invalid_date``).
         column: The canonical field checked; ``None`` for a table-level expectation.
         mostly: Share of rows that must pass for the batch to pass.
-        quarantine: Whether what breaks it is set aside (a value or a row, by ``level``).
+        quarantine: Whether what breaks it is set aside (a value or a row, by ``level``);
+            an unreadable date (``invalid_date``) is noted and missing from its record
+            whatever this says.
         level: ``field`` sets a failing value aside, ``record`` its whole row; by default
             ``field`` for a check of a field other than the key, else ``record``.
         blocking: Whether a broken threshold stops publishing.
@@ -216,8 +218,12 @@ class QualitySettings(BaseModel):
 
     def checks(self, today: dt.date | None = None) -> list[Check]:
         """The source's suite: the default checks as tuned, then its own expectations."""
+        # Validated again as a whole: a tuning must make a valid check (no key rule at
+        # level `field`).
         tuned = [
-            check.model_copy(update=self.rules[check.rule].model_dump(exclude_none=True))
+            Check.model_validate(
+                {**check.model_dump(), **self.rules[check.rule].model_dump(exclude_none=True)}
+            )
             if check.rule in self.rules
             else check
             for check in canonical_customer_checks(today)

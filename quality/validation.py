@@ -110,8 +110,8 @@ class ExpectationSummary:
         expectation: The Great Expectations expectation type.
         column: The column checked, or ``None`` for a table-level expectation.
         success: Whether the expectation's threshold held.
-        unexpected_count: Rows that broke it (0 for table-level expectations).
-        element_count: Rows checked: of a column's, those with a value (as ``mostly`` counts).
+        unexpected_count: Values that broke it (0 for table-level expectations).
+        element_count: Values checked: of a column, those present (as ``mostly`` counts).
         mostly: The share of rows that had to pass.
         blocking: Whether a failure stops publishing.
         sample: A few offending values, as text.
@@ -135,7 +135,7 @@ class ExpectationSummary:
         return self.unexpected_count / self.element_count if self.element_count else 0.0
 
     def describe(self) -> str:
-        """One line on the outcome: ``invalid_email failed for 2 of 3 rows (66.7%; ...)``."""
+        """One line on the outcome: ``invalid_email failed for 2 of 3 values (66.7%; ...)``."""
         if self.error:
             return f"{self.rule} could not run: {self.error}"
         verdict = "held" if self.success else "failed"
@@ -144,7 +144,7 @@ class ExpectationSummary:
         allowed = f"at most {1 - self.mostly:.0%} allowed"
         return (
             f"{self.rule} {verdict} for {self.unexpected_count:,} of {self.element_count:,} "
-            f"rows ({self.unexpected_share:.1%}; {allowed})"
+            f"values ({self.unexpected_share:.1%}; {allowed})"
         )
 
 

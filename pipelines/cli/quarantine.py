@@ -46,7 +46,7 @@ def render_values(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> 
     """A table of the matching values set aside (or cleaned), with their values as read."""
     rows, total = set_aside_values(engine, which, limit=limit)
     if total == 0:
-        return "No value was set aside or cleaned."
+        return "No value set aside or cleaned matches."
     shown = rows.assign(
         key=rows["source_key"].fillna("-"),
         location=rows["location"].fillna("-"),

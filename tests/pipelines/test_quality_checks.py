@@ -66,7 +66,7 @@ def test_a_broken_blocking_expectation_stops_the_publish(
     shop = checks["shop_quality"]
     assert not shop.passed and shop.severity == dg.AssetCheckSeverity.ERROR
     failed = shop.metadata["failed"].value
-    assert failed == "invalid_email failed for 2 of 4 rows (50.0%; at most 5% allowed)"
+    assert failed == "invalid_email failed for 2 of 4 values (50.0%; at most 5% allowed)"
     assert Path(str(shop.metadata["data_docs"].value)).is_file()
     materialized = {
         event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
@@ -88,7 +88,7 @@ def test_a_non_blocking_expectation_warns_and_the_run_publishes(
     assert main(["run", "--config", str(tmp_path / "hub.yaml")]) == 0
 
     report = capsys.readouterr().out
-    assert "shop: invalid_email failed for 2 of 4 rows (50.0%; at most 5% allowed)" in report
+    assert "shop: invalid_email failed for 2 of 4 values (50.0%; at most 5% allowed)" in report
     assert "blocks publishing" not in report
     assert _published_runs(config) == 1
 
@@ -132,7 +132,7 @@ def test_a_wrong_date_format_fails_the_run_and_publishes_nothing(
     assert run("DD.MM.YYYY") == 1
     out = capsys.readouterr()
     report = out.out + out.err
-    assert "invalid_date failed for 2 of 2 rows (100.0%; at most 5% allowed)" in report
+    assert "invalid_date failed for 2 of 2 values (100.0%; at most 5% allowed)" in report
     assert "every expectation held" not in report
     assert _published_runs(load_config(path)) == 1
     assert golden_ids() == before

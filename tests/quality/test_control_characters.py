@@ -174,5 +174,4 @@ def test_interactions_are_cleaned_and_each_cleaned_value_noted() -> None:
         [1, 'column `kind`: "or\\x07der" had its control characters removed'],
         [1, 'column `status`: "shipped\\x1b" had its control characters removed'],
         [1, 'column `topic`: "bo\\x07oks\\x0a" had its control characters removed'],
-        [2, 'column `kind`: "ord\\x00er?" had its control characters removed'],
-    ]
+    ]  # row 2 is held back: its quarantine row keeps it as read

@@ -59,6 +59,39 @@ def test_a_rule_marked_record_level_holds_the_row_back() -> None:
     assert set(result.issues["rule"]) == {"invalid_phone", "implausible_birth_date"}
 
 
+@pytest.mark.parametrize("quarantine", [True, False])
+def test_an_unreadable_date_at_record_level(quarantine: bool) -> None:
+    raw = crm_batch()
+    raw.loc[0, "BIRTH_DT"] = "1980-02-01"  # not DDMMYYYY
+    settings = QualitySettings.model_validate(
+        {"rules": {"invalid_date": {"level": "record", "quarantine": quarantine}}}
+    )
+
+    result = quality_gate(
+        raw, source="crm", primary_key="ID", mapping=CRM_MAPPING, checks=settings.checks()
+    )
+
+    held = (1, "invalid_date") in set(
+        zip(result.quarantine["position"], result.quarantine["rule"], strict=True)
+    )
+    if quarantine:  # its row is held back
+        assert held and "crm:1" not in result.records[RECORD_ID].tolist()
+    else:  # `quarantine: false` keeps the row; the date, unreadable, is noted all the same
+        assert not held
+        assert pd.isna(result.records.set_index(RECORD_ID).loc["crm:1", "birth_date"])
+        noted = result.issues[result.issues["position"] == 1]
+        assert noted[["field", "rule", "value"]].values.tolist() == [
+            ["birth_date", "invalid_date", "1980-02-01"]
+        ]
+
+
+def test_a_rule_of_the_key_cannot_be_tuned_to_set_values_aside() -> None:
+    with pytest.raises(ValueError, match="level `field` needs a column other than the key"):
+        QualitySettings.model_validate(
+            {"rules": {"duplicate_source_key": {"level": "field"}}}
+        ).checks()
+
+
 def test_a_broken_threshold_fails_the_check_but_keeps_the_good_rows() -> None:
     raw = crm_batch()
     strict = QualitySettings.model_validate({"rules": {"unknown_country": {"mostly": 1.0}}})
@@ -90,8 +123,9 @@ def test_a_wrong_date_format_fails_invalid_date_and_keeps_every_record() -> None
 
     (invalid_date,) = [s for s in result.verdict.expectations if s.rule == "invalid_date"]
     assert not invalid_date.success and invalid_date.blocking
-    assert (invalid_date.unexpected_count, invalid_date.element_count) == (8, 8)
-    assert invalid_date.describe().startswith("invalid_date failed for 8 of 8 rows")
+    # Every date value counts: 8 birth dates, all unreadable, and 2 readable update times.
+    assert (invalid_date.unexpected_count, invalid_date.element_count) == (8, 10)
+    assert invalid_date.describe().startswith("invalid_date failed for 8 of 10 values")
     assert result.verdict.rows_passed == 5
 
 

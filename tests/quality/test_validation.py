@@ -72,7 +72,8 @@ def test_a_few_bad_values_are_set_aside_and_the_batch_passes() -> None:
     assert report.issues.loc[0, "source_key"] == "5"
     assert len(report.records) == len(records)
     email_summary = next(s for s in report.expectations if s.rule == "invalid_email")
-    assert (email_summary.unexpected_count, email_summary.element_count) == (1, 120)
+    # Of the addresses given: a missing one is not checked.
+    assert (email_summary.unexpected_count, email_summary.element_count) == (1, 119)
 
 
 def test_too_many_bad_emails_fail_the_batch() -> None:
