@@ -12,6 +12,7 @@ from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
 from matching.match_state import load_compared, save_compared
+from matching.model_checks import implausibilities
 from matching.scoring import FellegiSunterModel, comparisons_fingerprint
 from matching.settings import DEFAULT_BLOCKING_PASSES, MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
@@ -19,6 +20,7 @@ from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 __all__ = [
     "DEFAULT_BLOCKING_PASSES",
     "pass_name",
+    "implausibilities",
     "LocalEngine",
     "MatchingEngine",
     "load_compared",

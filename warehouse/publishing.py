@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from matching import implausibilities
 from quality import PERSON_FIELDS
 from warehouse import schema
 from warehouse.decisions import note_applied
@@ -86,7 +87,15 @@ def publish(engine: sa.Engine, publication: Publication) -> int:
                 finished_at=dt.datetime.now(dt.UTC),
                 summary={
                     **publication.summary,
-                    "model": {"version": version, "trained": trained},
+                    "model": {
+                        "version": version,
+                        "trained": trained,
+                        "implausible": implausibilities(
+                            publication.model.model, publication.model.records
+                        )
+                        if isinstance(publication.model, TrainedModel)
+                        else [],
+                    },
                     "steward_decisions_applied": decisions_applied,
                 },
             )

@@ -133,7 +133,12 @@ def _queue(summary: dict[str, Any]) -> str:
 
 def _model_line(model: dict[str, Any]) -> str:
     how = "trained by this run" if model["trained"] else "saved earlier, reused"
-    return f"{'version ' + str(model['version']):>9}  ({how})"
+    line = f"{'version ' + str(model['version']):>9}  ({how})"
+    doubts = model.get("implausible", [])
+    if doubts:
+        line += "\n    it looks implausible; check its links before trusting them:"
+        line += "".join(f"\n      - {doubt}" for doubt in doubts)
+    return line
 
 
 def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -> list[str]:
