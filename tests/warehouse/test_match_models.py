@@ -95,7 +95,11 @@ def test_each_trained_model_is_saved_as_the_next_version(warehouse_url: str) -> 
     assert first["fingerprint"] == MODEL.fingerprint
     assert first["comparisons"] == "email"
     assert _pair_versions(engine) == [2]
-    assert run_summary(engine, "run-2")["model"] == {"version": 2, "trained": True}
+    assert run_summary(engine, "run-2")["model"] == {
+        "version": 2,
+        "trained": True,
+        "implausible": [],
+    }
     latest = latest_model(engine, MODEL.fingerprint)
     assert latest is not None
     assert (latest.version, latest.run_id, latest.model) == (2, "run-2", MODEL)
@@ -112,7 +116,11 @@ def test_a_reused_version_scores_the_pairs_and_adds_no_version(warehouse_url: st
 
     assert saved_models(engine)["version"].tolist() == [1]
     assert _pair_versions(engine) == [1]
-    assert run_summary(engine, "run-2")["model"] == {"version": 1, "trained": False}
+    assert run_summary(engine, "run-2")["model"] == {
+        "version": 1,
+        "trained": False,
+        "implausible": [],
+    }
     engine.dispose()
 
 
