@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -19,11 +20,15 @@ class RejectedRow:
             ``GET https://api.example.com/customers?page=3``.
         reason: Why it could not be read: ``expected 7 fields, found 9``.
         raw: The row's text as far as it could be read, for the steward who fixes it.
+        values: The values of the row that could still be read, by column: those the damage
+            did not reach. A key among them tells a full refresh that the row is still in
+            the source, although it cannot be landed as it is.
     """
 
     location: str
     reason: str
     raw: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from typing import Any, Final
 
 import pandas as pd
@@ -23,10 +24,13 @@ def keyed_rows(
 
     ``payload_json`` is the row's present values as a JSON object, in the source's column
     order, and ``row_hash`` the SHA-256 of its canonical JSON, so a re-read of unchanged
-    data is recognised; a key is read without control characters. Held back, with their
-    payload (a dict) and location: rows without a key (``missing_source_key``), rows whose
-    key was already read in this sync (``duplicate_source_key``; the first one read is
-    landed) and rows the connector could not read (``unreadable_row``).
+    data is recognised; a key is read as the quality stage reads it (see ``source_key``).
+    Held back, with their payload (a dict) and location: rows without a key
+    (``missing_source_key``), rows whose key was already read in this sync
+    (``duplicate_source_key``; the first one read is landed), rows whose key is longer
+    than the warehouse keeps (``source_key_too_long``) and rows the connector could not
+    read (``unreadable_row``, with the key where it could still be read, so that a full
+    refresh knows the row is still in the source).
 
     Args:
         batch: Rows as read.
@@ -55,10 +59,16 @@ def keyed_rows(
     land_locations: list[str] = []
     held: list[tuple[str | None, str, str, str, dict[str, Any]]] = []
     for at, (raw_key, location) in enumerate(zip(raw_keys, batch.locations.tolist(), strict=True)):
-        key = _key(raw_key)
+        key = source_key(raw_key)
         if key is None:
             detail = f"column `{primary_key}` is empty"
             held.append((None, location, "missing_source_key", detail, payload(at)))
+        elif len(key) > KEY_CHARS:
+            detail = (
+                f'column `{primary_key}`: "{key[:40]}…" has {len(key):,} characters; '
+                f"a key may have {KEY_CHARS}"
+            )
+            held.append((None, location, "source_key_too_long", detail, payload(at)))
         elif key in seen_keys:
             detail = f'column `{primary_key}`: "{key}" was already read in this sync'
             held.append((key, location, "duplicate_source_key", detail, payload(at)))
@@ -68,10 +78,9 @@ def keyed_rows(
             land_texts.append(stored[at])
             land_hashes.append(hashlib.sha256(canonical[at].encode()).hexdigest())
             land_locations.append(location)
-    held += [
-        (None, row.location, "unreadable_row", row.reason, {"raw": row.raw})
-        for row in batch.rejected
-    ]
+    for row in batch.rejected:
+        key = _kept_key(row.values.get(primary_key))
+        held.append((key, row.location, "unreadable_row", row.reason, {"raw": row.raw}))
     landed = pd.DataFrame(
         dict(
             zip(
@@ -86,18 +95,37 @@ def keyed_rows(
     return landed, pd.DataFrame(held, columns=list(HELD_BACK_COLUMNS), dtype=object)
 
 
+#: The most characters of a source key: the warehouse's ``source_key`` columns hold 200.
+KEY_CHARS: Final = 200
+
 #: Control characters other than whitespace, as standardizing removes them from every
 #: value (``quality.text``): a key lands without them, its payload keeps them as read.
 _CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
-def _key(value: Any) -> str | None:
+def source_key(value: Any) -> str | None:
+    """A row's key as the hub knows it: the text the quality stage makes of it
+    (``quality.text.clean_value``): without control characters, NFKC-normalized, inner
+    whitespace one space, trimmed; ``None`` when nothing is left.
+
+    Keys that the quality stage would read as one are one key from the landing on, so a
+    second row of such a key is held back as a duplicate here, not landed beside the first.
+    """
     if not isinstance(value, str):
         return None
-    if not value.isprintable():
-        value = _CONTROL_CHARACTERS.sub("", value)
-    key = value.strip()
-    return key or None
+    if value.isascii() and value.isprintable():  # most keys: a space is their only blank
+        key = value.strip()
+        return (" ".join(key.split()) if "  " in key else key) or None
+    value = _CONTROL_CHARACTERS.sub("", value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return " ".join(value.split()) or None
+
+
+def _kept_key(value: Any) -> str | None:
+    """The key a held-back row is kept with: none where the warehouse cannot hold it."""
+    key = source_key(value)
+    return key if key is not None and len(key) <= KEY_CHARS else None
 
 
 def row_payloads(rows: pd.DataFrame) -> list[dict[str, Any]]:

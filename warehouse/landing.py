@@ -3,9 +3,11 @@
 A sync compares each row read with what was landed before, by source key and content
 hash: new rows are inserted, changed rows updated, unchanged rows only marked as seen
 again. After a full refresh, rows no longer in the source are marked deleted, never
-removed. The cursor and the sync's figures are written in the same transaction as the
-rows, so a sync that dies half-way leaves the previous state and its cursor untouched,
-and the next sync reads the same rows again.
+removed; a row held back under its key (a line that cannot be read, but whose key can)
+is still in the source, and stays as it was landed before. The cursor and the sync's
+figures are written in the same transaction as the rows, so a sync that dies half-way
+leaves the previous state and its cursor untouched, and the next sync reads the same rows
+again.
 
 Payloads are kept exactly as read, NUL bytes included, although PostgreSQL holds no NUL
 in text, nor ``\\u0000`` in jsonb or in json read as text: a string holding a NUL is
@@ -244,11 +246,20 @@ class Landing:
             )
         if self._full_refresh:
             # Rows read in this sync are either unchanged (in `_seen`) or were written by it.
+            # A row this sync held back under its key is still in the source, unreadable as
+            # it is now: it stays as it was last landed, never marked deleted.
+            held = schema.quarantine
             gone = (
                 table.c.source == self._source,
                 table.c.deleted_at.is_(None),
                 table.c.load_id != self._sync_id,
                 ~sa.exists().where(_seen.c.source_key == table.c.source_key),
+                ~sa.exists().where(
+                    held.c.source == self._source,
+                    held.c.stage == "sync",
+                    held.c.run_id == self._sync_id,
+                    held.c.source_key == table.c.source_key,
+                ),
             )
             leaving = self._connection.execute(
                 sa.select(sa.func.count()).select_from(table).where(*gone)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import codecs
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
 _HANDLER = "connectors.files.escape_and_count"
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+#: Half of a UTF-16 surrogate pair: an escaped byte, or a ``\\ud800`` escape in JSON text,
+#: which Python reads but no database stores (it is not a character).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _escape = codecs.lookup_error("surrogateescape")
 
 
@@ -97,3 +100,37 @@ def printable(text: str, encoding: str) -> str:
         return text
     codec = codecs.lookup(encoding).name
     return text.encode(codec, "surrogateescape").decode(codec, "backslashreplace")
+
+
+def lone_surrogate(texts: Mapping[str, str | None]) -> str | None:
+    """What to say of the first name or value holding half of a surrogate pair, if any.
+
+    JSON text may write one (``"\\ud800"``) and Python reads it, but it is no character:
+    neither UTF-8 nor any database holds it.
+
+    Returns:
+        ``column `note` holds half of a UTF-16 surrogate pair (\\ud800), not a character``,
+        or ``None`` when every text is whole.
+    """
+    for name, value in texts.items():
+        if _SURROGATE.search(name):
+            return f"a column name {_surrogate_at(name)}"
+        if value is not None and _SURROGATE.search(value):
+            return f"column `{name}` {_surrogate_at(value)}"
+    return None
+
+
+def _surrogate_at(text: str) -> str:
+    found = _SURROGATE.search(text)
+    code = ord(found.group()) if found else 0
+    return f"holds half of a UTF-16 surrogate pair (\\u{code:04x}), not a character"
+
+
+def readable_values(values: Mapping[str, str | None]) -> dict[str, str]:
+    """The present values of a rejected row whose name and text are whole: no undecodable
+    byte, no half of a surrogate pair."""
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None and not _SURROGATE.search(name) and not _SURROGATE.search(value)
+    }

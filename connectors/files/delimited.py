@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain
 from typing import TextIO
@@ -13,7 +13,13 @@ import pandas as pd
 
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.files.batching import Stretch, file_batches, row_frame, whole_file_rejected
-from connectors.files.decoding import DecodeWatch, open_text, printable, undecodable
+from connectors.files.decoding import (
+    DecodeWatch,
+    open_text,
+    printable,
+    readable_values,
+    undecodable,
+)
 from connectors.files.selection import SourceFile
 from connectors.spec import CsvConnector
 
@@ -25,7 +31,8 @@ def read_delimited_batches(
 
     Each value is the field's text as written; an empty field is ``None``. A line with the
     wrong number of fields, or with a byte the encoding cannot decode, becomes a
-    ``RejectedRow`` located at its (first) line; blank lines are skipped. Unless the source
+    ``RejectedRow`` located at its (first) line, with the values it could still read;
+    blank lines are skipped. Unless the source
     is ``multiline``, a line that ends inside a field (a stray quote) is rejected alone and
     reading goes on at the next line.
 
@@ -85,10 +92,18 @@ def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) ->
         rejected: list[RejectedRow] = []
         checking = False
 
-        def reject(first: int, last: int, reason: str) -> None:
-            rejected.append(
-                RejectedRow(f"{file.name} line {first}", reason, raw.between(first, last))
-            )
+        def reject(first: int, last: int, reason: str, fields: Sequence[str] | None) -> None:
+            # `fields`: the row as split, or `None` for a line that ran on into the next.
+            text = raw.text(first, last)
+            if fields is None:
+                fields = _closed_fields(split, text)
+            elif len(fields) < width and not text.endswith(("\n", "\r")):
+                fields = fields[:-1]  # the end of the file may have cut the last one short
+            # By position: right up to where the row went wrong (a delimiter too many in a
+            # value, a field left out), so a key in front of that is read as the source has it.
+            values = readable_values({c: v or None for c, v in zip(columns, fields, strict=False)})
+            shown = printable(text.rstrip("\r\n"), spec.encoding)
+            rejected.append(RejectedRow(f"{file.name} line {first}", reason, shown, values))
 
         while True:
             try:
@@ -99,13 +114,15 @@ def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) ->
                         break
                     if len(fields) != width:
                         if fields and (len(fields) > 1 or fields[0].strip()):
-                            reject(line, last, f"expected {width} fields, found {len(fields)}")
+                            reason = f"expected {width} fields, found {len(fields)}"
+                            reject(line, last, reason, fields)
                         continue
                     if checking or decode_errors.count != errors_before:
                         checking = True  # from here on, every row is looked at
                         bad = undecodable(fields, spec.encoding)
                         if bad is not None:
-                            reject(line, last, f"{bad[1]} in column `{columns[bad[0]]}`")
+                            reason = f"{bad[1]} in column `{columns[bad[0]]}`"
+                            reject(line, last, reason, fields)
                             continue
                     rows.append(tuple(fields))
                     lines.append(line)
@@ -117,11 +134,11 @@ def _file_stretches(spec: CsvConnector, file: SourceFile, *, batch_rows: int) ->
             except csv.Error as exc:
                 line, last = last + 1, base + reader.line_num
                 if last == line or not single_line:
-                    reject(line, last, f"cannot split into fields: {exc}")
+                    reject(line, last, f"cannot split into fields: {exc}", ())
                     continue
             # Line `line` ran on into the lines after it: reject it alone, then read again
             # from the next line, with the lines the reader had been handed back before.
-            reject(line, line, SPANS_LINES)
+            reject(line, line, SPANS_LINES, None)
             read_again = max(last, read_again)
             reader = split(chain(raw.lines(line + 1, read_again), stream, _AFTER_THE_END))
             base = last = line
@@ -166,10 +183,18 @@ class _RawLines:
                 self._kept.append(line)
         return self._kept[: last - first + 1]
 
-    def between(self, first: int, last: int) -> str:
-        """Lines ``first`` to ``last`` as one text without the final line break, each
-        undecodable byte written out."""
-        return printable("".join(self.lines(first, last)).rstrip("\r\n"), self._encoding)
+    def text(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` as one text, line breaks included."""
+        return "".join(self.lines(first, last))
+
+
+def _closed_fields(split: Callable[[Iterable[str]], Iterator[list[str]]], line: str) -> list[str]:
+    """The fields of a line that ran on into the next, but the one left open."""
+    try:
+        fields = next(split([line.rstrip("\r\n")]), [])
+    except csv.Error:
+        return []
+    return fields[:-1]
 
 
 def _header(

@@ -13,8 +13,15 @@ from typing import Any
 
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.files.batching import Stretch, file_batches, record_frame, whole_file_rejected
-from connectors.files.decoding import DecodeWatch, open_text, printable, undecodable
-from connectors.files.json_lines import json_kind
+from connectors.files.decoding import (
+    DecodeWatch,
+    lone_surrogate,
+    open_text,
+    printable,
+    readable_values,
+    undecodable,
+)
+from connectors.files.json_text import json_kind, parse_json
 from connectors.files.selection import SourceFile
 from connectors.spec import JsonArrayConnector
 from connectors.text import as_text
@@ -53,10 +60,8 @@ def _file_stretches(
     watch = DecodeWatch()
     with open_text(file.path, spec.encoding) as stream:
         text = stream.read()
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        reason = f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    document, reason = parse_json(text, by_line=True)
+    if reason is not None:
         yield whole_file_rejected(file, reason, printable(text, spec.encoding))
         return
     items = _records(document, spec.records_path)
@@ -64,6 +69,7 @@ def _file_stretches(
         yield whole_file_rejected(file, items, printable(text, spec.encoding))
         return
     checking = watch.alerted
+    escapes = "\\u" in text  # only an escape writes half of a surrogate pair
     records: list[dict[str, str | None]] = []
     locations: list[str] = []
     rejected: list[RejectedRow] = []
@@ -76,9 +82,10 @@ def _file_stretches(
             record = {key: as_text(value) for key, value in item.items()}
             texts = [*record, *filter(None, record.values())]
             bad = undecodable(texts, spec.encoding) if checking else None
-            if bad is not None:
+            reason = bad[1] if bad is not None else lone_surrogate(record) if escapes else None
+            if reason is not None:
                 raw = printable(json.dumps(item, ensure_ascii=False), spec.encoding)
-                rejected.append(RejectedRow(location, bad[1], raw))
+                rejected.append(RejectedRow(location, reason, raw, readable_values(record)))
             else:
                 records.append(record)
                 locations.append(location)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from functools import partial
-from typing import Any
 
 from connectors.batch import BATCH_ROWS, RejectedRow, RowBatch
 from connectors.files.batching import Stretch, file_batches, record_frame
-from connectors.files.decoding import DecodeWatch, open_text, printable, undecodable
+from connectors.files.decoding import (
+    DecodeWatch,
+    lone_surrogate,
+    open_text,
+    printable,
+    readable_values,
+    undecodable,
+)
+from connectors.files.json_text import json_kind, leading_members, parse_json
 from connectors.files.selection import SourceFile
 from connectors.spec import JsonLinesConnector
 from connectors.text import as_text
@@ -25,8 +31,9 @@ def read_json_lines_batches(
     """The objects of a JSON-lines file, or of every file its glob matches, in batches.
 
     Values become text (see ``as_text``); a key missing from an object is ``None``. A line
-    that is not JSON, not an object, or holds an undecodable byte becomes a ``RejectedRow``
-    located at its line; blank lines are skipped.
+    that is not JSON (or JSON that Python cannot read), not an object, or holds an
+    undecodable byte or half of a surrogate pair becomes a ``RejectedRow`` located at its
+    line, with the values read before the damage; blank lines are skipped.
 
     Args:
         spec: The declaration: path or glob, encoding.
@@ -53,21 +60,13 @@ def _file_stretches(
             if not line.strip():
                 continue
             location = f"{file.name} line {number}"
-            reason = _unreadable(line, spec.encoding, watch)
+            record, reason = _read(line, spec.encoding, watch)
             if reason is None:
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    reason = f"not JSON: {exc.msg} at column {exc.colno}"
-                else:
-                    if isinstance(item, dict):
-                        records.append({key: as_text(value) for key, value in item.items()})
-                        locations.append(location)
-                    else:
-                        reason = f"not a JSON object ({json_kind(item)})"
-            if reason is not None:
+                records.append(record)
+                locations.append(location)
+            else:
                 raw = printable(line.rstrip("\r\n"), spec.encoding)
-                rejected.append(RejectedRow(location, reason, raw))
+                rejected.append(RejectedRow(location, reason, raw, readable_values(record)))
             if len(records) >= batch_rows:
                 yield Stretch(record_frame(records), locations, rejected)
                 records, locations, rejected = [], [], []
@@ -75,23 +74,22 @@ def _file_stretches(
         yield Stretch(record_frame(records), locations, rejected)
 
 
-def _unreadable(line: str, encoding: str, watch: DecodeWatch) -> str | None:
+def _read(line: str, encoding: str, watch: DecodeWatch) -> tuple[dict[str, str | None], str | None]:
+    """A line's record and ``None``, or why it cannot be landed and the members read before
+    the damage."""
+    item, reason = parse_json(line)
+    if reason is not None:
+        item = leading_members(line)
+    elif not isinstance(item, dict):
+        item, reason = {}, f"not a JSON object ({json_kind(item)})"
+    record = {key: as_text(value) for key, value in item.items()}
+    if reason is None and "\\u" in line:  # an escape may write half of a surrogate pair
+        reason = lone_surrogate(record)
+    return record, _undecodable(line, encoding, watch) or reason
+
+
+def _undecodable(line: str, encoding: str, watch: DecodeWatch) -> str | None:
     if not watch.alerted:
         return None
     bad = undecodable([line], encoding)
     return None if bad is None else bad[1]
-
-
-def json_kind(value: Any) -> str:
-    """What a JSON value is, in words: ``a list``, ``a string``, ``null``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
