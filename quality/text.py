@@ -58,7 +58,7 @@ def clean_text_noting_controls(values: pd.Series) -> tuple[pd.Series, np.ndarray
         The cleaned values as from :func:`clean_text`, and a boolean mask, positionally
         aligned with them, of the values that held control characters.
     """
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    codes, distinct = _number_values(values)
     cleaned = np.empty(len(distinct) + 1, dtype=object)
     cleaned[:-1] = [clean_value(value) for value in distinct]
     cleaned[-1] = None  # code -1, a missing value, picks this
@@ -89,6 +89,33 @@ def _holds_control_characters(value: object) -> bool:
     return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
 
 
+def _number_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct values of a column, as ``pandas.factorize`` does.
+
+    pandas before 3.1 compares text only up to its first NUL (pandas-dev/pandas#34551):
+    ``Ann<NUL>a`` and ``Ann<NUL>ette`` would be one value. Text holding a NUL, which only
+    raw values can, is numbered through a dict instead.
+
+    Args:
+        values: The values to number.
+
+    Returns:
+        A code per value (-1 where missing) and the distinct values in order of first
+        appearance, as from ``pandas.factorize(values, use_na_sentinel=True)``.
+    """
+    array = values.to_numpy(dtype=object)
+    if "\x00" not in "".join(map(str, array)):
+        codes, distinct = pd.factorize(array, use_na_sentinel=True)
+        return codes, np.asarray(distinct, dtype=object)
+    numbers: dict[object, int] = {}
+    codes = np.full(len(array), -1, dtype=np.intp)
+    for at in np.flatnonzero(~pd.isna(array)):
+        codes[at] = numbers.setdefault(array[at], len(numbers))
+    distinct = np.empty(len(numbers), dtype=object)
+    distinct[:] = list(numbers)
+    return codes, distinct
+
+
 def map_values(values: pd.Series, transform: Callable[[object], object]) -> pd.Series:
     """Apply a per-value ``transform`` to each distinct non-missing value, then spread it back.
 
@@ -99,7 +126,7 @@ def map_values(values: pd.Series, transform: Callable[[object], object]) -> pd.S
     Returns:
         The results aligned with ``values``, object dtype, ``None`` where missing.
     """
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    codes, distinct = _number_values(values)
     results = np.empty(len(distinct) + 1, dtype=object)
     results[:-1] = [transform(value) for value in distinct]
     results[-1] = None  # code -1, a missing value, picks this
@@ -123,8 +150,8 @@ def map_pairs(
         The results aligned with ``values``, object dtype.
     """
     # Codes shifted by one, so that 0 stands for a missing value or context.
-    value_codes, distinct_values = pd.factorize(values, use_na_sentinel=True)
-    context_codes, distinct_contexts = pd.factorize(context, use_na_sentinel=True)
+    value_codes, distinct_values = _number_values(values)
+    context_codes, distinct_contexts = _number_values(context)
     known_values = np.array([None, *distinct_values], dtype=object)
     known_contexts = np.array([None, *distinct_contexts], dtype=object)
     width = len(known_contexts)

@@ -108,22 +108,20 @@ def _no_k(text: str) -> bool:
 
 
 _SNIPPETS = ['"', "'", ",", ";", "\\", "\x00", "\x07", "\x1b", "\t", " ", "a", "z", "0"]
-_NO_NUL = "\x01"  # what stands for a NUL where a test must do without
 #: Values a customer export may hold: quotes, delimiters, NULs and other controls, every
 #: script the encoding has, but never a line break (a line written whole stays one line)
 #: and never a ``K``. Built once: strategies built anew for every draw cost most of the time.
 _VALUES = {
-    (encoding, nul): st.none()
+    encoding: st.none()
     | st.text(
-        st.sampled_from([c if nul else c.replace("\x00", _NO_NUL) for c in _SNIPPETS + extra])
-        | st.characters(codec=encoding, exclude_characters="\r\nK" + ("" if nul else "\x00")),
+        st.sampled_from(_SNIPPETS + extra)
+        | st.characters(codec=encoding, exclude_characters="\r\nK"),
         max_size=8,
     ).filter(_no_k)
     for encoding, extra in [
         ("utf-8", ["é", "ß", "😀", "\ufeff", "\u2028", "\u0301"]),
         ("latin-1", ["é", "ß", "\xa0", "\x85"]),
     ]
-    for nul in (True, False)
 }
 _NUMBERS = st.integers(-(10**20), 10**20)
 _ONE_IN = {n: st.integers(0, n - 1) for n in (3, 5, 6, 8, 10, 13, 20)}
@@ -133,11 +131,10 @@ def _one_in(draw: st.DrawFn, n: int) -> bool:
     return draw(_ONE_IN[n]) == 0
 
 
-def _key_forms(number: int, encoding: str, nul: bool) -> list[str]:
+def _key_forms(number: int, encoding: str) -> list[str]:
     """``K<number>`` written as a sloppy source writes it; the hub reads each as ``K<n>``."""
     plain = f"K{number}"
-    inside = "\x00" if nul else _NO_NUL
-    forms = [plain, f" {plain} ", f"{plain}\t", f"K{inside}{number}", f"\x07{plain}"]
+    forms = [plain, f" {plain} ", f"{plain}\t", f"K\x00{number}", f"\x07{plain}"]
     if encoding == "utf-8":
         wide_digits = "".join(chr(0xFF10 + int(d)) for d in str(number))
         forms += [f"\uff2b{number}", f"K{wide_digits}", f"\u00a0{plain}\u3000"]
@@ -147,17 +144,17 @@ def _key_forms(number: int, encoding: str, nul: bool) -> list[str]:
 _FORM = st.integers(0, 7)
 
 
-def _written_key(draw: st.DrawFn, number: int, encoding: str, nul: bool) -> str:
-    forms = _key_forms(number, encoding, nul)
+def _written_key(draw: st.DrawFn, number: int, encoding: str) -> str:
+    forms = _key_forms(number, encoding)
     return forms[draw(_FORM) % len(forms)]
 
 
 @st.composite
-def _records(draw: st.DrawFn, kind: Kind, encoding: str, nul: bool) -> list[_Record]:
+def _records(draw: st.DrawFn, kind: Kind, encoding: str) -> list[_Record]:
     numbers = draw(st.lists(st.integers(1, 9_999), min_size=1, max_size=10, unique=True))
     records = []
     for number in numbers:
-        written: str | int = _written_key(draw, number, encoding, nul)
+        written: str | int = _written_key(draw, number, encoding)
         key: str | None = f"K{number}"
         if kind == "jsonl" and _one_in(draw, 10):
             written, key = number, str(number)  # a number in JSON
@@ -165,7 +162,7 @@ def _records(draw: st.DrawFn, kind: Kind, encoding: str, nul: bool) -> list[_Rec
             written, key = draw(st.sampled_from(["", "  "])), None
         values: dict[str, Any] = {}
         for field in FIELDS:
-            value: Any = draw(_VALUES[encoding, nul])
+            value: Any = draw(_VALUES[encoding])
             if kind == "jsonl":
                 if _one_in(draw, 8):
                     continue  # a column only some objects have
@@ -177,7 +174,7 @@ def _records(draw: st.DrawFn, kind: Kind, encoding: str, nul: bool) -> list[_Rec
     if _one_in(draw, 5):
         first = draw(st.sampled_from(records))
         if first.key is not None and first.key.startswith("K"):
-            again = _written_key(draw, int(first.key[1:]), encoding, nul)
+            again = _written_key(draw, int(first.key[1:]), encoding)
             records.append(_Record(first.key, again, dict(first.values)))
     return records
 
@@ -262,7 +259,7 @@ def _encoded(text: str, encoding: str) -> bytes:
 
 
 @st.composite
-def _broken(draw: st.DrawFn, line: _Line, damage: Damage, encoding: str, nul: bool) -> _Broken:
+def _broken(draw: st.DrawFn, line: _Line, damage: Damage, encoding: str) -> _Broken:
     """The line's bytes with one piece of damage, and whether its key came through."""
     text = line.text
     spared = line.key_end + 1  # damage from here on leaves the key whole
@@ -292,8 +289,7 @@ def _broken(draw: st.DrawFn, line: _Line, damage: Damage, encoding: str, nul: bo
     elif damage == "delimiter":
         insert = b","
     elif damage == "control":
-        controls = [b"\x01", b"\x1b", b"\x1f", b"\x7f", b"\x0b"]
-        insert = draw(st.sampled_from([b"\x00", *controls] if nul else controls))
+        insert = draw(st.sampled_from([b"\x00", b"\x01", b"\x1b", b"\x1f", b"\x7f", b"\x0b"]))
     elif damage == "line_break":
         insert = draw(st.sampled_from([b"\n", b"\r"]))
     else:  # bytes of another encoding: Latin-1 in UTF-8, UTF-8 in Latin-1
@@ -391,15 +387,14 @@ def _assemble(
 
 
 @st.composite
-def file_versions(draw: st.DrawFn, kind: Kind, *, nul: bool = True) -> FileVersions:
+def file_versions(draw: st.DrawFn, kind: Kind) -> FileVersions:
     """A clean file of customers and a hostile later version of it.
 
     Args:
         kind: ``csv`` or ``jsonl``.
-        nul: Whether values and keys may hold NUL characters.
     """
     encoding = draw(st.sampled_from(["utf-8", "latin-1"]))
-    records = draw(_records(kind, encoding, nul))
+    records = draw(_records(kind, encoding))
     key_at = draw(st.sampled_from([0, 1]))
     ascii_only = draw(st.booleans())
 
@@ -420,7 +415,7 @@ def file_versions(draw: st.DrawFn, kind: Kind, *, nul: bool = True) -> FileVersi
 
     # The later version: some records gone, some new, some lines broken.
     kept = [r for r in records if draw(_ONE_IN[6])]
-    new = draw(_records(kind, encoding, nul))
+    new = draw(_records(kind, encoding))
     later = kept + [r for r in new if r.key not in clean.written_keys]
     bom = encoding == "utf-8" and draw(st.booleans())
     usual_end = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
@@ -451,7 +446,7 @@ def file_versions(draw: st.DrawFn, kind: Kind, *, nul: bool = True) -> FileVersi
             values = None if drifted else _expected_values(record, kind)
             written.append(_Written(_encoded(line.text, encoding), record.key, values))
         else:
-            broken = draw(_broken(line, damage, encoding, nul))
+            broken = draw(_broken(line, damage, encoding))
             key = record.key if broken.key_whole else None
             written.append(_Written(broken.content, key, None))
         end = usual_end if draw(_ONE_IN[6]) else draw(st.sampled_from([b"\n", b"\r\n"]))

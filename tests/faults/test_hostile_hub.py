@@ -158,9 +158,7 @@ def assert_run_conserved(url: str, versions: FileVersions, landed_before: set[st
 def test_hub_run_on_a_hostile_file_keeps_every_customer_still_in_it(
     kind: Kind, data: st.DataObject
 ) -> None:
-    # Without NULs: values that differ only after one are one value to the quality stage
-    # for now (see test_hostile_values.py); with them, this would fail at random.
-    versions: FileVersions = data.draw(file_versions(kind, nul=False), label="versions")
+    versions: FileVersions = data.draw(file_versions(kind), label="versions")
     with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as env:
         folder = Path(name)
         url = f"sqlite:///{folder / 'warehouse.sqlite'}"

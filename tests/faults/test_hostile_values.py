@@ -1,30 +1,20 @@
-"""Values holding a NUL, through the quality stage's text cleaning (issue 18, item 14).
+"""Values holding a NUL, through the quality stage's text cleaning (issue 18, items 3, 14).
 
-Found by the hostile-file suite: two keys written ``K<NUL>1`` and ``K<NUL>2`` land as K1
-and K2, then the quality stage reads both as ``K1`` and refuses to publish for a duplicate
-key; and of the given names ``Ann<NUL>a`` and ``Ann<NUL>ette``, both are published as
-``Anna``. pandas before 3.1 compares text in its hash tables only up to the first NUL
-(pandas-dev/pandas#34551, #53720; fixed by #66512 in 3.1, which the hub cannot take while
-recordlinkage pins pandas below 3), and ``quality.text`` numbers distinct values with
-``pandas.factorize`` before cleaning them. The fix belongs there: number text holding a
-NUL some other way (a dict, or a NUL-free stand-in such as the landing's DLE escaping).
+Found by the hostile-file suite: pandas before 3.1 compares text in its hash tables only
+up to the first NUL (pandas-dev/pandas#34551), so numbering raw values with
+``pandas.factorize`` took keys ``K<NUL>1`` and ``K<NUL>2`` for one key, and published
+both ``Ann<NUL>a`` and ``Ann<NUL>ette`` as ``Anna``.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from quality import clean_text, map_pairs, map_values
 
 # Text only: with a missing value among them, pandas takes another (right) path.
 AS_READ = ["K\x001", "K\x002", "Ann\x00a", "Ann\x00ette", "a", "a\x00b"]
 CLEANED = ["K1", "K2", "Anna", "Annette", "a", "ab"]
-
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="quality.text factorizes raw text: pandas<3.1 ignores what follows a NUL",
-)
 
 
 def test_clean_text_keeps_values_apart_that_differ_after_a_nul() -> None:
