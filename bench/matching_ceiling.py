@@ -107,7 +107,14 @@ def main() -> None:
         at = settings.model_copy(update={"link_threshold": threshold})
         for name, scores in scorers.items():
             decisions, _, clusters = _decide_and_cluster(
-                fields, candidates, scores, against, constraints, at, comparisons
+                fields,
+                candidates,
+                scores,
+                against,
+                constraints,
+                at,
+                links.conflicting_attributes,
+                comparisons,
             )
             review = int((decisions == REVIEW).sum())
             print(
@@ -127,6 +134,7 @@ def main() -> None:
         ~same_person,
         constraints,
         settings,
+        links.conflicting_attributes,
         comparisons,
     )
     print(

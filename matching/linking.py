@@ -40,6 +40,7 @@ from matching.decisions import (
 )
 from matching.engine import LocalEngine, MatchingEngine
 from matching.exceptions import MatchingError
+from matching.households import Households, conflicting_attributes, households
 from matching.incremental import ComparedPairs
 from matching.labels import LabelledPairs, locate_labels, training_levels
 from matching.match_fields import prepare_match_fields
@@ -75,6 +76,11 @@ class CustomerLinks:
     """Wall-clock seconds of each stage of the run, in order."""
     absent_constraint_records: tuple[str, ...] = ()
     """Record ids that must-link or cannot-link constraints name but the run lacks."""
+    households: Households | None = None
+    """What the candidate pairs said about households, where the settings left the
+    conflicting attributes to the records and the comparisons could tell."""
+    conflicting_attributes: tuple[str, ...] = ()
+    """The attributes whose plain disagreement kept records apart in this run."""
 
     def explain(self, record_id_l: str, record_id_r: str) -> pd.DataFrame:
         """Evidence for one linked or review pair: prior and per-comparison level and weight.
@@ -210,11 +216,15 @@ def link_records(
             previous.compared if isinstance(previous, CustomerLinks) else previous,
         )
         levels = compared.levels
+    found = households(levels) if settings.conflicting_attributes is None else None
+    conflicting = conflicting_attributes(settings.conflicting_attributes, found)
     with _timed(seconds, "training"):
         if model is None and isinstance(previous, CustomerLinks) and labelled is None:
             model = previous.model
         if model is None:
-            model = _train(fields, candidates, levels, comparisons, settings, labelled, engine)
+            model = _train(
+                fields, candidates, levels, comparisons, settings, conflicting, labelled, engine
+            )
         else:
             _check_model_fits(model, comparisons)
 
@@ -230,6 +240,7 @@ def link_records(
             weights < model.prior_weight,
             constraints,
             settings,
+            conflicting,
             comparisons,
             engine,
         )
@@ -262,6 +273,8 @@ def link_records(
         compared=compared,
         stage_seconds=seconds,
         absent_constraint_records=constraints.absent_records,
+        households=found,
+        conflicting_attributes=tuple(conflicting),
     )
 
 
@@ -272,6 +285,7 @@ def _decide_and_cluster(
     against: np.ndarray,
     constraints: PairConstraints,
     settings: MatchSettings,
+    conflicting: Sequence[str],
     comparisons: Sequence[LevelComparison],
     engine: MatchingEngine | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -290,9 +304,7 @@ def _decide_and_cluster(
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
     # not merely too little for it (a newsletter e-mail and a CRM phone number).
     apart = unlinked & (against | (decided_by == CANNOT_LINK))
-    conflicts = conflict_check(
-        fields, settings.conflicting_attributes, _identifying(comparisons, settings)
-    )
+    conflicts = conflict_check(fields, conflicting, _identifying(comparisons, settings))
     cluster_positions = (engine or LocalEngine()).cluster(
         record_count,
         PairSet(candidates.left[linked], candidates.right[linked]),
@@ -365,6 +377,7 @@ def _train(
     candidate_levels: dict[str, np.ndarray],
     comparisons: Sequence[LevelComparison],
     settings: MatchSettings,
+    conflicting: Sequence[str],
     labelled: LabelledPairs | None,
     engine: MatchingEngine,
 ) -> FellegiSunterModel:
@@ -394,7 +407,7 @@ def _train(
     # What the conflict rule calls different people is no match to learn from, unless
     # labelled otherwise: else EM learns what a household looks like.
     conflicting = np.isnan(known_matches) & conflicting_levels(
-        candidate_levels, settings.conflicting_attributes, _identifying(comparisons, settings)
+        candidate_levels, conflicting, _identifying(comparisons, settings)
     )
     known_matches = np.where(conflicting, 0.0, known_matches)
     random_counts = level_counts(comparisons, random_levels)

@@ -144,11 +144,12 @@ class MatchSettings(BaseModel):
     decisions as labelled pairs too (same customer: a match; different: a non-match); a
     run scoring with a saved model (``model: latest``) only obeys them. Off by default:
     on generated data it left the next queue as long (bench/README.md)."""
-    conflicting_attributes: list[Literal["birth_date", "given_name"]] = Field(
-        default_factory=lambda: ["birth_date", "given_name"]  # type: ignore[arg-type]
-    )
+    conflicting_attributes: list[Literal["birth_date", "given_name"]] | None = None
     """Attributes whose plain disagreement (both known, not a typo, nickname or initial of
-    each other) is evidence of different people, which clustering never joins."""
+    each other) keeps two records apart, which clustering never joins; elsewhere such a
+    disagreement is evidence the model weighs like any other. Unset: both, where the
+    records hold households (partners, twins, a parent and a child of one name), and none
+    where they show they do not (see `matching.households`)."""
     term_frequency_adjustments: list[Literal["given_name", "family_name"]] = Field(
         default_factory=lambda: ["given_name", "family_name"]  # type: ignore[arg-type]
     )

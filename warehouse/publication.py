@@ -98,6 +98,10 @@ class Publication:
                 for name, report in links.candidate_pairs_by_pass.items()
             },
             "pairs_compared": links.compared.compared,
+            "conflicts": {
+                "attributes": list(links.conflicting_attributes),
+                "households": links.households.describe() if links.households else None,
+            },
             "links": int(decisions.get("link", 0)),
             "review_pairs": int(decisions.get("review", 0)),
             "review_items": len(review),

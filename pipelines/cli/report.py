@@ -86,6 +86,7 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}{_queue(summary)}",
         f"  match model         {_model_line(summary['model'])}",
+        f"  kept apart by       {_conflicts_line(summary.get('conflicts'))}",
         f"  golden customers    {summary['golden_customers']:>9,}{_retired(summary)}",
     ]
     interactions = summary.get("interactions", {})
@@ -139,6 +140,16 @@ def _model_line(model: dict[str, Any]) -> str:
         line += "\n    it looks implausible; check its links before trusting them:"
         line += "".join(f"\n      - {doubt}" for doubt in doubts)
     return line
+
+
+def _conflicts_line(conflicts: dict[str, Any] | None) -> str:
+    """Which plain disagreements kept records apart, and why (the records or the config)."""
+    if conflicts is None:  # a run published before the records could tell
+        return "given name or birth date differing"
+    attributes = [name.replace("_", " ") for name in conflicts["attributes"]]
+    line = " or ".join(attributes) + " differing" if attributes else "nothing: weighed as evidence"
+    households = conflicts["households"]
+    return line + (f"\n    {households}" if households else " (as configured)")
 
 
 def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -> list[str]:
