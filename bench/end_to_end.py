@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from demo import generate_demo
-from matching.evaluation import pairwise_scores
+from matching.evaluation import blocking_recall, pairwise_scores
 from pipelines.config import load_config
 from pipelines.stages import (
     golden_customers,
@@ -96,6 +96,14 @@ def main() -> None:
         f"review {decisions.get('review', 0):,}, golden customers {len(golden.golden):,}"
     )
     print(f"  quarantined rows {sum(records.quarantined_by_source().values()):,}")
+    person = records.records[["source", "source_key"]].merge(
+        truth, on=["source", "source_key"], how="left", validate="one_to_one"
+    )["person_id"]
+    true_recall = blocking_recall(records.records, person, config.matching).iloc[-1]["recall"]
+    estimate = links.blocking_estimate.recall if links.blocking_estimate else float("nan")
+    print(f"  blocking recall {true_recall:.4f} (estimated without labels: {estimate:.4f})")
+    if links.households:
+        print(f"  households: {links.households.describe()}")
     print(f"  peak memory {peak_mb:,.0f} MB")
     print(f"  {scores}")
 

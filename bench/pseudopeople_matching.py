@@ -638,6 +638,13 @@ def main() -> None:
         f"  hub seconds: quality {hub.quality_seconds:.1f}, matching {hub.match_seconds:.1f} "
         f"({', '.join(f'{k} {v:.1f}' for k, v in hub.links.stage_seconds.items())})"
     )
+    if hub.links.households:
+        print(f"  hub households: {hub.links.households.describe()}")
+    if hub.links.blocking_estimate:
+        print(
+            "  hub blocking recall estimated without labels: "
+            f"{hub.links.blocking_estimate.recall:.4f}"
+        )
     pairs = hub.links.pairs
     same = hub.truth.reindex(pairs["record_id_l"]).to_numpy() == (
         hub.truth.reindex(pairs["record_id_r"]).to_numpy()

@@ -11,14 +11,16 @@ from matching.engine import LocalEngine, MatchingEngine
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
 from matching.linking import CustomerLinks, comparisons_for, link_records
+from matching.mapped_attributes import with_attribute_comparisons, with_mapped_attributes
 from matching.match_state import load_compared, save_compared
 from matching.model_checks import implausibilities
 from matching.scoring import FellegiSunterModel, comparisons_fingerprint
-from matching.settings import DEFAULT_BLOCKING_PASSES, MatchSettings
+from matching.settings import DEFAULT_BLOCKING_PASSES, SPARSE_CONTACT_PASSES, MatchSettings
 from matching.survivorship import GoldenRecords, SurvivorshipRules, survive
 
 __all__ = [
     "DEFAULT_BLOCKING_PASSES",
+    "SPARSE_CONTACT_PASSES",
     "pass_name",
     "implausibilities",
     "LocalEngine",
@@ -38,4 +40,6 @@ __all__ = [
     "link_records",
     "pair_constraints",
     "survive",
+    "with_attribute_comparisons",
+    "with_mapped_attributes",
 ]

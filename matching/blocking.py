@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from matching.match_fields import blocking_key_field
-from matching.settings import BlockingPass, SortedNeighbourhoodPass
+from matching.settings import (
+    SPARSE_CONTACT_PASSES,
+    SPARSE_CONTACT_SHARE,
+    BlockingPass,
+    MatchSettings,
+    SortedNeighbourhoodPass,
+    pass_identity,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,15 @@ class BlockingPassReport:
     """Blocks larger than ``max_block_size``, left unpaired."""
     skipped_records: int
     """Records in those skipped blocks."""
+    estimated_pairs: int = 0
+    """Pairs the pass would produce, counted from its block sizes before it ran."""
+    over_budget: bool = False
+    """Whether the pass was skipped: its estimate would have taken the candidate pairs
+    past the budget (`MatchSettings.max_pairs_per_record`)."""
+    links: int | None = None
+    """Links among the pairs the pass produced, once the run has decided them."""
+    links_alone: int | None = None
+    """Of those, the links no other pass produced: what the run would lose without it."""
 
 
 @dataclass(frozen=True)
@@ -78,10 +94,40 @@ def pass_name(blocking_pass: BlockingPass) -> str:
     )
 
 
+def passes_in_force(match_fields: pd.DataFrame, settings: MatchSettings) -> list[BlockingPass]:
+    """The settings' passes, and `SPARSE_CONTACT_PASSES` where the records' e-mail
+    addresses and phone numbers are sparse (unless the settings leave out the built-in
+    passes). A sparse-contact pass the settings hold already counts once."""
+    passes = list(settings.blocking_passes)
+    if not settings.default_blocking_passes or match_fields.empty:
+        return passes
+    contact = match_fields["email"].notna() | match_fields["phone"].notna()
+    if contact.mean() >= SPARSE_CONTACT_SHARE:
+        return passes
+    held = {pass_identity(blocking_pass) for blocking_pass in passes}
+    return passes + [p for p in SPARSE_CONTACT_PASSES if pass_identity(p) not in held]
+
+
+def estimated_pairs(
+    match_fields: pd.DataFrame, blocking_pass: BlockingPass, max_block_size: int
+) -> int:
+    """The pairs a pass would produce, from its block sizes alone (nothing is paired).
+
+    For a sorted-neighbourhood pass, the most it can produce: ``window - 1`` per record.
+    """
+    if isinstance(blocking_pass, SortedNeighbourhoodPass):
+        return len(_having_keys(match_fields, blocking_pass.keys)) * (blocking_pass.window - 1)
+    block = key_blocks(match_fields, blocking_pass)
+    sizes = np.bincount(block[block >= 0])
+    sizes = sizes[sizes <= max_block_size]
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
 def candidate_pairs(
     match_fields: pd.DataFrame,
     blocking_passes: Sequence[BlockingPass],
     max_block_size: int,
+    max_pairs: int | None = None,
 ) -> CandidatePairs:
     """Union of the pairs of every blocking pass, deduplicated, without self-pairs.
 
@@ -90,6 +136,10 @@ def candidate_pairs(
         blocking_passes: Each pass is a list of blocking keys or a sorted-neighbourhood
             pass (see `settings.MatchSettings`).
         max_block_size: Blocks of a pass of keys with more records are skipped and reported.
+        max_pairs: Budget of candidate pairs: a pass whose `estimated_pairs`, added to the
+            pairs found so far, exceed it is skipped and reported as over budget. The
+            estimate counts every pair of the pass as new, so the check errs on the side
+            of the budget; passes are taken in order, the built-in ones first.
 
     Returns:
         Pairs ordered by (left, right) position, with a report per pass.
@@ -98,6 +148,12 @@ def candidate_pairs(
     seen = np.empty(0, dtype=np.int64)
     reports: dict[str, BlockingPassReport] = {}
     for blocking_pass in blocking_passes:
+        estimate = estimated_pairs(match_fields, blocking_pass, max_block_size)
+        if max_pairs is not None and len(seen) + estimate > max_pairs:
+            reports[pass_name(blocking_pass)] = BlockingPassReport(
+                0, 0, 0, 0, estimated_pairs=estimate, over_budget=True
+            )
+            continue
         if isinstance(blocking_pass, SortedNeighbourhoodPass):
             left, right = sorted_neighbour_pairs(match_fields, blocking_pass)
             skipped_blocks, skipped_records = 0, 0
@@ -112,6 +168,7 @@ def candidate_pairs(
             new_pairs=len(merged) - len(seen),
             skipped_blocks=skipped_blocks,
             skipped_records=skipped_records,
+            estimated_pairs=estimate,
         )
         seen = merged
     return _from_codes(seen, record_count, reports)
@@ -163,10 +220,8 @@ def sorted_neighbour_pairs(
         ``(left, right)`` with ``left < right``, each pair once.
     """
     positions = _having_keys(match_fields, blocking_pass.keys)
-    sort_values = match_fields[blocking_key_field(blocking_pass.sorted_neighbourhood)]
-    rank = pd.factorize(sort_values.to_numpy(dtype=object)[positions], sort=True)[0]
     block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
-    order = np.lexsort((positions, rank, block))
+    order = _sorted_neighbour_order(match_fields, blocking_pass, positions)
     block, positions = block[order], positions[order]
     lefts, rights = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for distance in range(1, min(blocking_pass.window, len(positions))):
@@ -175,6 +230,18 @@ def sorted_neighbour_pairs(
         rights.append(positions[distance:][same_block])
     left, right = np.concatenate(lefts), np.concatenate(rights)
     return np.minimum(left, right), np.maximum(left, right)
+
+
+def _sorted_neighbour_order(
+    match_fields: pd.DataFrame, blocking_pass: SortedNeighbourhoodPass, positions: np.ndarray
+) -> np.ndarray:
+    """The order of the records at `positions` in a sorted-neighbourhood pass: by its
+    `block_on` keys, then its sort key, then position."""
+    sort_values = match_fields[blocking_key_field(blocking_pass.sorted_neighbourhood)]
+    rank = pd.factorize(sort_values.to_numpy(dtype=object)[positions], sort=True)[0]
+    block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
+    order: np.ndarray = np.lexsort((positions, rank, block))
+    return order
 
 
 def pairs_within_groups(
@@ -208,6 +275,46 @@ def pairs_within_groups(
     left = np.repeat(index, partners)
     offset = np.arange(total) - np.repeat(np.cumsum(partners) - partners, partners)
     return left, left + 1 + offset, skipped_groups, skipped_items
+
+
+def found_by(
+    match_fields: pd.DataFrame,
+    blocking_passes: Sequence[BlockingPass],
+    max_block_size: int,
+    left: np.ndarray,
+    right: np.ndarray,
+) -> np.ndarray:
+    """Which of the passes pair each of the given record pairs (``left < right``).
+
+    Returns:
+        A boolean matrix, a row per pair and a column per pass.
+    """
+    found = np.zeros((len(left), len(blocking_passes)), dtype=bool)
+    for column, blocking_pass in enumerate(blocking_passes):
+        if isinstance(blocking_pass, SortedNeighbourhoodPass):
+            positions = _having_keys(match_fields, blocking_pass.keys)
+            block = np.full(len(match_fields), -1, dtype=np.int64)
+            block[positions] = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
+            place = np.zeros(len(match_fields), dtype=np.int64)
+            place[positions[_sorted_neighbour_order(match_fields, blocking_pass, positions)]] = (
+                np.arange(len(positions))
+            )
+            near = np.abs(place[left] - place[right]) < blocking_pass.window
+        else:
+            block = key_blocks(match_fields, blocking_pass)
+            sizes = np.bincount(block[block >= 0], minlength=1)
+            near = sizes[np.maximum(block[left], 0)] <= max_block_size
+        found[:, column] = (block[left] >= 0) & (block[left] == block[right]) & near
+    return found
+
+
+def key_blocks(match_fields: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Each record's block of a pass of `keys`: equal where records share every key,
+    -1 where a record misses one."""
+    positions = _having_keys(match_fields, keys)
+    block = np.full(len(match_fields), -1, dtype=np.int64)
+    block[positions] = _shared_key_codes(match_fields, keys, positions)
+    return block
 
 
 def _having_keys(match_fields: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:

@@ -27,7 +27,11 @@ class MatchingEngine(Protocol):
     """The heavy steps of a matching run. Positions index the match fields' rows."""
 
     def block(
-        self, fields: pd.DataFrame, passes: Sequence[BlockingPass], max_block_size: int
+        self,
+        fields: pd.DataFrame,
+        passes: Sequence[BlockingPass],
+        max_block_size: int,
+        max_pairs: int | None = None,
     ) -> CandidatePairs:
         """The candidate pairs of every blocking pass (see `blocking.candidate_pairs`)."""
         ...
@@ -73,9 +77,13 @@ class LocalEngine:
     """The steps in this process, with pandas and numpy."""
 
     def block(
-        self, fields: pd.DataFrame, passes: Sequence[BlockingPass], max_block_size: int
+        self,
+        fields: pd.DataFrame,
+        passes: Sequence[BlockingPass],
+        max_block_size: int,
+        max_pairs: int | None = None,
     ) -> CandidatePairs:
-        return candidate_pairs(fields, passes, max_block_size)
+        return candidate_pairs(fields, passes, max_block_size, max_pairs)
 
     def compare_candidates(
         self,

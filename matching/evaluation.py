@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from matching.blocking import candidate_pairs, pass_name
+from matching.blocking import candidate_pairs, pass_name, passes_in_force
+from matching.mapped_attributes import with_mapped_attributes
 from matching.match_fields import prepare_match_fields
 from matching.settings import MatchSettings
 from quality import RECORD_ID
@@ -74,14 +75,15 @@ def blocking_recall(
     Args:
         records: Canonical customer records.
         truth: True entity label of each record, aligned by position.
-        settings: The blocking passes and block size cap to measure; defaults when omitted.
+        settings: The blocking passes, block size cap and pair budget to measure; defaults
+            when omitted.
 
     Returns:
         One row per pass, in order: ``pass``, ``pairs``, ``true_pairs`` (found by the
         pass), ``new_pairs`` and ``new_true_pairs`` (not found by earlier passes), and
         ``recall`` of all passes so far; then a ``total`` row.
     """
-    settings = settings or MatchSettings()
+    settings = with_mapped_attributes(settings or MatchSettings(), records)
     # Records in record-id order, as `link_records` blocks them: ties in a sort key go by it.
     order = np.argsort(records[RECORD_ID].astype(str).to_numpy(), kind="stable")
     fields = prepare_match_fields(records.iloc[order], list(settings.attributes))
@@ -90,7 +92,13 @@ def blocking_recall(
     count = len(records)
     seen = np.empty(0, dtype=np.int64)
     rows: list[tuple[str, int, int, int, int]] = []
-    for blocking_pass in settings.blocking_passes:
+    passes = passes_in_force(fields, settings)
+    budget = int(settings.max_pairs_per_record * count)
+    ran = candidate_pairs(fields, passes, settings.max_block_size, budget).reports
+    for blocking_pass in passes:
+        if ran[pass_name(blocking_pass)].over_budget:
+            rows.append((pass_name(blocking_pass), 0, 0, 0, 0))
+            continue
         found = candidate_pairs(fields, [blocking_pass], settings.max_block_size)
         codes = found.left * count + found.right
         new = np.setdiff1d(codes, seen, assume_unique=True)

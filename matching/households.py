@@ -8,7 +8,8 @@ most often a typo or a name used in its place, and it is only evidence, weighed 
 model as any other.
 
 The records tell which: among the candidate pairs that share a family name exactly and a
-home (the same street and house number, or the same phone number), household members
+home (the same or a similar street in the same place, with no other house number; or the
+same phone number), and agree on no attribute that identifies a person, household members
 differ on both given name *and* birth date, which a record of the same person rarely
 does. Measured with the default passes (bench/README.md): 31% of such pairs on the demo
 generator, 12% on pseudopeople, at most 0.4% on FEBRL 1–4.
@@ -25,6 +26,7 @@ import numpy as np
 from matching.comparison import (
     DIFFERENT_LEVEL,
     AddressLevels,
+    AttributeLevels,
     FamilyNameLevels,
     PhoneLevels,
 )
@@ -78,20 +80,27 @@ class Households:
         return f"{counted}: {verdict}"
 
 
-def households(levels: Mapping[str, np.ndarray]) -> Households | None:
+def households(
+    levels: Mapping[str, np.ndarray], identifiers: Sequence[AttributeLevels] = ()
+) -> Households:
     """Count the candidate pairs that tell whether the records hold households.
 
     Args:
         levels: Each candidate pair's level by comparison name (the built-in comparisons).
+        identifiers: Comparisons of attributes that identify a person: pairs agreeing on
+            one (up to its identity level) are one person, whatever else differs.
 
     Returns:
-        The counts, or None where the comparisons that tell are not all among `levels`.
+        The counts; none where the comparisons that tell are not all among `levels`, which
+        is too few to tell.
     """
     if not all(name in levels for name in _READ):
-        return None
+        return Households(0, 0)
     shared_home = (levels["family_name"] == _FAMILY_EXACT) & (
         (levels["address"] >= _SAME_HOME_ADDRESS) | (levels["phone"] == _SAME_PHONE)
     )
+    for identifier in identifiers:
+        shared_home &= levels[identifier.comparison_name] < identifier.identity_level
     differ = np.logical_and.reduce(
         [levels[name] == DIFFERENT_LEVEL for name in HOUSEHOLD_CONFLICTS]
     )
@@ -104,7 +113,7 @@ def conflicting_attributes(declared: Sequence[str] | None, found: Households | N
     Args:
         declared: What the settings declare (`MatchSettings.conflicting_attributes`);
             None leaves it to the records.
-        found: What the candidate pairs say about households (None: they cannot tell).
+        found: What the candidate pairs say about households; None where `declared` is.
     """
     if declared is not None:
         return list(declared)

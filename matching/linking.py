@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from matching.blocking import BlockingPassReport, CandidatePairs
+from matching.blocking import (
+    BlockingPassReport,
+    CandidatePairs,
+    found_by,
+    pass_name,
+    passes_in_force,
+)
+from matching.blocking_estimate import BlockingEstimate, estimate_blocking_recall
 from matching.clustering import (
     CLUSTER_ID,
     ConflictCheck,
@@ -43,6 +50,7 @@ from matching.exceptions import MatchingError
 from matching.households import Households, conflicting_attributes, households
 from matching.incremental import ComparedPairs
 from matching.labels import LabelledPairs, locate_labels, training_levels
+from matching.mapped_attributes import with_mapped_attributes
 from matching.match_fields import prepare_match_fields
 from matching.scoring import (
     FellegiSunterModel,
@@ -50,7 +58,7 @@ from matching.scoring import (
     level_counts,
     match_probability,
 )
-from matching.settings import MatchSettings
+from matching.settings import BlockingPass, MatchSettings
 from quality import RECORD_ID
 
 
@@ -78,9 +86,14 @@ class CustomerLinks:
     """Record ids that must-link or cannot-link constraints name but the run lacks."""
     households: Households | None = None
     """What the candidate pairs said about households, where the settings left the
-    conflicting attributes to the records and the comparisons could tell."""
+    conflicting attributes to the records (None where they declare them)."""
     conflicting_attributes: tuple[str, ...] = ()
     """The attributes whose plain disagreement kept records apart in this run."""
+    blocking_estimate: BlockingEstimate | None = None
+    """The matches expected among the candidate pairs and outside them (no labels needed)."""
+    attribute_comparisons: dict[str, str] = field(default_factory=dict)
+    """How each extra attribute was compared, declared or chosen from its values (see
+    `matching.with_mapped_attributes`)."""
 
     def explain(self, record_id_l: str, record_id_r: str) -> pd.DataFrame:
         """Evidence for one linked or review pair: prior and per-comparison level and weight.
@@ -162,7 +175,8 @@ def link_records(
 
     Args:
         records: Canonical customer records with unique ``record_id``.
-        settings: Matching settings; defaults when omitted.
+        settings: Matching settings; defaults when omitted. Attributes the records hold
+            but the settings do not declare are compared as `with_mapped_attributes` says.
         model: A model trained earlier (e.g. `FellegiSunterModel.from_dict`), to score
             without retraining.
         comparisons: The comparisons to score pairs with; by default `comparisons_for`
@@ -189,7 +203,7 @@ def link_records(
     """
     if model is not None and labelled_pairs is not None:
         raise MatchingError("labelled pairs train a model: give them or a `model`, not both")
-    settings = settings or MatchSettings()
+    settings = with_mapped_attributes(settings or MatchSettings(), records)
     engine = engine or LocalEngine()
     comparisons = comparisons_for(settings) if comparisons is None else comparisons
     records = _sorted_by_record_id(records)
@@ -201,7 +215,9 @@ def link_records(
     with _timed(seconds, "match_fields"):
         fields = prepare_match_fields(records, list(settings.attributes))
     with _timed(seconds, "blocking"):
-        candidates = engine.block(fields, settings.blocking_passes, settings.max_block_size)
+        passes = passes_in_force(fields, settings)
+        budget = int(settings.max_pairs_per_record * record_count)
+        candidates = engine.block(fields, passes, settings.max_block_size, budget)
         constrained = constraints.pairs()
         if len(constrained.left):
             candidates = candidates.including(
@@ -216,7 +232,8 @@ def link_records(
             previous.compared if isinstance(previous, CustomerLinks) else previous,
         )
         levels = compared.levels
-    found = households(levels) if settings.conflicting_attributes is None else None
+    identifying = _identifying(comparisons, settings)
+    found = households(levels, identifying) if settings.conflicting_attributes is None else None
     conflicting = conflicting_attributes(settings.conflicting_attributes, found)
     with _timed(seconds, "training"):
         if model is None and isinstance(previous, CustomerLinks) and labelled is None:
@@ -244,6 +261,18 @@ def link_records(
             comparisons,
             engine,
         )
+    with _timed(seconds, "blocking_estimate"):
+        estimate = estimate_blocking_recall(
+            fields,
+            candidates,
+            probabilities,
+            _scorer(fields, model, comparisons, settings, engine),
+            settings.random_seed,
+        )
+    linked = decisions == LINK
+    reports = _links_by_pass(
+        fields, passes, candidates, candidates.left[linked], candidates.right[linked], settings
+    )
     clusters = pd.Series(
         record_ids[cluster_positions],
         index=pd.Index(record_ids, name=RECORD_ID),
@@ -268,14 +297,58 @@ def link_records(
     return CustomerLinks(
         pairs=pairs,
         clusters=clusters,
-        candidate_pairs_by_pass=candidates.reports,
+        candidate_pairs_by_pass=reports,
         model=model,
         compared=compared,
         stage_seconds=seconds,
         absent_constraint_records=constraints.absent_records,
         households=found,
         conflicting_attributes=tuple(conflicting),
+        blocking_estimate=estimate,
+        attribute_comparisons={name: spec.comparison for name, spec in settings.attributes.items()},
     )
+
+
+def _scorer(
+    fields: pd.DataFrame,
+    model: FellegiSunterModel,
+    comparisons: Sequence[LevelComparison],
+    settings: MatchSettings,
+    engine: MatchingEngine,
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The match probability of any record pairs, as the run scores its candidates."""
+
+    def score(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        levels = engine.compare_pairs(
+            fields, (left, right), comparisons, settings.comparison_chunk_pairs
+        )
+        frequencies = _shared_value_frequencies(fields, CandidatePairs(left, right), settings)
+        return match_probability(model.match_weights(levels, frequencies))
+
+    return score
+
+
+def _links_by_pass(
+    fields: pd.DataFrame,
+    passes: Sequence[BlockingPass],
+    candidates: CandidatePairs,
+    left: np.ndarray,
+    right: np.ndarray,
+    settings: MatchSettings,
+) -> dict[str, BlockingPassReport]:
+    """The blocking reports with the links each pass produced, and produced alone."""
+    ran = [p for p in passes if not candidates.reports[pass_name(p)].over_budget]
+    found = found_by(fields, ran, settings.max_block_size, left, right)
+    alone = found & (found.sum(axis=1) == 1)[:, None]
+    by_name = {
+        pass_name(p): (int(found[:, n].sum()), int(alone[:, n].sum())) for n, p in enumerate(ran)
+    }
+    return {
+        name: replace(report, links=by_name[name][0], links_alone=by_name[name][1])
+        if name in by_name
+        else report
+        for name, report in candidates.reports.items()
+    }
 
 
 def _decide_and_cluster(
@@ -349,13 +422,20 @@ def _settle_links_kept_apart(
     decided_by: np.ndarray,
 ) -> None:
     """Links whose records clustering kept apart: not linked if the two records conflict,
-    else sent to review."""
-    kept_apart = np.flatnonzero(
-        linked & (cluster_positions[candidates.left] != cluster_positions[candidates.right])
+    else sent to review. A pair the score sent to review is not linked either if its
+    records conflict: clustering would never join them, so a steward would only be asked
+    to confirm it (a steward's "same" decision still joins them, as a constraint)."""
+    kept_apart = linked & (
+        cluster_positions[candidates.left] != cluster_positions[candidates.right]
     )
-    differ = conflicts(candidates.left[kept_apart], candidates.right[kept_apart])
-    decisions[kept_apart] = np.where(differ, NON_LINK, REVIEW)
-    decided_by[kept_apart] = np.where(differ, CONFLICT, CLUSTERING)
+    doubtful = (decisions == REVIEW) & (decided_by == SCORE)
+    checked = np.flatnonzero(kept_apart | doubtful)
+    differ = conflicts(candidates.left[checked], candidates.right[checked])
+    decisions[checked] = np.where(differ, NON_LINK, decisions[checked])
+    decided_by[checked] = np.where(differ, CONFLICT, decided_by[checked])
+    apart = checked[kept_apart[checked] & ~differ]
+    decisions[apart] = REVIEW
+    decided_by[apart] = CLUSTERING
 
 
 def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:
@@ -406,10 +486,10 @@ def _train(
         )
     # What the conflict rule calls different people is no match to learn from, unless
     # labelled otherwise: else EM learns what a household looks like.
-    conflicting = np.isnan(known_matches) & conflicting_levels(
+    different_people = np.isnan(known_matches) & conflicting_levels(
         candidate_levels, conflicting, _identifying(comparisons, settings)
     )
-    known_matches = np.where(conflicting, 0.0, known_matches)
+    known_matches = np.where(different_people, 0.0, known_matches)
     random_counts = level_counts(comparisons, random_levels)
     counted: dict[str, list[int]] = {}
     for comparison in comparisons if total_pairs else ():

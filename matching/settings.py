@@ -56,12 +56,21 @@ DEFAULT_BLOCKING_PASSES: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: Share of records with an e-mail address or a phone number below which contacts are
+#: sparse: the built-in passes lean on them, so `SPARSE_CONTACT_PASSES` join the run's.
+SPARSE_CONTACT_SHARE = 0.5
+
+
+#: How an extra attribute is compared (see `AttributeComparison.comparison`).
+AttributeComparisonKind = Literal["exact", "edit_distance", "jaro_winkler"]
+
+
 class AttributeComparison(BaseModel):
     """How matching compares one extra attribute that sources map (see `quality.SourceMapping`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    comparison: Literal["exact", "edit_distance", "jaro_winkler"] = "exact"
+    comparison: AttributeComparisonKind = "exact"
     """``exact``: same or different (gender, a customer tier); ``edit_distance``: exact, one
     typo or two apart (ids, numbers); ``jaro_winkler``: graded text similarity (a birth
     place, an occupation)."""
@@ -108,6 +117,21 @@ BlockingPass = Annotated[
 ]
 
 
+#: Passes added to the run's where e-mail addresses and phone numbers are sparse (see
+#: `SPARSE_CONTACT_SHARE`): names, birth dates and places that a typo in one of them, a
+#: move or a missing postcode would keep the built-in passes from pairing.
+SPARSE_CONTACT_PASSES: tuple[list[str] | SortedNeighbourhoodPass, ...] = (
+    ["street"],
+    ["birth_date", "city"],
+    ["birth_date", "family_name_initial"],
+    ["birth_date", "given_name_initial"],
+    ["family_name_soundex", "given_name_soundex"],
+    SortedNeighbourhoodPass(
+        sorted_neighbourhood="family_name", window=5, block_on=["given_name_initial"]
+    ),
+)
+
+
 class MatchSettings(BaseModel):
     """Blocking, scoring and clustering settings for one matching run.
 
@@ -131,6 +155,10 @@ class MatchSettings(BaseModel):
     ``default_blocking_passes`` is false."""
     max_block_size: int = Field(default=1_000, ge=2)
     """A block with more records than this is skipped (and counted) rather than paired out."""
+    max_pairs_per_record: float = Field(default=50.0, gt=0.0)
+    """Budget of candidate pairs per record: a pass whose estimated pairs (counted from its
+    block sizes before it runs, all taken as new) and the pairs found before it exceed it
+    is skipped, and reported, rather than run."""
     link_threshold: float = Field(default=0.8, gt=0.0, lt=1.0)
     """Match probability from which a pair is linked."""
     review_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
@@ -220,7 +248,7 @@ class MatchSettings(BaseModel):
                 )
             if len(set(keys)) != len(keys):
                 raise ValueError(f"pass {number} repeats a key: {keys}")
-            identity = _pass_identity(blocking_pass)
+            identity = pass_identity(blocking_pass)
             if identity in seen:
                 raise ValueError(f"pass {number} repeats pass {seen[identity]}: {keys}")
             seen[identity] = number
@@ -228,8 +256,8 @@ class MatchSettings(BaseModel):
             return passes
         # Declared passes add to the built-in ones; one equal to a built-in one counts once.
         built_in: list[BlockingPass] = [list(keys) for keys in DEFAULT_BLOCKING_PASSES]
-        known_passes = {_pass_identity(blocking_pass) for blocking_pass in built_in}
-        return [*built_in, *(p for p in passes if _pass_identity(p) not in known_passes)]
+        known_passes = {pass_identity(blocking_pass) for blocking_pass in built_in}
+        return [*built_in, *(p for p in passes if pass_identity(p) not in known_passes)]
 
     @field_validator("must_link", "cannot_link")
     @classmethod
@@ -255,7 +283,7 @@ def _pass_keys(blocking_pass: BlockingPass) -> list[str]:
     return blocking_pass
 
 
-def _pass_identity(blocking_pass: BlockingPass) -> Hashable:
+def pass_identity(blocking_pass: BlockingPass) -> Hashable:
     """What two passes share exactly when they pair the same records."""
     if isinstance(blocking_pass, SortedNeighbourhoodPass):
         sort_key, window = blocking_pass.sorted_neighbourhood, blocking_pass.window

@@ -41,6 +41,7 @@ from matching import (
     load_compared,
     save_compared,
     survive,
+    with_mapped_attributes,
 )
 from pipelines.config import HubConfig, Source, SourceSettings
 from quality import (
@@ -314,6 +315,7 @@ def link_customers(
     Stewards' standing decisions are obeyed as constraints besides the config's own, and,
     with ``learn_from_stewards``, a model trained by the run learns from them as labels.
     """
+    settings = with_mapped_attributes(settings, records)
     steward = stewardship.standing_constraints(engine, settings)
     previous = load_compared(match_state, settings, published_by=last_run_id(engine))
     labels = stewardship.training_labels(steward, records) if settings.learn_from_stewards else None

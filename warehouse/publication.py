@@ -94,9 +94,18 @@ class Publication:
             },
             "data_docs": str(customer_records.data_docs) if customer_records.data_docs else None,
             "candidate_pairs": {
-                name: {"pairs": report.pairs, "new_pairs": report.new_pairs}
+                name: {
+                    "pairs": report.pairs,
+                    "new_pairs": report.new_pairs,
+                    "estimated_pairs": report.estimated_pairs,
+                    "over_budget": report.over_budget,
+                    "links": report.links,
+                    "links_alone": report.links_alone,
+                }
                 for name, report in links.candidate_pairs_by_pass.items()
             },
+            "blocking": links.blocking_estimate.as_dict() if links.blocking_estimate else None,
+            "attribute_comparisons": links.attribute_comparisons,
             "pairs_compared": links.compared.compared,
             "conflicts": {
                 "attributes": list(links.conflicting_attributes),

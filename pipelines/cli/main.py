@@ -331,7 +331,9 @@ def _model_list(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     engine = connect(config.warehouse.url)
     try:
-        print(render_models(engine, config.matching))
+        run_id = last_run_id(engine)
+        summary = None if run_id is None else run_summary(engine, run_id)
+        print(render_models(engine, config.matching, summary))
     finally:
         engine.dispose()
     return 0

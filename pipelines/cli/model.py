@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import sqlalchemy as sa
 
-from matching import MatchSettings, comparisons_fingerprint, comparisons_for
+from matching import (
+    MatchSettings,
+    comparisons_fingerprint,
+    comparisons_for,
+    with_attribute_comparisons,
+)
 from pipelines.cli.text_table import text_table
 from warehouse import saved_models
 
 
-def render_models(engine: sa.Engine, settings: MatchSettings) -> str:
-    """The saved versions, newest first, marking those that fit the settings' comparisons."""
+def render_models(
+    engine: sa.Engine, settings: MatchSettings, summary: dict[str, Any] | None
+) -> str:
+    """The saved versions, newest first, marking those that fit the settings' comparisons,
+    with the attributes the sources map compared as the last run (``summary``) compared
+    them."""
     saved = saved_models(engine)
     if saved.empty:
         return "No match model saved yet; the next `hub run` trains one and saves it as version 1."
-    fits = saved["fingerprint"] == comparisons_fingerprint(comparisons_for(settings))
+    compared = with_attribute_comparisons(
+        settings, (summary or {}).get("attribute_comparisons", {})
+    )
+    fits = saved["fingerprint"] == comparisons_fingerprint(comparisons_for(compared))
     shown = pd.DataFrame(
         {
             "version": saved["version"],

@@ -75,14 +75,18 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
             lines.append(f"    {row.source:<{width}}  {row.stage:<8} {row.rule:<28} {row.rows:>7,}")
     lines += render_quality(summary.get("quality", {}), summary.get("data_docs"))
     candidates = sum(p["new_pairs"] for p in summary["candidate_pairs"].values())
-    passes = len(summary["candidate_pairs"])
+    ran = [p for p in summary["candidate_pairs"].values() if not p.get("over_budget")]
+    passes = len(ran)
+    over = len(summary["candidate_pairs"]) - passes
+    over_budget = f", {over} skipped over budget" if over else ""
     compared = summary.get("pairs_compared", candidates)
     reused = (
         f"; {candidates - compared:,} reused from the last run" if compared < candidates else ""
     )
     lines += [
         "",
-        f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes{reused})",
+        f"  candidate pairs     {candidates:>9,}  ({passes} blocking passes{over_budget}{reused})",
+        *_blocking_recall(summary.get("blocking")),
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}{_queue(summary)}",
         f"  match model         {_model_line(summary['model'])}",
@@ -140,6 +144,16 @@ def _model_line(model: dict[str, Any]) -> str:
         line += "\n    it looks implausible; check its links before trusting them:"
         line += "".join(f"\n      - {doubt}" for doubt in doubts)
     return line
+
+
+def _blocking_recall(blocking: dict[str, float] | None) -> list[str]:
+    """The label-free estimate of blocking recall, where the run made one."""
+    if not blocking:
+        return []
+    return [
+        f"  blocking recall     {blocking['estimated_recall']:>9.3f}  (estimated: about "
+        f"{blocking['matches_missed']:,.0f} matching pairs no pass put up; `hub blocking`)"
+    ]
 
 
 def _conflicts_line(conflicts: dict[str, Any] | None) -> str:

@@ -98,3 +98,22 @@ def test_too_few_pairs_to_tell_keep_the_rule(
     assert links.households.present
     assert "too few to tell" in links.households.describe()
     assert links.clusters["crm:1"] != links.clusters["crm:2"]
+
+
+def test_a_pair_the_rule_keeps_apart_is_not_put_to_a_steward(
+    households: Callable[..., tuple[pd.DataFrame, pd.Series]],
+) -> None:
+    records, _ = households(300)
+    # A wide review band: household members sharing a home score in it.
+    wide = MatchSettings(review_threshold=0.01, link_threshold=0.99)
+
+    links = link_records(records, wide)
+
+    assert links.conflicting_attributes == ("birth_date", "given_name")
+    pairs = links.pairs
+    conflicts = pairs[pairs["decided_by"] == "conflict"]
+    assert (conflicts["decision"] == "non_link").all()
+    in_review_band = conflicts["match_probability"].between(
+        wide.review_threshold, wide.link_threshold, inclusive="left"
+    )
+    assert in_review_band.sum() > 20, "scored for review, but the rule says two people"

@@ -35,8 +35,9 @@ sources:
 data_docs: null
 """
 LATEST = "matching: {model: latest}\n"
+# Undeclared, the customer number (three values) is compared exactly, as a category.
 LATEST_WITH_CUSTOMER_NO = (
-    "matching: {model: latest, attributes: {customer_no: {comparison: exact}}}\n"
+    "matching: {model: latest, attributes: {customer_no: {comparison: jaro_winkler}}}\n"
 )
 
 
