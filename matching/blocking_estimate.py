@@ -9,8 +9,10 @@ pass put up add up, weighted by their match probability, to the matches expected
 the candidate pairs, against those expected among them.
 
 It counts what the model would call a match, so it cannot see pairs that share no loose
-key at all, nor pairs the model itself would not recognise: measured against the truth
-(bench/README.md), it reads 0.2 to 2.6 points above the true blocking recall.
+key at all, nor pairs the model itself would not recognise. Measured against the truth
+(bench/README.md, "Blocking that adapts"): within 0.002 on FEBRL 1–4, 0.02 below on
+pseudopeople, 0.05 above on the demo generator, where most missed pairs are records with
+only a given name and an e-mail address no other record holds.
 """
 
 from __future__ import annotations
