@@ -220,8 +220,7 @@ def sorted_neighbour_pairs(
         ``(left, right)`` with ``left < right``, each pair once.
     """
     positions = _having_keys(match_fields, blocking_pass.keys)
-    block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
-    order = _sorted_neighbour_order(match_fields, blocking_pass, positions)
+    order, block = _sorted_neighbour_order(match_fields, blocking_pass, positions)
     block, positions = block[order], positions[order]
     lefts, rights = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     for distance in range(1, min(blocking_pass.window, len(positions))):
@@ -234,14 +233,14 @@ def sorted_neighbour_pairs(
 
 def _sorted_neighbour_order(
     match_fields: pd.DataFrame, blocking_pass: SortedNeighbourhoodPass, positions: np.ndarray
-) -> np.ndarray:
-    """The order of the records at `positions` in a sorted-neighbourhood pass: by its
-    `block_on` keys, then its sort key, then position."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The order of the records at `positions` in a sorted-neighbourhood pass (by its
+    `block_on` keys, then its sort key, then position), and their `block_on` codes."""
     sort_values = match_fields[blocking_key_field(blocking_pass.sorted_neighbourhood)]
     rank = pd.factorize(sort_values.to_numpy(dtype=object)[positions], sort=True)[0]
     block = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
     order: np.ndarray = np.lexsort((positions, rank, block))
-    return order
+    return order, block
 
 
 def pairs_within_groups(
@@ -293,12 +292,11 @@ def found_by(
     for column, blocking_pass in enumerate(blocking_passes):
         if isinstance(blocking_pass, SortedNeighbourhoodPass):
             positions = _having_keys(match_fields, blocking_pass.keys)
+            order, codes = _sorted_neighbour_order(match_fields, blocking_pass, positions)
             block = np.full(len(match_fields), -1, dtype=np.int64)
-            block[positions] = _shared_key_codes(match_fields, blocking_pass.block_on, positions)
+            block[positions] = codes
             place = np.zeros(len(match_fields), dtype=np.int64)
-            place[positions[_sorted_neighbour_order(match_fields, blocking_pass, positions)]] = (
-                np.arange(len(positions))
-            )
+            place[positions[order]] = np.arange(len(positions))
             near = np.abs(place[left] - place[right]) < blocking_pass.window
         else:
             block = key_blocks(match_fields, blocking_pass)
