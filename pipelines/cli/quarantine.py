@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from pipelines.cli.text_table import text_table
@@ -19,12 +20,6 @@ def render_list(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> st
     rows, total = quarantined_rows(engine, which, limit=limit)
     if total == 0:
         return "Nothing in quarantine matches."
-    shown = rows.assign(
-        key=rows["source_key"].fillna("-"),
-        location=rows["location"].fillna("-"),
-        detail=rows["detail"].map(_shortened),
-        run=rows["run_id"].str[:8],
-    )
     columns = {
         "quarantine_id": "id",
         "source": "source",
@@ -35,11 +30,14 @@ def render_list(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> st
         "run": "run",
         "detail": "detail",
     }
-    lines = text_table(shown[list(columns)].rename(columns=columns))
-    more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
-    lines += ["", f"{total:,} quarantined row(s) match{more}."]
-    lines.append("`hub quarantine show ID` shows a row as it was read from its source.")
-    return "\n".join(lines)
+    return _listing(
+        rows,
+        total,
+        columns,
+        long="detail",
+        counted="quarantined row(s)",
+        note="`hub quarantine show ID` shows a row as it was read from its source.",
+    )
 
 
 def render_values(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> str:
@@ -47,12 +45,6 @@ def render_values(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> 
     rows, total = set_aside_values(engine, which, limit=limit)
     if total == 0:
         return "No value set aside or cleaned matches."
-    shown = rows.assign(
-        key=rows["source_key"].fillna("-"),
-        location=rows["location"].fillna("-"),
-        value=rows["value"].fillna("-").map(_shortened),
-        run=rows["run_id"].str[:8],
-    )
     columns = {
         "source": "source",
         "key": "key",
@@ -62,13 +54,39 @@ def render_values(engine: sa.Engine, which: QuarantineFilter, *, limit: int) -> 
         "location": "location",
         "run": "run",
     }
+    return _listing(
+        rows,
+        total,
+        columns,
+        long="value",
+        counted="value(s)",
+        note=(
+            "Their records went on without them (control characters: with them removed). "
+            "Fix them at their source; the next sync and run replace this list."
+        ),
+    )
+
+
+def _listing(
+    rows: pd.DataFrame,
+    total: int,
+    columns: dict[str, str],
+    *,
+    long: str,
+    counted: str,
+    note: str,
+) -> str:
+    """A table of `rows` (of `total` matching), their `long` column shortened, then a
+    count line and a note."""
+    shown = rows.assign(
+        key=rows["source_key"].fillna("-"),
+        location=rows["location"].fillna("-"),
+        run=rows["run_id"].str[:8],
+        **{long: rows[long].fillna("-").map(_shortened)},
+    )
     lines = text_table(shown[list(columns)].rename(columns=columns))
     more = f" (the first {len(rows):,} shown; --limit shows more)" if total > len(rows) else ""
-    lines += ["", f"{total:,} value(s) match{more}."]
-    lines.append(
-        "Their records went on without them (control characters: with them removed). "
-        "Fix them at their source; the next sync and run replace this list."
-    )
+    lines += ["", f"{total:,} {counted} match{more}.", note]
     return "\n".join(lines)
 
 
