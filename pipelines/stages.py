@@ -54,8 +54,8 @@ from quality import (
     standardize_interactions,
 )
 from warehouse import (
-    FIELD_ISSUE_COLUMNS,
     HELD_BACK_COLUMNS,
+    LOCATED_ISSUE_COLUMNS,
     GoldenCustomers,
     IssuedIds,
     Landing,
@@ -277,7 +277,7 @@ def _no_rows() -> pd.DataFrame:
 
 def _no_issues() -> pd.DataFrame:
     """No field issues, in the warehouse's shape."""
-    return pd.DataFrame(columns=list(FIELD_ISSUE_COLUMNS))
+    return pd.DataFrame(columns=list(LOCATED_ISSUE_COLUMNS))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from warehouse.exceptions import (
     WarehouseSchemaError,
     WarehouseUnavailable,
 )
-from warehouse.field_issues import FIELD_ISSUE_COLUMNS, located_issues, set_aside_values
+from warehouse.field_issues import LOCATED_ISSUE_COLUMNS, located_issues, set_aside_values
 from warehouse.golden import GoldenCustomers, golden_customers
 from warehouse.identity import GoldenIdentity, IssuedIds, assign_golden_ids
 from warehouse.landing import (
@@ -58,7 +58,7 @@ from warehouse.review_queue import review_item, review_items
 from warehouse.run_lock import LockHolder, WarehouseBusy, warehouse_lock
 
 __all__ = [
-    "FIELD_ISSUE_COLUMNS",
+    "LOCATED_ISSUE_COLUMNS",
     "located_issues",
     "set_aside_values",
     "HELD_BACK_COLUMNS",

@@ -18,8 +18,9 @@ from warehouse import schema
 from warehouse.landing import LANDED_PREFIX
 from warehouse.reads import QuarantineFilter
 
-#: Columns of the field issues of landed rows, as the warehouse keeps them.
-FIELD_ISSUE_COLUMNS: Final = (
+#: Columns of the field issues of landed rows, located in their source, as the warehouse
+#: keeps them (the quality stage's `quality.FIELD_ISSUE_COLUMNS` hold a position instead).
+LOCATED_ISSUE_COLUMNS: Final = (
     "source",
     "source_key",
     "location",
@@ -32,7 +33,7 @@ FIELD_ISSUE_COLUMNS: Final = (
 
 def located_issues(issues: pd.DataFrame, landed: pd.DataFrame) -> pd.DataFrame:
     """The quality stage's field issues of landed rows, each with where its row was read
-    (``location``), in `FIELD_ISSUE_COLUMNS`.
+    (``location``), in `LOCATED_ISSUE_COLUMNS`.
 
     Args:
         issues: Field issues, by ``position`` (1-based) in ``landed``.
@@ -40,7 +41,7 @@ def located_issues(issues: pd.DataFrame, landed: pd.DataFrame) -> pd.DataFrame:
     """
     at = issues["position"].to_numpy(dtype=np.int64) - 1
     locations = landed[f"{LANDED_PREFIX}location"].to_numpy(dtype=object)[at]
-    return issues.assign(location=locations)[list(FIELD_ISSUE_COLUMNS)]
+    return issues.assign(location=locations)[list(LOCATED_ISSUE_COLUMNS)]
 
 
 def set_aside_values(

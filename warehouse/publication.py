@@ -38,7 +38,7 @@ class Publication:
     interactions: pd.DataFrame
     """Orders, tickets, … with ``golden_id`` of their customer where it is known."""
     field_issues: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """Values the quality stage set aside or cleaned, in `FIELD_ISSUE_COLUMNS`."""
+    """Values the quality stage set aside or cleaned, in `LOCATED_ISSUE_COLUMNS`."""
     review: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The steward review queue, in the columns of `schema.review_item`."""
     decisions_obeyed_through: int = 0
