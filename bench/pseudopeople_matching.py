@@ -2,6 +2,7 @@
 
 Usage: python bench/pseudopeople_matching.py [--tune-seed 1] [--seed 2] [--missed 6]
            [--ssn-comparison edit_distance|exact] [--ssn-not-identifying]
+           [--noise-scale 1.0]
 
 pseudopeople (IHME) simulates a fictional US population and the records public agencies
 would hold about it, noised as real records are (typos, OCR and phonetic errors,
@@ -122,13 +123,19 @@ SPLINK_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
 # --- the four sources ------------------------------------------------------------------
 
 
-def raw_sources(seed: int) -> dict[str, pd.DataFrame]:
-    """The four sources as raw text rows with their own key (``row``) and the truth."""
+def raw_sources(seed: int, noise_scale: float = 1.0) -> dict[str, pd.DataFrame]:
+    """The four sources as raw text rows with their own key (``row``) and the truth.
+
+    ``noise_scale`` multiplies the probability of every kind of noise pseudopeople writes
+    into a value (typos, OCR and phonetic errors, nicknames, fake names, blanks, swapped
+    date parts, ...; at most 0.5); 1 is its default noise.
+    """
+    config = _scaled_noise(noise_scale)
     with _quiet():
-        census = pseudopeople.generate_decennial_census(seed=seed)
-        social_security = pseudopeople.generate_social_security(seed=seed)
-        w2_1099 = pseudopeople.generate_taxes_w2_and_1099(seed=seed)
-        form_1040 = pseudopeople.generate_taxes_1040(seed=seed)
+        census = pseudopeople.generate_decennial_census(seed=seed, config=config)
+        social_security = pseudopeople.generate_social_security(seed=seed, config=config)
+        w2_1099 = pseudopeople.generate_taxes_w2_and_1099(seed=seed, config=config)
+        form_1040 = pseudopeople.generate_taxes_1040(seed=seed, config=config)
     frames = {
         "census": census.assign(
             street=_street(census["street_number"], census["street_name"], census["unit_number"])
@@ -150,6 +157,26 @@ def raw_sources(seed: int) -> dict[str, pd.DataFrame]:
         text.insert(0, SOURCE_KEY, [f"{n:06d}" for n in range(len(text))])
         raw[name] = text
     return raw
+
+
+def _scaled_noise(scale: float) -> dict[str, Any] | None:
+    """pseudopeople's default column noise with each cell probability times `scale`."""
+    if scale == 1.0:
+        return None
+
+    def scaled(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: min(0.5, value * scale) if key == "cell_probability" else scaled(value)
+                for key, value in node.items()
+            }
+        return node
+
+    defaults = pseudopeople.get_config()
+    return {
+        dataset: {"column_noise": scaled(defaults[dataset]["column_noise"])}
+        for dataset in ("decennial_census", "social_security", "taxes_w2_and_1099", "taxes_1040")
+    }
 
 
 def _mailing_address(frame: pd.DataFrame) -> pd.DataFrame:
@@ -597,18 +624,25 @@ def main() -> None:
         action="store_true",
         help="compare the SSN, but do not let it override the conflict rules",
     )
+    parser.add_argument(
+        "--noise-scale",
+        type=float,
+        default=1.0,
+        help="multiply pseudopeople's default probability of each kind of value noise",
+    )
     args = parser.parse_args()
     settings = hub_settings(args.ssn_comparison, not args.ssn_not_identifying)
     ssn = settings.attributes["ssn"]
     print(
-        f"pseudopeople {pseudopeople.__version__} sample data, default noise; "
+        f"pseudopeople {pseudopeople.__version__} sample data, noise {args.noise_scale:g}× "
+        "its default; "
         f"Splink {splink.__version__}; hub SSN: {ssn.comparison}, "
         f"identifies_person={ssn.identifies_person}"
     )
     rows: list[tuple[str, Figures]] = []
 
     print(f"tuning seed {args.tune_seed}:")
-    raw = _timed("generate", lambda: raw_sources(args.tune_seed))
+    raw = _timed("generate", lambda: raw_sources(args.tune_seed, args.noise_scale))
     rows.append((f"{args.tune_seed} (tune)", hub_figures(hub_run(raw, settings))))
     tuning = splink_run(raw, SPLINK_THRESHOLDS)
     by_threshold = {t: splink_figures(tuning, t) for t in SPLINK_THRESHOLDS}
@@ -625,7 +659,7 @@ def main() -> None:
     gc.collect()
 
     print(f"reporting seed {args.seed}:")
-    raw = _timed("generate", lambda: raw_sources(args.seed))
+    raw = _timed("generate", lambda: raw_sources(args.seed, args.noise_scale))
     hub = hub_run(raw, settings)
     rows.append((f"{args.seed} (report)", hub_figures(hub)))
     reported = splink_run(raw, (chosen,))
