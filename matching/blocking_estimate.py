@@ -10,7 +10,7 @@ the candidate pairs, against those expected among them.
 
 It counts what the model would call a match, so it cannot see pairs that share no loose
 key at all, nor pairs the model itself would not recognise. Measured against the truth
-(bench/README.md, "Blocking that adapts"): within 0.002 on FEBRL 1–4, 0.02 below on
+(bench/README.md, "Blocking that adapts"): within 0.002 on FEBRL 1–4, 0.006 above on
 pseudopeople, 0.05 above on the demo generator, where most missed pairs are records with
 only a given name and an e-mail address no other record holds.
 """

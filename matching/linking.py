@@ -486,10 +486,18 @@ def _train(
         )
     # What the conflict rule calls different people is no match to learn from, unless
     # labelled otherwise: else EM learns what a household looks like.
-    different_people = np.isnan(known_matches) & conflicting_levels(
+    unknown = np.isnan(known_matches)
+    plainly_different = unknown & conflicting_levels(candidate_levels, conflicting)
+    different_people = plainly_different & conflicting_levels(
         candidate_levels, conflicting, _identifying(comparisons, settings)
     )
     known_matches = np.where(different_people, 0.0, known_matches)
+    # Pairs an identifier joins although they plainly differ (a placeholder given name,
+    # a borrowed number) are one person, but no picture of how one person's records
+    # differ: learning from them would make any different given name weak evidence.
+    taught = ~(plainly_different & ~different_people)
+    candidate_levels = {name: levels[taught] for name, levels in candidate_levels.items()}
+    known_matches = known_matches[taught]
     random_counts = level_counts(comparisons, random_levels)
     counted: dict[str, list[int]] = {}
     for comparison in comparisons if total_pairs else ():

@@ -147,21 +147,39 @@ def test_clusters_do_not_depend_on_input_order(
 
 
 def test_an_identifying_attribute_outweighs_a_given_name_conflict(
-    record: Callable[..., dict[str, Any]], records_frame: Callable[..., pd.DataFrame]
+    record: Callable[..., dict[str, Any]],
+    records_frame: Callable[..., pd.DataFrame],
+    synthetic_customers: Callable[..., tuple[pd.DataFrame, pd.Series]],
 ) -> None:
-    shared = {"family_name": "Ryan", "birth_date": "1916-05-08", "street": "49 Dallas Place"}
-    records = records_frame(
-        record("a:1", given_name="Amy", national_id="1804974", **shared),
-        record("b:1", given_name="Alexander", national_id="1804974", **shared),
-        record("a:2", given_name="Ingrid", national_id="5550001", **shared),
+    # Among others with their own numbers, so that sharing one is as rare as it is.
+    others, person = synthetic_customers(300)
+    others = others.assign(
+        national_id=[f"{9_000_000 + int(p)}" for p in person.reindex(others["record_id"])]
     )
+    shared = {"family_name": "Ryan", "birth_date": "1916-05-08", "street": "49 Dallas Place"}
+    records = pd.concat(
+        [
+            others,
+            records_frame(
+                record("a:1", given_name="Amy", national_id="1804974", **shared),
+                record("b:1", given_name="Alexander", national_id="1804974", **shared),
+                record("a:2", given_name="Ingrid", national_id="5550001", **shared),
+            ),
+        ],
+        ignore_index=True,
+    )
+    # The rule applies whatever the records show of households.
+    rule = ["birth_date", "given_name"]
     identifying = MatchSettings(
-        attributes={"national_id": {"comparison": "edit_distance", "identifies_person": True}}
+        attributes={"national_id": {"comparison": "edit_distance", "identifies_person": True}},
+        conflicting_attributes=rule,
     )
     clusters = link_records(records, identifying).clusters
     assert clusters["a:1"] == clusters["b:1"]
     assert clusters["a:2"] == "a:2"
 
-    merely_compared = MatchSettings(attributes={"national_id": {"comparison": "edit_distance"}})
+    merely_compared = MatchSettings(
+        attributes={"national_id": {"comparison": "edit_distance"}}, conflicting_attributes=rule
+    )
     clusters = link_records(records, merely_compared).clusters
     assert clusters["a:1"] != clusters["b:1"]

@@ -117,3 +117,32 @@ def test_a_pair_the_rule_keeps_apart_is_not_put_to_a_steward(
         wide.review_threshold, wide.link_threshold, inclusive="left"
     )
     assert in_review_band.sum() > 20, "scored for review, but the rule says two people"
+
+
+def test_an_identifier_joining_plainly_different_records_does_not_teach_that_names_differ(
+    households: Callable[..., tuple[pd.DataFrame, pd.Series]],
+) -> None:
+    records, person = households(300)
+    rng = np.random.default_rng(2)
+    # One number per person in every record; some later records hold a placeholder for
+    # the given name, as registers write "Sister" or "Infant".
+    later = records["record_id"].str.startswith("src1:").to_numpy()
+    placeholder = later & (rng.random(len(records)) < 0.5)
+    records = records.assign(
+        given_name=np.where(placeholder, "Sister", records["given_name"]),
+        person_no=[f"P{n:06d}" for n in pd.factorize(person.reindex(records["record_id"]))[0]],
+    )
+    assert placeholder.sum() > 50
+    settings = MatchSettings.model_validate(
+        {"attributes": {"person_no": {"comparison": "exact", "identifies_person": True}}}
+    )
+
+    links = link_records(records, settings)
+
+    given = next(p for p in links.model.comparisons if p.name == "given_name")
+    # Plainly different given names stay strong evidence of two people...
+    assert given.weights()[1] < -8
+    # ...while the number still joins each placeholder record to its person.
+    truth = person.reindex(records["record_id"])
+    scores = pairwise_scores(links.clusters.reindex(records["record_id"]), truth)
+    assert scores.precision > 0.99 and scores.recall > 0.95
