@@ -8,20 +8,27 @@ import pytest
 from pipelines.cli.report import render_run
 
 
+def _report(**summary: object) -> str:
+    """The report of a run of two records linked into one customer, and `summary`."""
+    return render_run(
+        {
+            "rows_landed": {"crm": 2},
+            "standardized": {"crm": 2},
+            "quarantined": {"crm": 0},
+            "candidate_pairs": {"email": {"pairs": 1, "new_pairs": 1}},
+            "links": 1,
+            "review_pairs": 0,
+            "golden_customers": 1,
+            "model": {"version": 3, "trained": True},
+            **summary,
+        },
+        pd.DataFrame(columns=["source", "stage", "rule", "rows"]),
+    )
+
+
 @pytest.mark.parametrize("doubts", [[], ["`email` exact counts against a match (-1.58)"]])
 def test_the_run_report_says_when_a_model_is_implausible(doubts: list[str]) -> None:
-    summary = {
-        "rows_landed": {"crm": 2},
-        "standardized": {"crm": 2},
-        "quarantined": {"crm": 0},
-        "candidate_pairs": {"email": {"pairs": 1, "new_pairs": 1}},
-        "links": 1,
-        "review_pairs": 0,
-        "golden_customers": 1,
-        "model": {"version": 3, "trained": True, "implausible": doubts},
-    }
-
-    report = render_run(summary, pd.DataFrame(columns=["source", "stage", "rule", "rows"]))
+    report = _report(model={"version": 3, "trained": True, "implausible": doubts})
 
     assert ("it looks implausible" in report) == bool(doubts)
     for doubt in doubts:
@@ -51,18 +58,4 @@ def test_the_run_report_says_when_a_model_is_implausible(doubts: list[str]) -> N
 def test_the_run_report_says_what_kept_records_apart_and_why(
     conflicts: dict[str, object], expected: str
 ) -> None:
-    summary = {
-        "rows_landed": {"crm": 2},
-        "standardized": {"crm": 2},
-        "quarantined": {"crm": 0},
-        "candidate_pairs": {"email": {"pairs": 1, "new_pairs": 1}},
-        "links": 1,
-        "review_pairs": 0,
-        "golden_customers": 1,
-        "model": {"version": 3, "trained": True},
-        "conflicts": conflicts,
-    }
-
-    report = render_run(summary, pd.DataFrame(columns=["source", "stage", "rule", "rows"]))
-
-    assert expected in report
+    assert expected in _report(conflicts=conflicts)
