@@ -57,7 +57,7 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 import stewardship
-from matching import CustomerLinks, MatchSettings, link_records
+from matching import CustomerLinks, MatchSettings, implausibilities, link_records
 from matching.evaluation import PairwiseScores, blocking_recall, pairwise_scores
 from quality import RECORD_ID, SourceMapping, combined_records, quality_gate
 
@@ -672,6 +672,10 @@ def main() -> None:
         f"  hub seconds: quality {hub.quality_seconds:.1f}, matching {hub.match_seconds:.1f} "
         f"({', '.join(f'{k} {v:.1f}' for k, v in hub.links.stage_seconds.items())})"
     )
+    doubts = implausibilities(hub.links.model, len(hub.records))
+    model = hub.links.model
+    converged = "converged" if model.converged else "did not converge"
+    print(f"  hub model: {converged} in {model.iterations} EM rounds; doubts: {doubts or 'none'}")
     if hub.links.households:
         print(f"  hub households: {hub.links.households.describe()}")
     if hub.links.blocking_estimate:
