@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +93,16 @@ def _sync_twice(folder: Path, versions: FileVersions, url: str) -> set[str] | No
     return landed_before
 
 
+@contextlib.contextmanager
+def _sqlite_warehouse() -> Iterator[tuple[Path, str]]:
+    """A scratch folder with a SQLite warehouse in it, which `hub` commands use meanwhile."""
+    with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as env:
+        folder = Path(name)
+        url = f"sqlite:///{folder / 'warehouse.sqlite'}"
+        env.setenv(WAREHOUSE_URL_ENV, url)
+        yield folder, url
+
+
 @pytest.mark.parametrize("kind", ["csv", "jsonl"])
 @settings(max_examples=8, deadline=None)
 @given(data=st.data())
@@ -99,10 +110,7 @@ def test_hub_sync_of_a_hostile_file_keeps_every_line_and_each_customer_still_the
     kind: Kind, data: st.DataObject
 ) -> None:
     versions: FileVersions = data.draw(file_versions(kind), label="versions")
-    with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as env:
-        folder = Path(name)
-        url = f"sqlite:///{folder / 'warehouse.sqlite'}"
-        env.setenv(WAREHOUSE_URL_ENV, url)
+    with _sqlite_warehouse() as (folder, url):
         landed_before = _sync_twice(folder, versions, url)
         if landed_before is not None:
             engine = sa.create_engine(url)
@@ -159,10 +167,7 @@ def test_hub_run_on_a_hostile_file_keeps_every_customer_still_in_it(
     kind: Kind, data: st.DataObject
 ) -> None:
     versions: FileVersions = data.draw(file_versions(kind), label="versions")
-    with tempfile.TemporaryDirectory() as name, pytest.MonkeyPatch.context() as env:
-        folder = Path(name)
-        url = f"sqlite:///{folder / 'warehouse.sqlite'}"
-        env.setenv(WAREHOUSE_URL_ENV, url)
+    with _sqlite_warehouse() as (folder, url):
         landed_before = _run_twice(folder, versions, url)
         assert_run_conserved(url, versions, landed_before)
 
