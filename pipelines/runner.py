@@ -26,7 +26,7 @@ class RunFailed(TerminalError):
 
 @dataclass(frozen=True)
 class HubRun:
-    """What ``run_hub`` did: the run that published, and the syncs that failed."""
+    """What ``run_hub`` did: the run that published, the syncs that failed, the time taken."""
 
     run_id: str
     failed_syncs: dict[str, str]
@@ -34,6 +34,33 @@ class HubRun:
     deletions_held: dict[str, int]
     """Source name → rows gone from it that its sync did not mark deleted, as they were
     more than its ``sync.max_delete_share``; they stay published."""
+    stage_seconds: dict[str, float]
+    """Each step that ran → its seconds, in the order they started: every source's sync
+    (``source__<name>``), then the stages (``customer_records`` …)."""
+
+
+_STEP_ENDS = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+
+
+class _StageClock:
+    """Times the steps of the runs it listens to, and tells ``on_stage`` as each starts."""
+
+    def __init__(self, on_stage: Callable[[str], None] | None) -> None:
+        self.on_stage = on_stage
+        self.started: dict[str, float] = {}
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, entry: dg.EventLogEntry) -> None:
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            return
+        step = event.step_key
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            self.started[step] = entry.timestamp
+            if self.on_stage is not None:
+                self.on_stage(step)
+        elif event.event_type in _STEP_ENDS:
+            self.seconds[step] = entry.timestamp - self.started.get(step, entry.timestamp)
 
 
 def run_hub(
@@ -41,6 +68,7 @@ def run_hub(
     *,
     sync: bool = True,
     on_wait: Callable[[LockHolder | None], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> HubRun:
     """Sync every source, then standardize, match and publish; return what happened.
 
@@ -50,7 +78,7 @@ def run_hub(
 
     One run at a time writes a warehouse: the run holds the warehouse's lock throughout,
     waiting up to ``warehouse.lock_wait_seconds`` for another run that holds it (telling
-    ``on_wait`` which, once).
+    ``on_wait`` which, once). ``on_stage`` hears of each step as it starts.
 
     With ``DAGSTER_HOME`` set the runs are recorded in that Dagster instance, so they
     show in the Dagster UI; otherwise a throwaway instance is used.
@@ -65,21 +93,28 @@ def run_hub(
         with warehouse_lock(
             engine, run_id, wait_seconds=config.warehouse.lock_wait_seconds, on_wait=on_wait
         ):
-            return _run(config, run_id, sync=sync)
+            return _run(config, run_id, sync=sync, clock=_StageClock(on_stage))
     finally:
         engine.dispose()
 
 
-def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
+def _run(config: HubConfig, run_id: str, *, sync: bool, clock: _StageClock) -> HubRun:
     defs = build_definitions(config)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    home = os.environ.get("DAGSTER_HOME")
+    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
     sources = [source_key(name) for name in config.sources]
     failed_syncs: dict[str, str] = {}
     deletions_held: dict[str, int] = {}
     if sync:
+        sync_id = str(uuid.uuid4())
+        instance.add_event_listener(sync_id, clock)
         synced = job.execute_in_process(
-            run_config=_QUIET, instance=instance, raise_on_error=False, asset_selection=sources
+            run_config=_QUIET,
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=sources,
+            run_id=sync_id,
         )
         failed_syncs = {
             step.removeprefix(f"{SOURCE_PREFIX}__"): message
@@ -94,6 +129,7 @@ def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
                 if held is not None and held.value:
                     deletions_held[name] = int(str(held.value))
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
+    instance.add_event_listener(run_id, clock)
     built = job.execute_in_process(
         run_config=_QUIET,
         instance=instance,
@@ -106,7 +142,12 @@ def _run(config: HubConfig, run_id: str, *, sync: bool) -> HubRun:
             f"  - step `{step}`: {message}" for step, message in _failures(built).items()
         ]
         raise RunFailed("\n".join(lines or ["  - the run did not succeed"]))
-    return HubRun(run_id=built.run_id, failed_syncs=failed_syncs, deletions_held=deletions_held)
+    return HubRun(
+        run_id=built.run_id,
+        failed_syncs=failed_syncs,
+        deletions_held=deletions_held,
+        stage_seconds=dict(clock.seconds),
+    )
 
 
 def _blocking_checks(result: dg.ExecuteInProcessResult) -> list[str]:

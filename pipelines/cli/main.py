@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 import serving
 from errors import HubError
-from pipelines.cli.report import hub_report, render_syncs
+from pipelines.cli.report import hub_report, render_syncs, stage_name
 from pipelines.cli.review import add_review_commands
 from pipelines.config import (
     CONFIG_ENV,
@@ -378,7 +378,12 @@ def _waiting(config: HubConfig) -> Callable[[LockHolder | None], None]:
 def _run_and_report(config: HubConfig) -> int:
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    run = run_hub(config, on_wait=_waiting(config))
+
+    def progress(step: str) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"[{elapsed:7.1f} s] {stage_name(step)} …", file=sys.stderr, flush=True)
+
+    run = run_hub(config, on_wait=_waiting(config), on_stage=progress)
     report = hub_report(
         config.warehouse.url,
         run.run_id,
@@ -386,6 +391,7 @@ def _run_and_report(config: HubConfig) -> int:
         sources=list(config.sources),
         failed_syncs=run.failed_syncs,
         seconds=time.perf_counter() - started,
+        stage_seconds=run.stage_seconds,
     )
     print(report)
     return 1 if run.failed_syncs or run.deletions_held else 0

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from pipelines.assets import SOURCE_PREFIX
 from pipelines.stages import held_deletions
 from warehouse import connect, quarantine_counts, run_summary, syncs_since
 
@@ -180,6 +181,22 @@ def render_quality(verdicts: dict[str, dict[str, Any]], data_docs: str | None) -
     return lines
 
 
+def stage_name(step: str) -> str:
+    """A step as `hub run` names it: a source's sync is ``sync <source>``."""
+    source = step.removeprefix(f"{SOURCE_PREFIX}__")
+    return f"sync {source}" if source != step else step
+
+
+def render_stages(stage_seconds: dict[str, float]) -> str:
+    """The seconds of each step, in the order they ran, and each one's share of them."""
+    total = sum(stage_seconds.values()) or 1.0
+    width = max((len(stage_name(step)) for step in stage_seconds), default=0)
+    return "\n".join(
+        f"  {stage_name(step):<{width}}  {seconds:>8.1f} s  {seconds / total:>4.0%}"
+        for step, seconds in stage_seconds.items()
+    )
+
+
 def hub_report(
     warehouse_url: str,
     run_id: str,
@@ -188,6 +205,7 @@ def hub_report(
     sources: Sequence[str],
     failed_syncs: dict[str, str],
     seconds: float,
+    stage_seconds: dict[str, float],
 ) -> str:
     """The whole report of one `hub run`."""
     engine = connect(warehouse_url)
@@ -204,6 +222,7 @@ def hub_report(
             render_syncs(syncs, sources, failed_syncs),
             "",
             f"Run {run_id} published in {seconds:.1f} s to {shown_url}",
+            render_stages(stage_seconds),
             "",
             render_run(summary, quarantine),
         ]

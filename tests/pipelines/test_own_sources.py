@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -90,8 +91,16 @@ def test_hub_runs_any_declared_sources(
 
     assert main(["run", "--config", str(config_path)]) == 0
 
-    out = capsys.readouterr().out
+    printed = capsys.readouterr()
+    out = printed.out
     assert "billing" in out and "app_users" in out
+    # Each step says when it starts, and the report gives each one's seconds.
+    steps = ["sync billing", "sync app_users", "customer_records", "customer_links"]
+    steps += ["golden_customers", "customer_warehouse"]
+    started = re.findall(r"^\[ *[\d.]+ s\] (.+) …$", printed.err, re.MULTILINE)
+    assert sorted(started) == sorted([*steps, "customer_interactions"])
+    timed = dict(re.findall(r"^  (\S+(?: \S+)?) +([\d.]+) s +\d+%$", out, re.MULTILINE))
+    assert set(timed) >= set(steps) and all(float(seconds) >= 0 for seconds in timed.values())
     engine = sa.create_engine(warehouse_url)
     with engine.connect() as connection:
         xref = pd.read_sql_table("customer_xref", connection)
