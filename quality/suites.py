@@ -45,6 +45,7 @@ from quality.canonical import CANONICAL_FIELDS, RECORD_ID
 from quality.countries import ISO_ALPHA2_CODES
 from quality.dates import EARLIEST_BIRTH_DATE
 from quality.emails import EMAIL_REGEX
+from quality.placeholders import PLACEHOLDER_FAMILY_NAME_REGEX, PLACEHOLDER_GIVEN_NAME_REGEX
 from quality.quarantine import INVALID_DATE
 
 RuleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -167,6 +168,24 @@ def canonical_customer_checks(today: dt.date | None = None) -> list[Check]:
             mostly=0.95,
             reason="is not a known country",
             options={"value_set": sorted(ISO_ALPHA2_CODES)},
+        ),
+        Check(
+            rule="placeholder_given_name",
+            expectation="expect_column_values_to_not_match_regex",
+            column="given_name",
+            mostly=0.95,
+            blocking=False,
+            reason="stands for a name not known",
+            options={"regex": PLACEHOLDER_GIVEN_NAME_REGEX},
+        ),
+        Check(
+            rule="placeholder_family_name",
+            expectation="expect_column_values_to_not_match_regex",
+            column="family_name",
+            mostly=0.95,
+            blocking=False,
+            reason="stands for a name not known",
+            options={"regex": PLACEHOLDER_FAMILY_NAME_REGEX},
         ),
         Check(
             rule="implausible_birth_date",
