@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Any
 
 import dagster as dg
+import sqlalchemy as sa
 
 from errors import HubError, TerminalError
 from pipelines.assets import SOURCE_PREFIX, source_key
 from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
-from warehouse import LockHolder, connect, warehouse_lock
+from warehouse import (
+    LockHolder,
+    connect,
+    keep_run_inputs,
+    last_run_inputs,
+    warehouse_inputs,
+    warehouse_lock,
+)
 
 #: Dagster's own log lines stay out of the terminal; failures are reported by the caller.
 _QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -29,6 +42,8 @@ class HubRun:
     """What ``run_hub`` did: the run that published, the syncs that failed, the time taken."""
 
     run_id: str
+    """The run that published the warehouse as it stands: this one, or, when nothing
+    changed, the one before."""
     failed_syncs: dict[str, str]
     """Source name → why its sync failed; its previously landed rows were used."""
     deletions_held: dict[str, int]
@@ -37,6 +52,8 @@ class HubRun:
     stage_seconds: dict[str, float]
     """Each step that ran → its seconds, in the order they started: every source's sync
     (``source__<name>``), then the stages (``customer_records`` …)."""
+    unchanged: bool = False
+    """Nothing the stages read changed since ``run_id`` published: no stage ran."""
 
 
 _STEP_ENDS = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
@@ -67,6 +84,7 @@ def run_hub(
     config: HubConfig,
     *,
     sync: bool = True,
+    full: bool = False,
     on_wait: Callable[[LockHolder | None], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> HubRun:
@@ -75,6 +93,9 @@ def run_hub(
     A source whose sync fails does not stop the others: the stages run on what every
     source has landed, the failed source's previous rows included. Without ``sync`` the
     stages run on what the sources landed last (to apply steward decisions at once).
+
+    When nothing the stages read changed since the last run published (see
+    `_run_inputs`), no stage runs, unless ``full`` asks for every stage all the same.
 
     One run at a time writes a warehouse: the run holds the warehouse's lock throughout,
     waiting up to ``warehouse.lock_wait_seconds`` for another run that holds it (telling
@@ -93,12 +114,37 @@ def run_hub(
         with warehouse_lock(
             engine, run_id, wait_seconds=config.warehouse.lock_wait_seconds, on_wait=on_wait
         ):
-            return _run(config, run_id, sync=sync, clock=_StageClock(on_stage))
+            return _run(engine, config, run_id, sync=sync, full=full, clock=_StageClock(on_stage))
     finally:
         engine.dispose()
 
 
-def _run(config: HubConfig, run_id: str, *, sync: bool, clock: _StageClock) -> HubRun:
+def _run_inputs(engine: sa.Engine, config: HubConfig) -> str:
+    """A digest of all a run's result follows from: the rows landed, the stewards'
+    decisions, the config but for how sources are reached and where the warehouse is, the
+    hub's version and the day (a birth date in the future, a mart's recency)."""
+    settings: dict[str, Any] = config.model_dump(mode="json", exclude={"warehouse", "console"})
+    for source in settings["sources"].values():
+        source.pop("connector")
+        source.pop("sync", None)
+    inputs = [
+        warehouse_inputs(engine),
+        settings,
+        version("customer-hub"),
+        dt.datetime.now(dt.UTC).date().isoformat(),
+    ]
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _run(
+    engine: sa.Engine,
+    config: HubConfig,
+    run_id: str,
+    *,
+    sync: bool,
+    full: bool,
+    clock: _StageClock,
+) -> HubRun:
     defs = build_definitions(config)
     home = os.environ.get("DAGSTER_HOME")
     instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
@@ -128,6 +174,10 @@ def _run(config: HubConfig, run_id: str, *, sync: bool, clock: _StageClock) -> H
                 held = materialized.metadata.get("deletions_held")
                 if held is not None and held.value:
                     deletions_held[name] = int(str(held.value))
+    inputs = _run_inputs(engine, config)
+    last = last_run_inputs(engine)
+    if not full and last is not None and last.digest == inputs:
+        return HubRun(last.run_id, failed_syncs, deletions_held, dict(clock.seconds), True)
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     instance.add_event_listener(run_id, clock)
     built = job.execute_in_process(
@@ -142,6 +192,7 @@ def _run(config: HubConfig, run_id: str, *, sync: bool, clock: _StageClock) -> H
             f"  - step `{step}`: {message}" for step, message in _failures(built).items()
         ]
         raise RunFailed("\n".join(lines or ["  - the run did not succeed"]))
+    keep_run_inputs(engine, run_id, inputs)
     return HubRun(
         run_id=built.run_id,
         failed_syncs=failed_syncs,

@@ -55,9 +55,14 @@ from warehouse.reads import (
     syncs_since,
 )
 from warehouse.review_queue import review_item, review_items
+from warehouse.run_inputs import RunInputs, keep_run_inputs, last_run_inputs, warehouse_inputs
 from warehouse.run_lock import LockHolder, WarehouseBusy, warehouse_lock
 
 __all__ = [
+    "RunInputs",
+    "keep_run_inputs",
+    "last_run_inputs",
+    "warehouse_inputs",
     "LOCATED_ISSUE_COLUMNS",
     "located_issues",
     "set_aside_values",

@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
         parents=[config, allow_deletes],
         help="sync every source, match, and publish the warehouse",
     )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="run every stage even when nothing changed since the last run published",
+    )
     run.set_defaults(command=_run)
 
     check = commands.add_parser(
@@ -224,7 +229,7 @@ def _steward(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _run_and_report(_with_deletes(args, load_config(args.config)))
+    return _run_and_report(_with_deletes(args, load_config(args.config)), full=args.full)
 
 
 def _with_deletes(args: argparse.Namespace, config: HubConfig) -> HubConfig:
@@ -375,7 +380,7 @@ def _waiting(config: HubConfig) -> Callable[[LockHolder | None], None]:
     return say
 
 
-def _run_and_report(config: HubConfig) -> int:
+def _run_and_report(config: HubConfig, *, full: bool = False) -> int:
     started_at = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
 
@@ -383,15 +388,13 @@ def _run_and_report(config: HubConfig) -> int:
         elapsed = time.perf_counter() - started
         print(f"[{elapsed:7.1f} s] {stage_name(step)} …", file=sys.stderr, flush=True)
 
-    run = run_hub(config, on_wait=_waiting(config), on_stage=progress)
+    run = run_hub(config, full=full, on_wait=_waiting(config), on_stage=progress)
     report = hub_report(
         config.warehouse.url,
-        run.run_id,
+        run,
         started_at=started_at,
         sources=list(config.sources),
-        failed_syncs=run.failed_syncs,
         seconds=time.perf_counter() - started,
-        stage_seconds=run.stage_seconds,
     )
     print(report)
     return 1 if run.failed_syncs or run.deletions_held else 0

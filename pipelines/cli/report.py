@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from pipelines.assets import SOURCE_PREFIX
+from pipelines.runner import HubRun
 from pipelines.stages import held_deletions
 from warehouse import connect, quarantine_counts, run_summary, syncs_since
 
@@ -199,30 +200,42 @@ def render_stages(stage_seconds: dict[str, float]) -> str:
 
 def hub_report(
     warehouse_url: str,
-    run_id: str,
+    run: HubRun,
     *,
     started_at: dt.datetime,
     sources: Sequence[str],
-    failed_syncs: dict[str, str],
     seconds: float,
-    stage_seconds: dict[str, float],
 ) -> str:
     """The whole report of one `hub run`."""
     engine = connect(warehouse_url)
     try:
         syncs = syncs_since(engine, started_at)
-        summary = run_summary(engine, run_id)
+        summary = run_summary(engine, run.run_id)
         quarantine = quarantine_counts(engine)
     finally:
         engine.dispose()
     shown_url = make_url(warehouse_url).render_as_string(hide_password=True)
+    synced = [
+        f"Synced {len(sources) - len(run.failed_syncs)} of {len(sources)} sources:",
+        render_syncs(syncs, sources, run.failed_syncs),
+        "",
+    ]
+    if run.unchanged:
+        return "\n".join(
+            [
+                *synced,
+                f"Nothing changed since run {run.run_id} published: "
+                f"no stage ran ({seconds:.1f} s).",
+                f"The warehouse at {shown_url} stands as that run left it;",
+                "`hub run --full` runs every stage all the same.",
+                render_stages(run.stage_seconds),
+            ]
+        )
     return "\n".join(
         [
-            f"Synced {len(sources) - len(failed_syncs)} of {len(sources)} sources:",
-            render_syncs(syncs, sources, failed_syncs),
-            "",
-            f"Run {run_id} published in {seconds:.1f} s to {shown_url}",
-            render_stages(stage_seconds),
+            *synced,
+            f"Run {run.run_id} published in {seconds:.1f} s to {shown_url}",
+            render_stages(run.stage_seconds),
             "",
             render_run(summary, quarantine),
         ]

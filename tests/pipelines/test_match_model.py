@@ -50,9 +50,9 @@ def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _run(config_path: Path, matching: str = "") -> None:
+def _run(config_path: Path, matching: str = "", *flags: str) -> None:
     config_path.write_text(CONFIG + matching, encoding="utf-8")
-    assert main(["run", "--config", str(config_path)]) == 0
+    assert main(["run", "--config", str(config_path), *flags]) == 0
 
 
 def _read(url: str, table: str) -> pd.DataFrame:
@@ -73,7 +73,7 @@ def test_each_run_saves_the_model_it_trained(
     monkeypatch.setenv("HUB_WAREHOUSE_URL", warehouse_url)
 
     _run(config_path)
-    _run(config_path)
+    _run(config_path, "", "--full")
 
     saved = _read(warehouse_url, "match_model").sort_values("version")
     runs = _read(warehouse_url, "hub_run").sort_values("started_at")
@@ -93,7 +93,7 @@ def test_latest_scores_with_the_saved_version_alike(
     first = _read(url, "match_pair")
     capsys.readouterr()
 
-    _run(config_path, LATEST)
+    _run(config_path, LATEST, "--full")
 
     assert "version 1  (saved earlier, reused)" in capsys.readouterr().out
     assert _read(url, "match_model")["version"].tolist() == [1]
