@@ -16,7 +16,7 @@ from connectors.exceptions import (
 from connectors.files.selection import source_files
 from connectors.landing import keyed_rows
 from connectors.reach import reach_source
-from connectors.read import ConnectorSpec, check_mapped_columns, read_batches
+from connectors.read import ConnectorSpec, check_mapped_columns, content_digest, read_batches
 
 __all__ = [
     "BATCH_ROWS",
@@ -28,6 +28,7 @@ __all__ = [
     "SourceSchemaError",
     "SourceUnavailable",
     "check_mapped_columns",
+    "content_digest",
     "keyed_rows",
     "reach_source",
     "read_batches",

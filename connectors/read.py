@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Generator, Sequence
 from typing import Annotated, Any, cast
 
@@ -16,6 +18,7 @@ from connectors.files import (
     read_json_lines_batches,
     read_parquet_batches,
 )
+from connectors.files.selection import source_files
 from connectors.rest import read_rest_batches
 from connectors.rest_spec import RestConnector
 from connectors.spec import (
@@ -67,6 +70,28 @@ def read_batches(
             yield from read_rest_batches(spec, source, **options)  # type: ignore[arg-type]
         case _:
             raise TypeError(f"no reader for {type(spec).__name__}")
+
+
+_DIGEST_BLOCK = 1 << 20
+
+
+def content_digest(spec: ConnectorSpec, source: str, primary_key: str) -> str | None:
+    """SHA-256 of all a full read of a file source would find: the files' names and bytes,
+    and how they are read (the connector's settings, the key column). ``None`` for a
+    database or an API, whose content cannot be known without reading it.
+
+    Raises:
+        SourceNotFound: the source's one file does not exist.
+    """
+    if isinstance(spec, SqlConnector | RestConnector):
+        return None
+    digest = hashlib.sha256(json.dumps([spec.model_dump(mode="json"), primary_key]).encode())
+    for file in source_files(spec.path, source):
+        digest.update(f"\x00{file.name}\x00{file.path.stat().st_size}\x00".encode())
+        with file.path.open("rb") as content:
+            while block := content.read(_DIGEST_BLOCK):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 def read_source(spec: ConnectorSpec, source: str) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from warehouse.landing import (
     SyncFigures,
     held_back,
     landed_rows,
+    note_unchanged_files,
     source_state,
 )
 from warehouse.match_models import (
@@ -61,6 +62,7 @@ from warehouse.run_lock import LockHolder, WarehouseBusy, warehouse_lock
 __all__ = [
     "RunInputs",
     "keep_run_inputs",
+    "note_unchanged_files",
     "last_run_inputs",
     "warehouse_inputs",
     "LOCATED_ISSUE_COLUMNS",

@@ -65,6 +65,8 @@ class SourceState:
 
     cursor: str | None
     columns: tuple[str, ...]
+    content_digest: str | None = None
+    """Of the files the last full refresh read (see `connectors.content_digest`)."""
 
 
 @dataclass
@@ -88,13 +90,52 @@ def source_state(engine: sa.Engine, source: str) -> SourceState:
     """The cursor and known columns of ``source`` (none before its first sync)."""
     with engine.connect() as connection:
         row = connection.execute(
-            sa.select(schema.source_state.c.cursor, schema.source_state.c.columns).where(
-                schema.source_state.c.source == source
-            )
+            sa.select(
+                schema.source_state.c.cursor,
+                schema.source_state.c.columns,
+                schema.source_state.c.content_digest,
+            ).where(schema.source_state.c.source == source)
         ).first()
     if row is None:
         return SourceState(cursor=None, columns=())
-    return SourceState(cursor=row.cursor, columns=tuple(row.columns))
+    return SourceState(row.cursor, tuple(row.columns), row.content_digest)
+
+
+def note_unchanged_files(
+    engine: sa.Engine, source: str, sync_id: str, *, started_at: dt.datetime
+) -> SyncFigures:
+    """Record a full refresh of a file source that found the files as the last one read
+    them (the same `connectors.content_digest`): nothing read, landed or marked deleted;
+    every live row seen now, and the rows the last sync held back held back still."""
+    table, held, now = schema.source_record, schema.quarantine, dt.datetime.now(dt.UTC)
+    live = (table.c.source == source, table.c.deleted_at.is_(None))
+    with engine.begin() as connection:
+        seen = connection.execute(sa.update(table).where(*live).values(last_seen=now)).rowcount
+        still_held = connection.execute(
+            sa.select(sa.func.count()).where(held.c.source == source, held.c.stage == "sync")
+        ).scalar_one()
+        cursor = connection.execute(
+            sa.select(schema.source_state.c.cursor).where(schema.source_state.c.source == source)
+        ).scalar_one()
+        figures = SyncFigures(
+            unchanged=seen, quarantined=still_held, cursor_before=cursor, cursor_after=cursor
+        )
+        connection.execute(
+            sa.update(schema.source_state)
+            .where(schema.source_state.c.source == source)
+            .values(last_sync_id=sync_id, last_synced_at=now)
+        )
+        connection.execute(
+            sa.insert(schema.source_sync).values(
+                sync_id=sync_id,
+                source=source,
+                mode="full_refresh",
+                started_at=started_at,
+                finished_at=dt.datetime.now(dt.UTC),
+                **figures.__dict__,
+            )
+        )
+    return figures
 
 
 class Landing:
@@ -219,8 +260,17 @@ class Landing:
         )
         self.figures.quarantined += len(rows)
 
-    def finish(self, *, started_at: dt.datetime, cursor: str | None, columns: list[str]) -> None:
-        """Mark rows seen (and, after a full refresh, rows gone), save cursor and figures."""
+    def finish(
+        self,
+        *,
+        started_at: dt.datetime,
+        cursor: str | None,
+        columns: list[str],
+        content_digest: str | None = None,
+    ) -> None:
+        """Mark rows seen (and, after a full refresh, rows gone), save cursor and figures,
+        and the digest of the files a full refresh read (``None`` for other syncs) once
+        they are landed as they are."""
         table = schema.source_record
         self._connection.execute(
             sa.update(table)
@@ -272,7 +322,8 @@ class Landing:
         _seen.drop(self._connection)
         _changed.drop(self._connection)
         self.figures.cursor_after = cursor if cursor is not None else self.figures.cursor_before
-        self._save_state(columns)
+        # Files whose deletions were held back are not landed as they are: read them again.
+        self._save_state(columns, None if self.figures.deletions_held else content_digest)
         self._connection.execute(
             sa.insert(schema.source_sync).values(
                 sync_id=self._sync_id,
@@ -284,11 +335,12 @@ class Landing:
             )
         )
 
-    def _save_state(self, columns: list[str]) -> None:
+    def _save_state(self, columns: list[str], content_digest: str | None) -> None:
         state = schema.source_state
         values: dict[str, Any] = {
             "cursor": self.figures.cursor_after,
             "columns": columns,
+            "content_digest": content_digest,
             "last_sync_id": self._sync_id,
             "last_synced_at": self._now,
         }

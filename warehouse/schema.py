@@ -93,7 +93,11 @@ source_state = sa.Table(
     sa.Column("columns", sa.JSON, nullable=False),
     sa.Column("last_sync_id", sa.String(64), nullable=False),
     sa.Column("last_synced_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("content_digest", sa.String(64)),
 )
+"""``content_digest``: of the files the last full refresh of a file source read, with how
+it reads them (see `connectors.content_digest`); a full refresh that finds the same need
+not read them again."""
 
 source_sync = sa.Table(
     "source_sync",

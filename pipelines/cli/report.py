@@ -41,6 +41,8 @@ def render_syncs(syncs: pd.DataFrame, sources: Sequence[str], failed: dict[str, 
         line = f"  {name:<{width}}" + "".join(f"  {int(n):>9,}" for n in figures)
         incremental = sync["mode"] == "incremental"
         line += f"  {sync['cursor_after'] if incremental and sync['cursor_after'] else '-'}"
+        if not sync["rows_read"] and sync["unchanged"]:
+            line += "  (its files as the last sync read them: not read again)"
         if sync["new_columns"]:
             line += f"  (new columns: {', '.join(sync['new_columns'])})"
         lines.append(line)

@@ -186,7 +186,8 @@ def test_hub_sync_command_syncs_the_named_sources(
     assert "shop" in out and "crm" not in out
     assert main(["sync", "shop", "--config", str(tmp_path / "hub.yaml")]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if "shop" in line)
-    assert line.split()[1:5] == ["3", "0", "0", "2"]  # read, new, changed, unchanged
+    assert line.split()[1:5] == ["0", "0", "0", "2"]  # read, new, changed, unchanged
+    assert "its files as the last sync read them: not read again" in line
     assert main(["sync", "nowhere", "--config", str(tmp_path / "hub.yaml")]) == 2
     assert main(["sync", "--config", str(tmp_path / "hub.yaml")]) == 1
     assert "crm" in capsys.readouterr().out

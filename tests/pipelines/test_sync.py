@@ -64,7 +64,7 @@ def test_full_refresh_lands_changes_and_marks_rows_gone(
     assert _figures(sync_source(warehouse, "shop", source)) == (3, 3, 0, 0, 0, 0)
     first_seen = _table(warehouse, "source_record").set_index("source_key")["first_seen"]
 
-    assert _figures(sync_source(warehouse, "shop", source)) == (3, 0, 0, 3, 0, 0)
+    assert _figures(sync_source(warehouse, "shop", source, full_refresh=True)) == (3, 0, 0, 3, 0, 0)
 
     path.write_text("id,first,mail\n1,Anna,a@x.de\n3,Cem,cem@x.de\n")
     assert _figures(sync_source(warehouse, "shop", source)) == (2, 0, 1, 1, 1, 0)
@@ -318,3 +318,33 @@ def test_the_quality_stage_gives_the_same_in_parallel(
     assert [v.expectations for v in parallel.verdicts.values()] == [
         v.expectations for v in serial.verdicts.values()
     ]
+
+
+def test_a_full_refresh_that_finds_the_files_as_it_left_them_reads_nothing(
+    tmp_path: Path, warehouse: sa.Engine
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text("id,first,mail\n1,Anna,a@x.de\n2,Bob,b@x.de\n,Nobody,n@x.de\n")
+    source = _csv_source(path)
+    assert _figures(sync_source(warehouse, "shop", source)) == (3, 2, 0, 0, 0, 1)
+    seen = _table(warehouse, "source_record")["last_seen"].max()
+
+    # The same bytes: nothing read, every row seen, the row held back held back still.
+    assert _figures(sync_source(warehouse, "shop", source)) == (0, 0, 0, 2, 0, 1)
+    landed = _table(warehouse, "source_record")
+    assert (landed["last_seen"] > seen).all()
+    assert len(_table(warehouse, "quarantine")) == 1
+    assert _table(warehouse, "source_sync")["rows_read"].tolist() == [3, 0]
+
+    # One byte more, another way to read the same bytes, or a full refresh asked for by
+    # hand: the files are read again.
+    path.write_text("id,first,mail\n1,Anna,a@x.de\n2,Bob,b@x.de\n,Nobody,n@x.de\n3,Cem,c@x\n")
+    assert _figures(sync_source(warehouse, "shop", source)) == (4, 1, 0, 2, 0, 1)
+    latin = source.connector.model_copy(update={"encoding": "latin-1"})
+    assert (
+        sync_source(warehouse, "shop", source.model_copy(update={"connector": latin})).rows_read
+        == 4
+    )
+    assert sync_source(warehouse, "shop", source).rows_read == 4
+    assert sync_source(warehouse, "shop", source).rows_read == 0
+    assert sync_source(warehouse, "shop", source, full_refresh=True).rows_read == 4
