@@ -169,23 +169,20 @@ def canonical_customer_checks(today: dt.date | None = None) -> list[Check]:
             reason="is not a known country",
             options={"value_set": sorted(ISO_ALPHA2_CODES)},
         ),
-        Check(
-            rule="placeholder_given_name",
-            expectation="expect_column_values_to_not_match_regex",
-            column="given_name",
-            mostly=0.95,
-            blocking=False,
-            reason="stands for a name not known",
-            options={"regex": PLACEHOLDER_GIVEN_NAME_REGEX},
-        ),
-        Check(
-            rule="placeholder_family_name",
-            expectation="expect_column_values_to_not_match_regex",
-            column="family_name",
-            mostly=0.95,
-            blocking=False,
-            reason="stands for a name not known",
-            options={"regex": PLACEHOLDER_FAMILY_NAME_REGEX},
+        *(
+            Check(
+                rule=f"placeholder_{column}",
+                expectation="expect_column_values_to_not_match_regex",
+                column=column,
+                mostly=0.95,
+                blocking=False,
+                reason="stands for a name not known",
+                options={"regex": regex},
+            )
+            for column, regex in (
+                ("given_name", PLACEHOLDER_GIVEN_NAME_REGEX),
+                ("family_name", PLACEHOLDER_FAMILY_NAME_REGEX),
+            )
         ),
         Check(
             rule="implausible_birth_date",
