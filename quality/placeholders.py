@@ -7,24 +7,26 @@ than one without a given name. The default suite sets such values aside as field
 (``placeholder_given_name``, ``placeholder_family_name``); the record goes on without
 them.
 
-Only words that are not also people's names are listed: ``Son``, ``Man``, ``Doe``,
-``Person`` and ``Parent`` are family names, so family names are held to words that
-only ever stand for a missing one. A single letter is an initial, not a placeholder.
+Only words that are not also people's names are listed: ``Son``, ``Man`` and ``Boy``
+are given names too, ``Na`` and ``Nil`` as well (``n/a`` with its slash is listed);
+``Doe``, ``Person`` and ``Parent`` are family names, so family names are held to words
+that only ever stand for a missing one. A single letter is an initial, not a
+placeholder.
 """
 
 from __future__ import annotations
 
 _MISSING = (
-    r"unknown|unk|not known|n/?a|none|null|nil|no name|noname|not given|not stated"
-    r"|anonymous|anon|test|refused|declined|dont know|don'?t know"
+    r"unknown|unk|not known|n/a|none|null|no name|noname|not given|not stated"
+    r"|anonymous|anon|test|refused|declined|don'?t know"
 )
 _PEOPLE = (
-    r"baby|baby boy|baby girl|infant|newborn|child|kid|minor|boy|girl|male|female|adult"
-    r"|(?:adult|male|female) (?:male|female|child)|man|woman|person|resident|occupant"
+    r"baby|baby boy|baby girl|infant|newborn|child|kid|minor|girl|male|female|adult"
+    r"|(?:adult|male|female) (?:male|female|child)|woman|person|resident|occupant"
     r"|respondent|householder|tenant|owner|friend|roommate"
 )
 _RELATIONS = (
-    r"son|daughter|husband|wife|spouse|partner|mother|father|mom|mum|dad|parent"
+    r"daughter|husband|wife|spouse|partner|mother|father|mom|mum|dad|parent"
     r"|brother|sister|grandson|granddaughter|grandchild|nephew|niece|cousin"
 )
 _ADDRESS = r"mr|mrs|ms|miss|mister|madam|sir|lady|gentleman|senor|senora|señor|señora"

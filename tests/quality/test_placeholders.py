@@ -40,8 +40,8 @@ def test_placeholder_names_are_set_aside_and_their_records_go_on() -> None:
 def test_names_that_look_like_placeholders_are_kept() -> None:
     # Family names that are also words, given names that contain a placeholder word,
     # and initials.
-    first = ["Sonja", "Ladyhawke", "Manuel", "V", "Babette", "Kid Creole", "Mona"]
-    last = ["Son", "Man", "Doe", "Person", "Parent", "Lady", "Baby"]
+    first = ["Son", "Man", "Boy", "Na", "Nil", "V", "Sonja", "Ladyhawke", "Kid Creole"]
+    last = ["Son", "Man", "Doe", "Person", "Parent", "Lady", "Baby", "Na", "Nil"]
 
     result = _gate(first, last)
 
