@@ -75,17 +75,21 @@ def read_batches(
 _DIGEST_BLOCK = 1 << 20
 
 
-def content_digest(spec: ConnectorSpec, source: str, primary_key: str) -> str | None:
+def content_digest(spec: ConnectorSpec, source: str, primary_key: str, reader: str) -> str | None:
     """SHA-256 of all a full read of a file source would find: the files' names and bytes,
-    and how they are read (the connector's settings, the key column). ``None`` for a
-    database or an API, whose content cannot be known without reading it.
+    and how they are read (the connector's settings, the key column, and ``reader``, the
+    code that reads them). ``None`` for a database or an API, whose content cannot be
+    known without reading it.
 
     Raises:
         SourceNotFound: the source's one file does not exist.
     """
-    if isinstance(spec, SqlConnector | RestConnector):
+    if not isinstance(
+        spec, CsvConnector | JsonLinesConnector | JsonArrayConnector | ParquetConnector
+    ):
         return None
-    digest = hashlib.sha256(json.dumps([spec.model_dump(mode="json"), primary_key]).encode())
+    how = [spec.model_dump(mode="json"), primary_key, reader]
+    digest = hashlib.sha256(json.dumps(how).encode())
     for file in source_files(spec.path, source):
         digest.update(f"\x00{file.name}\x00{file.path.stat().st_size}\x00".encode())
         with file.path.open("rb") as content:

@@ -10,7 +10,6 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import version
 from typing import Any
 
 import dagster as dg
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 
 from errors import HubError, TerminalError
 from pipelines.assets import SOURCE_PREFIX, source_key
+from pipelines.code_fingerprint import code_fingerprint
 from pipelines.config import HubConfig
 from pipelines.definitions import build_definitions
 from warehouse import (
@@ -111,10 +111,14 @@ def run_hub(
     run_id = str(uuid.uuid4())
     engine = connect(config.warehouse.url)
     try:
-        with warehouse_lock(
-            engine, run_id, wait_seconds=config.warehouse.lock_wait_seconds, on_wait=on_wait
+        with (
+            warehouse_lock(
+                engine, run_id, wait_seconds=config.warehouse.lock_wait_seconds, on_wait=on_wait
+            ),
+            _dagster_instance() as instance,
         ):
-            return _run(engine, config, run_id, sync=sync, full=full, clock=_StageClock(on_stage))
+            clock = _StageClock(on_stage)
+            return _run(engine, instance, config, run_id, sync=sync, full=full, clock=clock)
     finally:
         engine.dispose()
 
@@ -122,7 +126,7 @@ def run_hub(
 def _run_inputs(engine: sa.Engine, config: HubConfig) -> str:
     """A digest of all a run's result follows from: the rows landed, the stewards'
     decisions, the config but for how sources are reached and where the warehouse is, the
-    hub's version and the day (a birth date in the future, a mart's recency)."""
+    hub's code and libraries, and the day (a birth date in the future)."""
     settings: dict[str, Any] = config.model_dump(mode="json", exclude={"warehouse", "console"})
     for source in settings["sources"].values():
         source.pop("connector")
@@ -130,14 +134,25 @@ def _run_inputs(engine: sa.Engine, config: HubConfig) -> str:
     inputs = [
         warehouse_inputs(engine),
         settings,
-        version("customer-hub"),
+        code_fingerprint(),
         dt.datetime.now(dt.UTC).date().isoformat(),
     ]
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _dagster_instance() -> dg.DagsterInstance:
+    """The instance of ``DAGSTER_HOME`` where set, so runs show in the Dagster UI; else a
+    throwaway one."""
+    return (
+        dg.DagsterInstance.get()
+        if os.environ.get("DAGSTER_HOME")
+        else dg.DagsterInstance.ephemeral()
+    )
+
+
 def _run(
     engine: sa.Engine,
+    instance: dg.DagsterInstance,
     config: HubConfig,
     run_id: str,
     *,
@@ -146,8 +161,6 @@ def _run(
     clock: _StageClock,
 ) -> HubRun:
     defs = build_definitions(config)
-    home = os.environ.get("DAGSTER_HOME")
-    instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
     sources = [source_key(name) for name in config.sources]
     failed_syncs: dict[str, str] = {}
@@ -177,7 +190,13 @@ def _run(
     inputs = _run_inputs(engine, config)
     last = last_run_inputs(engine)
     if not full and last is not None and last.digest == inputs:
-        return HubRun(last.run_id, failed_syncs, deletions_held, dict(clock.seconds), True)
+        return HubRun(
+            run_id=last.run_id,
+            failed_syncs=failed_syncs,
+            deletions_held=deletions_held,
+            stage_seconds=dict(clock.seconds),
+            unchanged=True,
+        )
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     instance.add_event_listener(run_id, clock)
     built = job.execute_in_process(

@@ -44,6 +44,7 @@ from matching import (
     survive,
     with_mapped_attributes,
 )
+from pipelines.code_fingerprint import code_fingerprint
 from pipelines.config import HubConfig, Source, SourceSettings
 from quality import (
     INTERACTION_FIELDS,
@@ -108,8 +109,11 @@ def sync_source(
     started_at = dt.datetime.now(dt.UTC)
     # A full refresh the config asks for finds files as the last one read them by their
     # digest, and need not read them again; one asked for by hand reads everything.
-    digest = content_digest(source.connector, name, source.primary_key) if full else None
+    mapped = [source.primary_key, *sorted(source.mapping.source_columns())]
+    digest = _content_digest(name, source) if full else None
     if digest is not None and digest == state.content_digest and not full_refresh:
+        if source.connector.has_fixed_columns:
+            check_mapped_columns(name, mapped, state.columns)
         return note_unchanged_files(
             engine, name, sync_id or str(uuid.uuid4()), started_at=started_at
         )
@@ -136,7 +140,6 @@ def sync_source(
             if progress is not None:
                 progress(landing.figures)
         if landing.figures.rows_read and source.connector.has_fixed_columns:
-            mapped = [source.primary_key, *sorted(source.mapping.source_columns())]
             check_mapped_columns(name, mapped, columns)
         if (
             full
@@ -152,8 +155,16 @@ def sync_source(
         if state.columns:
             landing.figures.new_columns = [c for c in columns if c not in state.columns]
         known = [*state.columns, *(c for c in columns if c not in state.columns)]
-        landing.finish(started_at=started_at, cursor=cursor, columns=known, content_digest=digest)
+        # Files rewritten while they were read were not landed as either digest says.
+        read_as = digest if digest is not None and digest == _content_digest(name, source) else None
+        landing.finish(started_at=started_at, cursor=cursor, columns=known, content_digest=read_as)
     return landing.figures
+
+
+def _content_digest(name: str, source: Source) -> str | None:
+    """The digest of a file source's files as this hub reads them (see
+    `connectors.content_digest`); ``None`` for other sources."""
+    return content_digest(source.connector, name, source.primary_key, code_fingerprint())
 
 
 def held_deletions(name: str, held: int) -> str:

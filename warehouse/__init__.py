@@ -56,11 +56,10 @@ from warehouse.reads import (
     syncs_since,
 )
 from warehouse.review_queue import review_item, review_items
-from warehouse.run_inputs import RunInputs, keep_run_inputs, last_run_inputs, warehouse_inputs
+from warehouse.run_inputs import keep_run_inputs, last_run_inputs, warehouse_inputs
 from warehouse.run_lock import LockHolder, WarehouseBusy, warehouse_lock
 
 __all__ = [
-    "RunInputs",
     "keep_run_inputs",
     "note_unchanged_files",
     "last_run_inputs",

@@ -125,17 +125,28 @@ def note_unchanged_files(
             .where(schema.source_state.c.source == source)
             .values(last_sync_id=sync_id, last_synced_at=now)
         )
-        connection.execute(
-            sa.insert(schema.source_sync).values(
-                sync_id=sync_id,
-                source=source,
-                mode="full_refresh",
-                started_at=started_at,
-                finished_at=dt.datetime.now(dt.UTC),
-                **figures.__dict__,
-            )
-        )
+        _record_sync(connection, source, sync_id, "full_refresh", started_at, figures)
     return figures
+
+
+def _record_sync(
+    connection: sa.Connection,
+    source: str,
+    sync_id: str,
+    mode: str,
+    started_at: dt.datetime,
+    figures: SyncFigures,
+) -> None:
+    connection.execute(
+        sa.insert(schema.source_sync).values(
+            sync_id=sync_id,
+            source=source,
+            mode=mode,
+            started_at=started_at,
+            finished_at=dt.datetime.now(dt.UTC),
+            **figures.__dict__,
+        )
+    )
 
 
 class Landing:
@@ -275,7 +286,16 @@ class Landing:
         self._connection.execute(
             sa.update(table)
             .where(table.c.source == self._source, table.c.source_key == _seen.c.source_key)
-            .values(last_seen=self._now, location=_seen.c.location)
+            .values(
+                last_seen=self._now,
+                location=_seen.c.location,
+                # A row read elsewhere now is written by this sync, as far as what a run
+                # publishes of it (where it was read) goes.
+                load_id=sa.case(
+                    (table.c.location != _seen.c.location, self._sync_id),
+                    else_=table.c.load_id,
+                ),
+            )
         )
         if not self._full_refresh:
             # A row an earlier sync held back is superseded by the source's row of that key
@@ -324,16 +344,8 @@ class Landing:
         self.figures.cursor_after = cursor if cursor is not None else self.figures.cursor_before
         # Files whose deletions were held back are not landed as they are: read them again.
         self._save_state(columns, None if self.figures.deletions_held else content_digest)
-        self._connection.execute(
-            sa.insert(schema.source_sync).values(
-                sync_id=self._sync_id,
-                source=self._source,
-                mode="full_refresh" if self._full_refresh else "incremental",
-                started_at=started_at,
-                finished_at=dt.datetime.now(dt.UTC),
-                **self.figures.__dict__,
-            )
-        )
+        mode = "full_refresh" if self._full_refresh else "incremental"
+        _record_sync(self._connection, self._source, self._sync_id, mode, started_at, self.figures)
 
     def _save_state(self, columns: list[str], content_digest: str | None) -> None:
         state = schema.source_state

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from warehouse import schema
 from warehouse.migrate import schema_revision
+from warehouse.reads import last_run_id, run_summary
 
 _INPUTS = "inputs"
 """Key of the digest in a run's summary."""
@@ -29,7 +30,6 @@ class RunInputs:
 
     run_id: str
     digest: str
-    finished_at: Any
 
 
 def warehouse_inputs(engine: sa.Engine) -> list[Any]:
@@ -76,14 +76,8 @@ def keep_run_inputs(engine: sa.Engine, run_id: str, digest: str) -> None:
 def last_run_inputs(engine: sa.Engine) -> RunInputs | None:
     """The run that published the warehouse as it stands and the digest it kept; ``None``
     before the first run, or when that run kept none (a run of the Dagster UI)."""
-    table = schema.hub_run
-    with engine.connect() as connection:
-        last = connection.execute(
-            sa.select(table.c.run_id, table.c.summary, table.c.finished_at)
-            .where(table.c.finished_at.is_not(None))
-            .order_by(table.c.finished_at.desc())
-            .limit(1)
-        ).one_or_none()
-    if last is None or _INPUTS not in (last.summary or {}):
+    run_id = last_run_id(engine)
+    summary = run_summary(engine, run_id) if run_id is not None else {}
+    if run_id is None or _INPUTS not in summary:
         return None
-    return RunInputs(last.run_id, last.summary[_INPUTS], last.finished_at)
+    return RunInputs(run_id, summary[_INPUTS])

@@ -212,8 +212,9 @@ def hub_report(
     engine = connect(warehouse_url)
     try:
         syncs = syncs_since(engine, started_at)
-        summary = run_summary(engine, run.run_id)
-        quarantine = quarantine_counts(engine)
+        if not run.unchanged:
+            summary = run_summary(engine, run.run_id)
+            quarantine = quarantine_counts(engine)
     finally:
         engine.dispose()
     shown_url = make_url(warehouse_url).render_as_string(hide_password=True)

@@ -100,7 +100,7 @@ def test_hub_runs_any_declared_sources(
     started = re.findall(r"^\[ *[\d.]+ s\] (.+) …$", printed.err, re.MULTILINE)
     assert sorted(started) == sorted([*steps, "customer_interactions"])
     timed = dict(re.findall(r"^  (\S+(?: \S+)?) +([\d.]+) s +\d+%$", out, re.MULTILINE))
-    assert set(timed) >= set(steps) and all(float(seconds) >= 0 for seconds in timed.values())
+    assert set(timed) >= set(steps)
     engine = sa.create_engine(warehouse_url)
     with engine.connect() as connection:
         xref = pd.read_sql_table("customer_xref", connection)

@@ -348,3 +348,19 @@ def test_a_full_refresh_that_finds_the_files_as_it_left_them_reads_nothing(
     assert sync_source(warehouse, "shop", source).rows_read == 4
     assert sync_source(warehouse, "shop", source).rows_read == 0
     assert sync_source(warehouse, "shop", source, full_refresh=True).rows_read == 4
+
+
+def test_a_mapping_to_a_column_the_unchanged_files_lack_still_fails_the_sync(
+    tmp_path: Path, warehouse: sa.Engine
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_text(_rows(range(1, 4)))
+    source = _csv_source(path)
+    assert sync_source(warehouse, "shop", source).rows_read == 3
+
+    declared = source.model_dump()
+    remapped = SourceSettings.model_validate(
+        {**declared, "fields": {"given_name": "first", "email": "e_mail"}}
+    )
+    with pytest.raises(SourceSchemaError, match="mapped column `e_mail` is not in the source"):
+        sync_source(warehouse, "shop", remapped)

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from demo import generate_demo
+from pipelines import runner
 from pipelines.cli import main
 
 PUBLISHED = ("golden_customer", "customer_xref", "match_pair", "golden_change", "hub_run")
@@ -70,8 +71,8 @@ def test_a_rerun_that_finds_nothing_changed_runs_no_stage(
     pd.testing.assert_frame_equal(again["customer_xref"][xref], first["customer_xref"][xref])
 
 
-def test_a_steward_decision_or_a_new_setting_is_a_change(
-    config_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_steward_decision_a_new_setting_or_new_code_is_a_change(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run(config_path, capsys)
     xref = _published(config_path)["customer_xref"]
@@ -93,3 +94,9 @@ def test_a_steward_decision_or_a_new_setting_is_a_change(
     out, _ = _run(config_path, capsys)
     assert "published in" in out
     assert len(_published(config_path)["hub_run"]) == 3
+
+    # Another build of the hub (a fixed standardizer, a new phonenumbers) publishes anew.
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "another build")
+    out, _ = _run(config_path, capsys)
+    assert "published in" in out
+    assert len(_published(config_path)["hub_run"]) == 4
