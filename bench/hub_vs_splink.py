@@ -6,7 +6,9 @@ Usage: python bench/hub_vs_splink.py [--people 500000] [--seed 5] [--out /tmp/hu
 Generates the demo sources for N people (about 1.9 records each), then runs each engine
 in a process of its own, one after the other, and measures that process from outside:
 wall time from start to exit (interpreter start, imports and reading the sources
-included) and peak resident memory (max RSS, from ``os.wait4``).
+included) and peak resident memory (max RSS, from ``os.wait4``: the largest of the
+process and the processes it waited for, such as the hub's quality workers on large
+sources, not their sum, so a lower bound where an engine runs several at once).
 
 - The hub runs as a user runs it: ``hub run --config hub.yaml`` on the generated config,
   into a fresh SQLite warehouse (``HUB_WAREHOUSE_URL`` unset). It does more than match:
@@ -272,8 +274,8 @@ def engine_run(command: list[str]) -> EngineRun:
     ) as process:
         assert process.stdout is not None  # piped
         output = process.stdout.read()
-        # wait4, not getrusage(RUSAGE_CHILDREN): the peak of this child alone, not the
-        # largest of every child waited for so far.
+        # wait4, not getrusage(RUSAGE_CHILDREN): the peak of this child (and what it
+        # waited for), not the largest of every engine run so far.
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
     seconds = time.perf_counter() - started
