@@ -1,12 +1,12 @@
 """What a run's stages read from the warehouse, digested, and the digest each run kept.
 
 A run's result follows from the rows landed and the stewards' decisions, besides what
-the caller adds (the config, the day). :func:`warehouse_inputs` reads the first two in
-a form that changes whenever they do: per source and per sync that last wrote a row,
-how many rows it wrote and how many of them are marked deleted; the number of decisions
-and the latest one. A run that published keeps the digest of what it read
-(:func:`keep_run_inputs`), so the next one can tell whether anything changed since
-(:func:`last_run_inputs`).
+the caller adds (the config, the code, the day). :func:`warehouse_inputs` reads the
+first two, and the schema's revision, in a form that changes whenever they do: per
+source and per sync that last wrote a row, how many rows it wrote and how many of them
+are marked deleted, and when the last was; the number of decisions and the latest one.
+A run that published keeps the digest of what it read (:func:`keep_run_inputs`), so the
+next one can tell whether anything changed since (:func:`last_run_inputs`).
 """
 
 from __future__ import annotations
