@@ -105,7 +105,6 @@ def sync_source(
     """
     state = source_state(engine, name)
     full = full_refresh or source.sync.mode == "full_refresh"
-    live_rows = live_row_count(engine, name) if full else 0
     started_at = dt.datetime.now(dt.UTC)
     # A full refresh the config asks for finds files as the last one read them by their
     # digest, and need not read them again; one asked for by hand reads everything.
@@ -115,8 +114,9 @@ def sync_source(
         if source.connector.has_fixed_columns:
             check_mapped_columns(name, mapped, state.columns)
         return note_unchanged_files(
-            engine, name, sync_id or str(uuid.uuid4()), started_at=started_at
+            engine, name, sync_id or str(uuid.uuid4()), started_at=started_at, cursor=state.cursor
         )
+    live_rows = live_row_count(engine, name) if full else 0
     columns: list[str] = []
     seen_keys: set[str] = set()
     cursor = None

@@ -102,20 +102,18 @@ def source_state(engine: sa.Engine, source: str) -> SourceState:
 
 
 def note_unchanged_files(
-    engine: sa.Engine, source: str, sync_id: str, *, started_at: dt.datetime
+    engine: sa.Engine, source: str, sync_id: str, *, started_at: dt.datetime, cursor: str | None
 ) -> SyncFigures:
     """Record a full refresh of a file source that found the files as the last one read
     them (the same `connectors.content_digest`): nothing read, landed or marked deleted;
-    every live row seen now, and the rows the last sync held back held back still."""
+    every live row seen now, and the rows the last sync held back held back still; the
+    `cursor` the last sync saved stays."""
     table, held, now = schema.source_record, schema.quarantine, dt.datetime.now(dt.UTC)
     live = (table.c.source == source, table.c.deleted_at.is_(None))
     with engine.begin() as connection:
         seen = connection.execute(sa.update(table).where(*live).values(last_seen=now)).rowcount
         still_held = connection.execute(
             sa.select(sa.func.count()).where(held.c.source == source, held.c.stage == "sync")
-        ).scalar_one()
-        cursor = connection.execute(
-            sa.select(schema.source_state.c.cursor).where(schema.source_state.c.source == source)
         ).scalar_one()
         figures = SyncFigures(
             unchanged=seen, quarantined=still_held, cursor_before=cursor, cursor_after=cursor
