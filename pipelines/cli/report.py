@@ -212,9 +212,9 @@ def hub_report(
     engine = connect(warehouse_url)
     try:
         syncs = syncs_since(engine, started_at)
-        if not run.unchanged:
-            summary = run_summary(engine, run.run_id)
-            quarantine = quarantine_counts(engine)
+        published = (
+            None if run.unchanged else (run_summary(engine, run.run_id), quarantine_counts(engine))
+        )
     finally:
         engine.dispose()
     shown_url = make_url(warehouse_url).render_as_string(hide_password=True)
@@ -223,7 +223,7 @@ def hub_report(
         render_syncs(syncs, sources, run.failed_syncs),
         "",
     ]
-    if run.unchanged:
+    if published is None:
         return "\n".join(
             [
                 *synced,
@@ -240,6 +240,6 @@ def hub_report(
             f"Run {run.run_id} published in {seconds:.1f} s to {shown_url}",
             render_stages(run.stage_seconds),
             "",
-            render_run(summary, quarantine),
+            render_run(*published),
         ]
     )
