@@ -7,6 +7,7 @@ survivorship. What this module imports is the public interface of the stage.
 from matching.blocking import pass_name
 from matching.clustering import CLUSTER_ID
 from matching.constraints import pair_constraints
+from matching.drift import ModelDrift, TrainingProfile
 from matching.engine import LocalEngine, MatchingEngine
 from matching.exceptions import MatchingError
 from matching.incremental import ComparedPairs
@@ -35,6 +36,8 @@ __all__ = [
     "SurvivorshipRules",
     "MatchSettings",
     "MatchingError",
+    "ModelDrift",
+    "TrainingProfile",
     "comparisons_fingerprint",
     "comparisons_for",
     "link_records",

@@ -39,3 +39,7 @@ CLUSTERING: Final = "clustering"
 """Scored as a link, but clustering kept its records apart: another record of one
 customer differs from the other record, or the customer would grow past the size cap.
 A steward reviews it."""
+KEPT: Final = "kept"
+"""Scored as a link, but one of its records is in a customer that no new or changed record
+touched, which the run kept exactly as it was (see `matching.untouched`). A steward
+reviews it; a full run re-evaluates every customer."""

@@ -38,6 +38,7 @@ from matching.decisions import (
     CANNOT_LINK,
     CLUSTERING,
     CONFLICT,
+    KEPT,
     LINK,
     MUST_LINK,
     NON_LINK,
@@ -45,6 +46,7 @@ from matching.decisions import (
     SCORE,
     decide,
 )
+from matching.drift import ModelDrift, TrainingProfile
 from matching.engine import LocalEngine, MatchingEngine
 from matching.exceptions import MatchingError
 from matching.households import Households, conflicting_attributes, households
@@ -59,6 +61,7 @@ from matching.scoring import (
     match_probability,
 )
 from matching.settings import BlockingPass, MatchSettings
+from matching.untouched import NOT_KEPT, kept_customers
 from quality import RECORD_ID
 
 
@@ -91,6 +94,13 @@ class CustomerLinks:
     """The attributes whose plain disagreement kept records apart in this run."""
     blocking_estimate: BlockingEstimate | None = None
     """The matches expected among the candidate pairs and outside them (no labels needed)."""
+    training_profile: TrainingProfile | None = None
+    """This run's records and candidate pairs, as a model trained on them keeps them."""
+    model_drift: ModelDrift | None = None
+    """How far the data drifted from what the given model was trained on, where the run
+    was given that (``trained_on``); past the limits, the run trained its own model."""
+    customers_kept: int = 0
+    """Customers no change touched, kept exactly as last published (``last_customers``)."""
     attribute_comparisons: dict[str, str] = field(default_factory=dict)
     """How each extra attribute was compared, declared or chosen from its values (see
     `matching.with_mapped_attributes`)."""
@@ -166,6 +176,8 @@ def link_records(
     previous: CustomerLinks | ComparedPairs | None = None,
     labelled_pairs: pd.DataFrame | None = None,
     engine: MatchingEngine | None = None,
+    trained_on: TrainingProfile | None = None,
+    last_customers: pd.Series | None = None,
 ) -> CustomerLinks:
     """Find which canonical records are the same customer.
 
@@ -189,9 +201,18 @@ def link_records(
             full run with the same model gives.
         labelled_pairs: Pairs known to be the same customer or not (``record_id_l,
             record_id_r, is_match``), e.g. steward decisions; training takes them as
-            known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`.
+            known evidence (see `scoring.fit_fellegi_sunter`). Not with a `model`,
+            unless with `trained_on` too.
         engine: Where blocking, comparisons and clustering run (see `matching.engine`);
             in this process by default.
+        trained_on: What `model` was trained on. Given, the run measures how far its own
+            records and candidate pairs drifted from it (see `matching.drift`) and, past
+            the settings' limits, trains a new model instead (with `labelled_pairs`, if
+            given).
+        last_customers: The customer each record was in as last published, by record id.
+            Given with `previous`, each customer that no new, changed or gone record
+            touches keeps exactly its records (see `matching.untouched`); a link between
+            it and another customer goes to review instead.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
@@ -201,7 +222,7 @@ def link_records(
             `comparisons`, or labelled pairs come with a `model` or are not usable (see
             `labels.locate_labels`).
     """
-    if model is not None and labelled_pairs is not None:
+    if model is not None and labelled_pairs is not None and trained_on is None:
         raise MatchingError("labelled pairs train a model: give them or a `model`, not both")
     settings = with_mapped_attributes(settings or MatchSettings(), records)
     engine = engine or LocalEngine()
@@ -235,9 +256,21 @@ def link_records(
     identifying = _identifying(comparisons, settings)
     found = households(levels, identifying) if settings.conflicting_attributes is None else None
     conflicting = conflicting_attributes(settings.conflicting_attributes, found)
+    profile = TrainingProfile.of(
+        record_count, comparisons, levels, 0 if labelled is None else len(labelled.left)
+    )
+    drift = None
     with _timed(seconds, "training"):
         if model is None and isinstance(previous, CustomerLinks) and labelled is None:
             model = previous.model
+        if model is not None and trained_on is not None:
+            drift = ModelDrift.between(
+                trained_on,
+                profile,
+                settings.retrain_when_records_change,
+                settings.retrain_when_levels_shift,
+            )
+            model = None if drift.past_limits else model
         if model is None:
             model = _train(
                 fields, candidates, levels, comparisons, settings, conflicting, labelled, engine
@@ -249,8 +282,9 @@ def link_records(
     comparison_weights = model.comparison_weights(levels, frequencies)
     weights = model.match_weights(levels, frequencies)
     probabilities = match_probability(weights)
+    earlier = previous.compared if isinstance(previous, CustomerLinks) else previous
     with _timed(seconds, "clustering"):
-        decisions, decided_by, cluster_positions = _decide_and_cluster(
+        decisions, decided_by, cluster_positions, kept_in = _decide_and_cluster(
             fields,
             candidates,
             weights,
@@ -260,6 +294,8 @@ def link_records(
             conflicting,
             comparisons,
             engine,
+            last_customers,
+            None if earlier is None else _changed(earlier, compared),
         )
     with _timed(seconds, "blocking_estimate"):
         estimate = estimate_blocking_recall(
@@ -305,6 +341,9 @@ def link_records(
         households=found,
         conflicting_attributes=tuple(conflicting),
         blocking_estimate=estimate,
+        training_profile=profile,
+        model_drift=drift,
+        customers_kept=len(np.unique(kept_in[kept_in != NOT_KEPT])),
         attribute_comparisons={name: spec.comparison for name, spec in settings.attributes.items()},
     )
 
@@ -361,8 +400,12 @@ def _decide_and_cluster(
     conflicting: Sequence[str],
     comparisons: Sequence[LevelComparison],
     engine: MatchingEngine | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each candidate pair's decision and what decided it, and each record's cluster.
+    last_customers: pd.Series | None = None,
+    changed: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate pair's decision and what decided it, each record's cluster, and the
+    customer each record is kept in (`untouched.kept_customers`; `NOT_KEPT` throughout
+    without `last_customers` and `changed`).
 
     `weights` are the pairs' match weights (log2 odds of a match, the prior included),
     by which the thresholds decide and the strongest links merge first; `against` flags
@@ -373,24 +416,62 @@ def _decide_and_cluster(
         candidates, record_count, match_probability(weights), constraints, settings
     )
     linked = decisions == LINK
+    kept = np.full(record_count, NOT_KEPT)
+    if last_customers is not None and changed is not None:
+        kept = kept_customers(
+            fields[RECORD_ID].to_numpy(dtype=object),
+            last_customers,
+            changed,
+            (candidates.left[linked], candidates.right[linked]),
+            (
+                constraints.must_link.left,
+                constraints.must_link.right,
+                constraints.cannot_link.left,
+                constraints.cannot_link.right,
+            ),
+        )
+    anew = (kept[candidates.left] == NOT_KEPT) & (kept[candidates.right] == NOT_KEPT)
     unlinked = decisions == NON_LINK
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
     # not merely too little for it (a newsletter e-mail and a CRM phone number).
-    apart = unlinked & (against | (decided_by == CANNOT_LINK))
+    apart = unlinked & (against | (decided_by == CANNOT_LINK)) & anew
     conflicts = conflict_check(fields, conflicting, _identifying(comparisons, settings))
+    clustered = linked & anew
     cluster_positions = (engine or LocalEngine()).cluster(
         record_count,
-        PairSet(candidates.left[linked], candidates.right[linked]),
-        weights[linked],
+        PairSet(candidates.left[clustered], candidates.right[clustered]),
+        weights[clustered],
         PairSet(candidates.left[apart], candidates.right[apart]),
         conflicts,
         settings.max_cluster_size,
         constraints.must_link,
     )
+    if (kept != NOT_KEPT).any():
+        cluster_positions = _with_kept(cluster_positions, kept)
     _settle_links_kept_apart(
-        candidates, cluster_positions, linked, conflicts, decisions, decided_by
+        candidates, cluster_positions, linked, conflicts, decisions, decided_by, ~anew
     )
-    return decisions, decided_by, cluster_positions
+    return decisions, decided_by, cluster_positions, kept
+
+
+def _with_kept(cluster_positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The clusters, with each kept customer's records together under its first position
+    (clustering saw no link of theirs, so it left each of them alone)."""
+    positions = np.flatnonzero(kept != NOT_KEPT)
+    first = pd.Series(positions).groupby(kept[positions]).transform("min").to_numpy()
+    placed = cluster_positions.copy()
+    placed[positions] = first
+    return placed
+
+
+def _changed(earlier: ComparedPairs, compared: ComparedPairs) -> np.ndarray:
+    """Per record of this run, whether it is new since `earlier` or its compared fields changed."""
+    now = compared.fingerprints.to_numpy()
+    at = earlier.fingerprints.index.get_indexer(compared.fingerprints.index)
+    found = at >= 0
+    changed = ~found
+    changed[found] = earlier.fingerprints.to_numpy()[at[found]] != now[found]
+    return changed
 
 
 def _decide(
@@ -420,11 +501,14 @@ def _settle_links_kept_apart(
     conflicts: ConflictCheck,
     decisions: np.ndarray,
     decided_by: np.ndarray,
+    of_kept: np.ndarray,
 ) -> None:
     """Links whose records clustering kept apart: not linked if the two records conflict,
     else sent to review. A pair the score sent to review is not linked either if its
     records conflict: clustering would never join them, so a steward would only be asked
-    to confirm it (a steward's "same" decision still joins them, as a constraint)."""
+    to confirm it (a steward's "same" decision still joins them, as a constraint). Links
+    kept apart because one record's customer was kept as it was (`of_kept`) are decided by
+    `KEPT`."""
     kept_apart = linked & (
         cluster_positions[candidates.left] != cluster_positions[candidates.right]
     )
@@ -435,7 +519,7 @@ def _settle_links_kept_apart(
     decided_by[checked] = np.where(differ, CONFLICT, decided_by[checked])
     apart = checked[kept_apart[checked] & ~differ]
     decisions[apart] = REVIEW
-    decided_by[apart] = CLUSTERING
+    decided_by[apart] = np.where(of_kept[apart], KEPT, CLUSTERING)
 
 
 def _sorted_by_record_id(records: pd.DataFrame) -> pd.DataFrame:

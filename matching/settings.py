@@ -183,11 +183,20 @@ class MatchSettings(BaseModel):
     )
     """Comparisons whose exact agreement is weighed by how rare the shared value is:
     sharing a rare family name counts for more than sharing the most common one."""
-    model: Literal["retrain", "latest"] = "retrain"
-    """Which scoring model a hub run uses. ``retrain``: train one on the run's records and
-    save it as a new version. ``latest``: the latest saved version that fits the
-    comparisons (the built-in ones and those of `attributes`, level for level); only when
-    none fits, train one and save it."""
+    model: Literal["auto", "retrain", "latest"] = "auto"
+    """Which scoring model a hub run uses. ``auto``: the latest saved version that fits
+    the comparisons (the built-in ones and those of `attributes`, level for level), unless
+    the data drifted from what it was trained on past `retrain_when_records_change` or
+    `retrain_when_levels_shift` (see `matching.drift`); then, or when none fits, train
+    one and save it as a new version. ``latest``: the latest fitting version however far
+    the data drifted. ``retrain``: train one on every run."""
+    retrain_when_records_change: float = Field(default=0.25, ge=0.0)
+    """With ``model: auto``, train a new model once the records grew or shrank by more
+    than this share of those the saved one was trained on."""
+    retrain_when_levels_shift: float = Field(default=0.05, gt=0.0, le=1.0)
+    """With ``model: auto``, train a new model once, on any comparison, the share of
+    candidate pairs at each level moved this far (total variation distance) from the
+    shares the saved model was trained on: e.g. a new source without phone numbers."""
     em_iterations: int = Field(default=50, ge=1)
     """Most expectation–maximisation rounds to train the scoring model."""
     em_tolerance: float = Field(default=1e-5, gt=0.0)

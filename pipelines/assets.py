@@ -40,6 +40,14 @@ SOURCE_PREFIX = "source"
 _log = logging.getLogger(__name__)
 
 
+class LinkingRun(dg.Config):
+    """What a run of `customer_links` may be asked to do beyond the hub's config."""
+
+    reevaluate_customers: bool = False
+    """Cluster every customer anew, also those that no new or changed record touches,
+    which a run otherwise keeps as they are (`hub run --full` asks for it)."""
+
+
 @dataclass(frozen=True)
 class StepPolicy:
     """How a step that writes the warehouse waits for its lock and is retried."""
@@ -187,20 +195,27 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         )
         return result
 
+    matching, match_state = config.matching, config.match_state
+
     @dg.asset(group_name="customers", automation_condition=dg.AutomationCondition.eager())
     def customer_links(
         context: dg.AssetExecutionContext,
         warehouse: WarehouseResource,
         customer_records: CustomerRecords,
+        config: LinkingRun,
     ) -> LinkedCustomers:
-        """Scored pairs of records of the same person, the clusters they form, and the model."""
+        """Scored pairs of records of the same person, the clusters they form, and the model.
+
+        Customers that no new or changed record touches keep their records, unless the
+        run asks to re-evaluate every customer."""
         with warehouse_step(context, warehouse, policy) as engine:
             linked = link_customers(
                 engine,
                 customer_records.records,
-                config.matching,
-                config.match_state,
+                matching,
+                match_state,
                 run_id=context.run.run_id,
+                reevaluate=config.reevaluate_customers,
             )
         links = linked.links
         decisions = links.pairs["decision"].value_counts()
@@ -216,7 +231,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
                     f"saved version {model.version}"
                     if isinstance(model, SavedModel)
                     else "trained by this run"
-                ),
+                )
+                + (f": {linked.model_choice}" if linked.model_choice else ""),
             }
         )
         return linked

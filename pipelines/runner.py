@@ -95,7 +95,9 @@ def run_hub(
     stages run on what the sources landed last (to apply steward decisions at once).
 
     When nothing the stages read changed since the last run published (see
-    `_run_inputs`), no stage runs, unless ``full`` asks for every stage all the same.
+    `_run_inputs`), no stage runs, and matching keeps the customers that no new or changed
+    record touches as they are; ``full`` asks for every stage all the same, and for every
+    customer to be clustered anew.
 
     One run at a time writes a warehouse: the run holds the warehouse's lock throughout,
     waiting up to ``warehouse.lock_wait_seconds`` for another run that holds it (telling
@@ -200,7 +202,10 @@ def _run(
     stages = [key for key in defs.resolve_asset_graph().get_all_asset_keys() if key not in sources]
     instance.add_event_listener(run_id, clock)
     built = job.execute_in_process(
-        run_config=_QUIET,
+        run_config={
+            **_QUIET,
+            "ops": {"customer_links": {"config": {"reevaluate_customers": full}}},
+        },
         instance=instance,
         raise_on_error=False,
         asset_selection=stages,

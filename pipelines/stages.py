@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import multiprocessing
 import os
 import uuid
@@ -74,6 +76,7 @@ from warehouse import (
     live_row_count,
     located_issues,
     note_unchanged_files,
+    run_summary,
     source_state,
 )
 
@@ -311,6 +314,13 @@ class LinkedCustomers:
         default_factory=lambda: stewardship.steward_constraints(())
     )
     """What the stewards' standing decisions made the run obey."""
+    model_choice: str = ""
+    """Why the run trained its model or kept the saved one, where it had a choice."""
+    matching_settings: str = ""
+    """Digest of the matching settings the run linked with."""
+    reevaluated: str = ""
+    """Why the run clustered every customer anew rather than keeping those no change
+    touched, where it could have kept them."""
 
 
 def link_customers(
@@ -320,28 +330,70 @@ def link_customers(
     match_state: Path | None = None,
     *,
     run_id: str = "",
+    reevaluate: bool = False,
 ) -> LinkedCustomers:
     """Link the records with the scoring model that ``settings.model`` chooses.
 
-    ``retrain`` trains a model on the records. ``latest`` scores with the latest saved
-    version that fits the comparisons, and trains a model only when none fits: a version
-    saved for other comparisons or levels is never used.
+    ``auto`` scores with the latest saved version that fits the comparisons unless the
+    records drifted from its training data past the settings' limits (or it was saved
+    without a profile of them); ``latest`` scores with it however far they drifted;
+    ``retrain`` trains a model on every run. A model is trained whenever no saved version
+    fits: a version saved for other comparisons or levels is never used.
 
     With a `match_state` file, run `run_id` reuses the levels of the pairs that the run
     which published the warehouse kept there, where their records did not change, compares
     the rest, and keeps its own pairs there for the next run (see `matching.match_state`);
-    the result is a full run's.
+    the levels are those a full run computes.
 
     Stewards' standing decisions are obeyed as constraints besides the config's own, and,
     with ``learn_from_stewards``, a model trained by the run learns from them as labels.
+
+    Customers that no new or changed record touches keep their records as published
+    (see `matching.untouched`; it needs the `match_state` file to tell what changed),
+    unless `reevaluate` asks for every customer to be clustered anew, or the matching
+    settings changed since the last run published.
     """
     settings = with_mapped_attributes(settings, records)
+    digest = _settings_digest(settings)
+    last_run = last_run_id(engine)
+    previous = load_compared(match_state, settings, published_by=last_run)
+    why = _reevaluation(engine, last_run, digest, asked=reevaluate, kept_pairs=previous is not None)
     steward = stewardship.standing_constraints(engine, settings)
-    previous = load_compared(match_state, settings, published_by=last_run_id(engine))
     labels = stewardship.training_labels(steward, records) if settings.learn_from_stewards else None
-    linked = _linked(engine, records, stewardship.obeying(settings, steward), previous, labels)
+    placed = None if why else _unless_decided(warehouse.placed_records(engine), steward)
+    linked = _linked(
+        engine, records, stewardship.obeying(settings, steward), previous, labels, placed
+    )
     save_compared(match_state, linked.links.compared, settings, run_id=run_id)
-    return dataclasses.replace(linked, obeyed=steward)
+    return dataclasses.replace(linked, obeyed=steward, matching_settings=digest, reevaluated=why)
+
+
+def _unless_decided(placed: pd.Series, steward: stewardship.StewardConstraints) -> pd.Series:
+    """The published customers of each record, but for the customers of records that
+    stewards' decisions name, made or undone: those a run clusters anew."""
+    decided = placed[placed.index.isin(steward.named)].unique()
+    return placed[~placed.isin(decided)]
+
+
+def _reevaluation(
+    engine: sa.Engine, last_run: str | None, digest: str, *, asked: bool, kept_pairs: bool
+) -> str:
+    """Why every customer the last run published is to be clustered anew; empty if not."""
+    if last_run is None:
+        return ""
+    if asked:
+        return "asked for"
+    if run_summary(engine, last_run).get("matching_settings") != digest:
+        return "the matching settings changed since the last run"
+    if not kept_pairs:
+        return "no compared pairs were kept from the last run to tell what changed"
+    return ""
+
+
+def _settings_digest(settings: MatchSettings) -> str:
+    """Identifies the matching settings as the config gives them (stewards' decisions aside)."""
+    dumped = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(dumped.encode()).hexdigest()
 
 
 def _linked(
@@ -350,15 +402,43 @@ def _linked(
     settings: MatchSettings,
     previous: ComparedPairs | None,
     labels: pd.DataFrame | None,
+    placed: pd.Series | None,
 ) -> LinkedCustomers:
-    if settings.model == "latest":
+    saved = None
+    if settings.model != "retrain":
         saved = latest_model(engine, comparisons_fingerprint(comparisons_for(settings)))
-        if saved is not None:
-            return LinkedCustomers(
-                link_records(records, settings, model=saved.model, previous=previous), saved
-            )
-    links = link_records(records, settings, previous=previous, labelled_pairs=labels)
-    return LinkedCustomers(links, TrainedModel.of_run(links, len(records)))
+    if saved is not None and settings.model == "latest":
+        links = link_records(
+            records, settings, model=saved.model, previous=previous, last_customers=placed
+        )
+        return LinkedCustomers(links, saved)
+    if saved is not None and saved.trained_on is not None:
+        links = link_records(
+            records,
+            settings,
+            model=saved.model,
+            previous=previous,
+            labelled_pairs=labels,
+            trained_on=saved.trained_on,
+            last_customers=placed,
+        )
+        drift = links.model_drift.describe() if links.model_drift else ""
+        if links.model is saved.model:
+            kept = f"the data stayed within its drift limits: {drift}"
+            return LinkedCustomers(links, saved, model_choice=kept)
+        why = f"the data drifted from version {saved.version}: {drift}"
+    else:
+        links = link_records(
+            records, settings, previous=previous, labelled_pairs=labels, last_customers=placed
+        )
+        why = (
+            ""
+            if saved is None and settings.model == "retrain"
+            else "no saved version fits the comparisons"
+            if saved is None
+            else f"version {saved.version} was saved without a profile of its training data"
+        )
+    return LinkedCustomers(links, TrainedModel.of_run(links, len(records)), model_choice=why)
 
 
 def golden_customers(
@@ -415,4 +495,7 @@ def publication(
         golden=golden,
         review=review,
         decisions_obeyed_through=linked.obeyed.through,
+        model_choice=linked.model_choice,
+        matching_settings=linked.matching_settings,
+        reevaluated=linked.reevaluated,
     )

@@ -48,6 +48,9 @@ class StewardConstraints:
     through: int = 0
     """The newest decision these come from (undos included): a run obeys every decision
     up to it, and none made later."""
+    named: frozenset[str] = frozenset()
+    """Every record a decision names, undone ones too: their customers are for the run
+    to cluster anew, never to keep as they were."""
 
 
 def standing(decisions: Iterable[StewardDecision]) -> list[StewardDecision]:
@@ -87,6 +90,7 @@ def steward_constraints(decisions: Iterable[StewardDecision]) -> StewardConstrai
         overrides=overrides,
         taken_out=tuple(taken_out),
         through=max((decision.decision_id for decision in decisions), default=0),
+        named=frozenset(record for decision in decisions for record in decision.record_ids),
     )
 
 

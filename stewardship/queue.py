@@ -3,9 +3,10 @@
 Two kinds of items:
 
 - **pairs** the matcher left undecided: ``uncertain_match`` (a match probability between
-  the review and the link threshold) and ``kept_apart`` (linked by their score, but kept
+  the review and the link threshold), ``kept_apart`` (linked by their score, but kept
   in different customers by clustering, which would otherwise have chained others
-  together);
+  together) and ``customers_kept`` (linked by their score, but one of the two customers
+  was kept as it was, as no new or changed record touched it; see `matching.untouched`);
 - **customers** that look wrong as they stand: ``conflicting_birth_dates`` (its records
   hold different birth dates) and ``large_customer`` (it gathers at least
   ``review_customer_size`` records).
@@ -42,7 +43,11 @@ REVIEW_COLUMNS: Final = (
     "evidence",
 )
 
-_PAIR_REASONS: Final = {"score": "uncertain_match", "clustering": "kept_apart"}
+_PAIR_REASONS: Final = {
+    "score": "uncertain_match",
+    "clustering": "kept_apart",
+    "kept": "customers_kept",
+}
 
 
 def review_id(*parts: str) -> str:

@@ -16,6 +16,7 @@ from warehouse import decision_log, level_labels, source_records
 REASONS: Final = {
     "uncertain_match": "uncertain pair",
     "kept_apart": "pair kept apart by clustering",
+    "customers_kept": "pair linking customers kept as they were",
     "conflicting_birth_dates": "customer with conflicting birth dates",
     "large_customer": "customer with many records",
 }

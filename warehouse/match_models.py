@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from matching import CustomerLinks, FellegiSunterModel
+from matching import CustomerLinks, FellegiSunterModel, TrainingProfile
 from warehouse import schema
 
 
@@ -26,6 +26,8 @@ class TrainedModel:
     """Records it was trained on."""
     candidate_pairs: int
     """Candidate pairs it was trained on."""
+    trained_on: TrainingProfile | None = None
+    """The profile of its training data, to measure a later run's drift from."""
 
     @classmethod
     def of_run(cls, links: CustomerLinks, records: int) -> TrainedModel:
@@ -37,6 +39,7 @@ class TrainedModel:
             candidate_pairs=sum(
                 report.new_pairs for report in links.candidate_pairs_by_pass.values()
             ),
+            trained_on=links.training_profile,
         )
 
 
@@ -49,6 +52,8 @@ class SavedModel:
     trained_at: dt.datetime
     run_id: str
     """The run that trained it."""
+    trained_on: TrainingProfile | None = None
+    """The profile of its training data; None for versions saved before profiles were kept."""
 
 
 def save_model(connection: sa.Connection, trained: TrainedModel, run_id: str) -> int:
@@ -67,6 +72,7 @@ def save_model(connection: sa.Connection, trained: TrainedModel, run_id: str) ->
             converged=trained.model.converged,
             records=trained.records,
             candidate_pairs=trained.candidate_pairs,
+            trained_on=trained.trained_on.to_dict() if trained.trained_on else None,
         )
     )
     return version
@@ -83,7 +89,13 @@ def latest_model(engine: sa.Engine, fingerprint: str) -> SavedModel | None:
     with engine.connect() as connection:
         row = (
             connection.execute(
-                sa.select(table.c.version, table.c.model, table.c.trained_at, table.c.run_id)
+                sa.select(
+                    table.c.version,
+                    table.c.model,
+                    table.c.trained_at,
+                    table.c.run_id,
+                    table.c.trained_on,
+                )
                 .where(table.c.fingerprint == fingerprint)
                 .order_by(table.c.version.desc())
                 .limit(1)
@@ -98,6 +110,7 @@ def latest_model(engine: sa.Engine, fingerprint: str) -> SavedModel | None:
         model=FellegiSunterModel.from_dict(row["model"]),
         trained_at=row["trained_at"],
         run_id=row["run_id"],
+        trained_on=TrainingProfile.from_dict(row["trained_on"]) if row["trained_on"] else None,
     )
 
 
@@ -114,7 +127,7 @@ def saved_models(engine: sa.Engine) -> pd.DataFrame:
     comparisons = [
         ", ".join(c["name"] for c in model["comparisons"]) for model in saved.pop("model")
     ]
-    return saved.assign(comparisons=comparisons)
+    return saved.drop(columns="trained_on").assign(comparisons=comparisons)
 
 
 def level_labels(engine: sa.Engine, model_version: int) -> dict[str, tuple[str, ...]]:

@@ -59,6 +59,9 @@ class Publication:
         golden: GoldenCustomers,
         review: pd.DataFrame,
         decisions_obeyed_through: int,
+        model_choice: str = "",
+        matching_settings: str = "",
+        reevaluated: str = "",
     ) -> Publication:
         """Everything a run publishes, gathered from its stages, with its summary (what
         `hub run` reports).
@@ -74,6 +77,10 @@ class Publication:
             golden: The golden customers.
             review: The stewards' review queue.
             decisions_obeyed_through: The newest steward decision the run obeyed.
+            model_choice: Why the run trained its model or kept the saved one.
+            matching_settings: Digest of the matching settings; the next run compares it.
+            reevaluated: Why every customer was clustered anew, where the run could
+                have kept those no change touched.
         """
         decisions = links.pairs["decision"].value_counts()
         quarantine = pd.concat(
@@ -114,8 +121,13 @@ class Publication:
             "links": int(decisions.get("link", 0)),
             "review_pairs": int(decisions.get("review", 0)),
             "review_items": len(review),
+            "model_choice": model_choice,
+            "model_drift": links.model_drift.as_dict() if links.model_drift else None,
             "constraint_records_absent": len(links.absent_constraint_records),
             "golden_customers": len(golden.golden),
+            "customers_kept": links.customers_kept,
+            "customers_reevaluated": reevaluated,
+            "matching_settings": matching_settings,
             "golden_ids_retired": len(golden.redirects),
             "interactions": {
                 "landed": interactions.rows_landed,

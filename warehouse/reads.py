@@ -37,6 +37,20 @@ def last_run_id(engine: sa.Engine) -> str | None:
         ).scalar_one_or_none()
 
 
+def placed_records(engine: sa.Engine) -> pd.Series:
+    """The golden id of each record as last published, indexed by record id."""
+    xref = schema.customer_xref
+    with engine.connect() as connection:
+        placed = pd.read_sql(
+            sa.select(xref.c.source, xref.c.source_key, xref.c.golden_id), connection
+        )
+    return pd.Series(
+        placed["golden_id"].to_numpy(dtype=object),
+        index=(placed["source"] + ":" + placed["source_key"]).to_numpy(dtype=object),
+        name="golden_id",
+    )
+
+
 def issued_ids(engine: sa.Engine) -> IssuedIds:
     """The golden ids the warehouse holds: each record's, when each was first published,
     and those no longer live (merged into another, or removed).

@@ -253,11 +253,13 @@ match_model = sa.Table(
     sa.Column("converged", sa.Boolean, nullable=False),
     sa.Column("records", sa.Integer, nullable=False),
     sa.Column("candidate_pairs", sa.Integer, nullable=False),
+    sa.Column("trained_on", sa.JSON),
 )
 """``model`` is the model as plain data (`FellegiSunterModel.to_dict`); ``fingerprint``
 identifies the comparisons and levels it scores (`matching.comparisons_fingerprint`), so a
 run finds the versions that fit it; ``records`` and ``candidate_pairs`` are what it was
-trained on."""
+trained on, and ``trained_on`` the profile a later run measures its drift from
+(`matching.TrainingProfile.to_dict`; empty for versions saved before profiles were kept)."""
 
 customer_interaction = sa.Table(
     "customer_interaction",
@@ -396,10 +398,11 @@ review_item = sa.Table(
     sa.Column("model_version", sa.Integer, nullable=False),
     sa.Column("run_id", sa.String(64), nullable=False),
 )
-"""``kind`` ``pair`` (``reason`` ``uncertain_match`` or ``kept_apart``; ``golden_id`` and
-``golden_id_r`` are the customers of ``record_id_l`` and ``record_id_r``, ``evidence``
-each comparison's level and weight) or ``customer`` (``conflicting_birth_dates`` or
-``large_customer``; ``evidence`` its records and birth dates). Order by ``priority``,
+"""``kind`` ``pair`` (``reason`` ``uncertain_match``, ``kept_apart`` or ``customers_kept``;
+``golden_id`` and ``golden_id_r`` are the customers of ``record_id_l`` and
+``record_id_r``, ``evidence`` each comparison's level and weight) or ``customer``
+(``conflicting_birth_dates`` or ``large_customer``; ``evidence`` its records and birth
+dates). Order by ``priority``,
 highest first (see `stewardship.queue`); ``review_id`` names the same item in every run."""
 
 steward_decision = sa.Table(

@@ -100,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--full",
         action="store_true",
-        help="run every stage even when nothing changed since the last run published",
+        help="run every stage even when nothing changed since the last run published, "
+        "and cluster every customer anew, also those no new or changed record touches",
     )
     run.set_defaults(command=_run)
 

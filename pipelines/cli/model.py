@@ -48,12 +48,20 @@ def render_models(
     lines = [*text_table(shown), ""]
     if settings.model == "retrain":
         lines.append("With `matching.model: retrain` every run trains and saves a new version.")
-    elif fits.any():
+    elif not fits.any():
+        lines.append(
+            f"With `matching.model: {settings.model}` the next run trains and saves a new "
+            "version: no saved version fits the config's comparisons."
+        )
+    elif settings.model == "latest":
         version = saved.loc[fits, "version"].iloc[0]
         lines.append(f"With `matching.model: latest` runs score with version {version}.")
     else:
+        version = saved.loc[fits, "version"].iloc[0]
         lines.append(
-            "With `matching.model: latest` the next run trains and saves a new version: "
-            "no saved version fits the config's comparisons."
+            f"With `matching.model: auto` runs score with version {version} until the data "
+            f"drifts from what it was trained on: records changed by more than "
+            f"{settings.retrain_when_records_change:.0%}, or a comparison's levels shifted by "
+            f"more than {settings.retrain_when_levels_shift:g}; `hub run` reports the drift."
         )
     return "\n".join(lines)

@@ -93,9 +93,10 @@ def render_run(summary: dict[str, Any], quarantine: pd.DataFrame) -> str:
         *_blocking_recall(summary.get("blocking")),
         f"  links made          {summary['links']:>9,}",
         f"  left for review     {summary['review_pairs']:>9,}{_queue(summary)}",
-        f"  match model         {_model_line(summary['model'])}",
+        f"  match model         {_model_line(summary['model'], summary.get('model_choice'))}",
         f"  kept apart by       {_conflicts_line(summary.get('conflicts'))}",
         f"  golden customers    {summary['golden_customers']:>9,}{_retired(summary)}",
+        *_kept(summary),
     ]
     interactions = summary.get("interactions", {})
     if interactions.get("landed"):
@@ -129,6 +130,19 @@ def _retired(summary: dict[str, Any]) -> str:
     return f"  ({retired:,} ids merged into others, redirected)" if retired else ""
 
 
+def _kept(summary: dict[str, Any]) -> list[str]:
+    """The customers the run kept as they were, or why it clustered every one anew."""
+    kept = summary.get("customers_kept", 0)
+    if summary.get("customers_reevaluated"):
+        return [f"    every one clustered anew: {summary['customers_reevaluated']}"]
+    if not kept:
+        return []
+    return [
+        f"    {kept:,} of them kept as they were: no new or changed record touched them "
+        "(`hub run --full` re-evaluates every customer)"
+    ]
+
+
 def _queue(summary: dict[str, Any]) -> str:
     """The queue stewards see, when it holds more than the pairs, and their decisions."""
     notes = []
@@ -140,9 +154,11 @@ def _queue(summary: dict[str, Any]) -> str:
     return f"  ({'; '.join(notes)})" if notes else ""
 
 
-def _model_line(model: dict[str, Any]) -> str:
+def _model_line(model: dict[str, Any], choice: str | None) -> str:
     how = "trained by this run" if model["trained"] else "saved earlier, reused"
     line = f"{'version ' + str(model['version']):>9}  ({how})"
+    if choice:
+        line += f"\n    {choice}"
     doubts = model.get("implausible", [])
     if doubts:
         line += "\n    it looks implausible; check its links before trusting them:"

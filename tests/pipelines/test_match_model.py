@@ -1,4 +1,5 @@
-"""Runs save the match model they train, and `matching.model: latest` reuses a saved one."""
+"""Runs save the match model they train; `matching.model: auto` reuses a saved one until
+the data drifts from what it was trained on, and `latest` reuses it however far."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ sources:
 data_docs: null
 """
 LATEST = "matching: {model: latest}\n"
+RETRAIN = "matching: {model: retrain}\n"
 # Undeclared, the customer number (three values) is compared exactly, as a category.
 LATEST_WITH_CUSTOMER_NO = (
     "matching: {model: latest, attributes: {customer_no: {comparison: jaro_winkler}}}\n"
@@ -72,8 +74,8 @@ def test_each_run_saves_the_model_it_trained(
 ) -> None:
     monkeypatch.setenv("HUB_WAREHOUSE_URL", warehouse_url)
 
-    _run(config_path)
-    _run(config_path, "", "--full")
+    _run(config_path, RETRAIN)
+    _run(config_path, RETRAIN, "--full")
 
     saved = _read(warehouse_url, "match_model").sort_values("version")
     runs = _read(warehouse_url, "hub_run").sort_values("started_at")
@@ -122,3 +124,46 @@ def test_latest_never_uses_a_version_saved_for_other_comparisons(
     fits = {row.split()[0]: row[fits_at:].split()[0] for row in rows}
     assert fits == {"2": "no", "1": "yes"}
     assert last == "With `matching.model: latest` runs score with version 1."
+
+
+def test_auto_keeps_the_saved_model_until_the_data_drifts(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _sqlite_url(config_path)
+    _run(config_path)
+    assert "version 1  (trained by this run)" in capsys.readouterr().out
+
+    _run(config_path, "", "--full")
+    out = capsys.readouterr().out
+    assert "version 1  (saved earlier, reused)" in out
+    assert "the data stayed within its drift limits: records +0.0% (limit ±25%)" in out
+
+    # Twice the records: the prior the model learnt no longer holds.
+    more = "".join(
+        f"{n},Person{n},Family{n},1970-01-{n % 28 + 1:02},p{n}@example.de,1{n:04},C{n}\n"
+        for n in range(6, 11)
+    )
+    (config_path.parent / "crm.csv").write_text(CRM + more, encoding="utf-8")
+    _run(config_path)
+    out = capsys.readouterr().out
+    assert "version 2  (trained by this run)" in out
+    assert "the data drifted from version 1: records +100.0% (limit ±25%)" in out
+    saved = _read(url, "match_model").sort_values("version")
+    assert saved["records"].tolist() == [5, 10]
+
+
+def test_auto_trains_when_the_saved_model_has_no_profile_of_its_data(
+    config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _sqlite_url(config_path)
+    _run(config_path)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE match_model SET trained_on = NULL"))
+    engine.dispose()
+
+    _run(config_path, "", "--full")
+
+    out = capsys.readouterr().out
+    assert "version 2  (trained by this run)" in out
+    assert "version 1 was saved without a profile of its training data" in out

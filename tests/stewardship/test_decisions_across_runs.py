@@ -94,6 +94,9 @@ def test_a_pair_kept_apart_stays_apart_after_retraining_and_a_source_change_unti
     webshop = left if left.startswith("webshop:") else right
     other = right if webshop == left else left
     model_before = run_summary(hub.engine, hub.run_id)["model"]["version"]
+    # Every run trains its model anew: the decision holds whatever the model scores.
+    retrain = hub.config.matching.model_copy(update={"model": "retrain"})
+    hub.config = hub.config.model_copy(update={"matching": retrain})
 
     decided = decide_pair(
         hub.engine,
