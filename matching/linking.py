@@ -61,7 +61,7 @@ from matching.scoring import (
     match_probability,
 )
 from matching.settings import BlockingPass, MatchSettings
-from matching.untouched import NOT_KEPT, kept_customers
+from matching.untouched import NOT_KEPT, keeping_together, kept_customers, kept_whole
 from quality import RECORD_ID
 
 
@@ -100,7 +100,8 @@ class CustomerLinks:
     """How far the data drifted from what the given model was trained on, where the run
     was given that (``trained_on``); past the limits, the run trained its own model."""
     customers_kept: int = 0
-    """Customers no change touched, kept exactly as last published (``last_customers``)."""
+    """Customers no change touched, kept exactly as last published (``last_customers``):
+    neither joined to another nor grown by a new or changed record."""
     attribute_comparisons: dict[str, str] = field(default_factory=dict)
     """How each extra attribute was compared, declared or chosen from its values (see
     `matching.with_mapped_attributes`)."""
@@ -210,9 +211,10 @@ def link_records(
             the settings' limits, trains a new model instead (with `labelled_pairs`, if
             given).
         last_customers: The customer each record was in as last published, by record id.
-            Given with `previous`, each customer that no new, changed or gone record
-            touches keeps exactly its records (see `matching.untouched`); a link between
-            it and another customer goes to review instead.
+            Given with `previous`, each customer none of whose records is new, changed or
+            gone keeps its records together, and joins others only through new or
+            changed records (see `matching.untouched`); a link between two such customers
+            goes to review instead.
 
     Returns:
         Scored pairs, clusters, blocking report and the model used.
@@ -343,7 +345,7 @@ def link_records(
         blocking_estimate=estimate,
         training_profile=profile,
         model_drift=drift,
-        customers_kept=len(np.unique(kept_in[kept_in != NOT_KEPT])),
+        customers_kept=kept_whole(kept_in, cluster_positions),
         attribute_comparisons={name: spec.comparison for name, spec in settings.attributes.items()},
     )
 
@@ -422,7 +424,6 @@ def _decide_and_cluster(
             fields[RECORD_ID].to_numpy(dtype=object),
             last_customers,
             changed,
-            (candidates.left[linked], candidates.right[linked]),
             (
                 constraints.must_link.left,
                 constraints.must_link.right,
@@ -430,13 +431,16 @@ def _decide_and_cluster(
                 constraints.cannot_link.right,
             ),
         )
-    anew = (kept[candidates.left] == NOT_KEPT) & (kept[candidates.right] == NOT_KEPT)
+    # A pair of two kept customers' records is no evidence to act on: theirs stay together,
+    # and what would join two of them waits for a steward.
+    between_kept = (kept[candidates.left] != NOT_KEPT) & (kept[candidates.right] != NOT_KEPT)
     unlinked = decisions == NON_LINK
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
     # not merely too little for it (a newsletter e-mail and a CRM phone number).
-    apart = unlinked & (against | (decided_by == CANNOT_LINK)) & anew
+    apart = unlinked & (against | (decided_by == CANNOT_LINK)) & ~between_kept
     conflicts = conflict_check(fields, conflicting, _identifying(comparisons, settings))
-    clustered = linked & anew
+    clustered = linked & ~between_kept
+    together = PairSet(*keeping_together(kept))
     cluster_positions = (engine or LocalEngine()).cluster(
         record_count,
         PairSet(candidates.left[clustered], candidates.right[clustered]),
@@ -444,24 +448,15 @@ def _decide_and_cluster(
         PairSet(candidates.left[apart], candidates.right[apart]),
         conflicts,
         settings.max_cluster_size,
-        constraints.must_link,
+        PairSet(
+            np.r_[constraints.must_link.left, together.left],
+            np.r_[constraints.must_link.right, together.right],
+        ),
     )
-    if (kept != NOT_KEPT).any():
-        cluster_positions = _with_kept(cluster_positions, kept)
     _settle_links_kept_apart(
-        candidates, cluster_positions, linked, conflicts, decisions, decided_by, ~anew
+        candidates, cluster_positions, linked, conflicts, decisions, decided_by, between_kept
     )
     return decisions, decided_by, cluster_positions, kept
-
-
-def _with_kept(cluster_positions: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """The clusters, with each kept customer's records together under its first position
-    (clustering saw no link of theirs, so it left each of them alone)."""
-    positions = np.flatnonzero(kept != NOT_KEPT)
-    first = pd.Series(positions).groupby(kept[positions]).transform("min").to_numpy()
-    placed = cluster_positions.copy()
-    placed[positions] = first
-    return placed
 
 
 def _changed(earlier: ComparedPairs, compared: ComparedPairs) -> np.ndarray:

@@ -1,18 +1,19 @@
-"""Customers no change touched, which a run keeps exactly as they were.
+"""Customers no change touched, which a run keeps whole.
 
 A run re-scores every candidate pair, and scores move for reasons that have nothing to do
 with a customer: a model trained again, a name that became more common. Were every
 customer clustered anew, such moves would merge and split customers that no new or
 changed record concerns. So, given the customers as last published, a run keeps each
-customer that none of these touches, with exactly its records:
+customer none of whose records is new, changed in a field the comparisons read, or gone,
+and none of whose records a constraint (a steward's decision) names:
 
-- one of its records is new, changed in a field the comparisons read, or gone;
-- a new or changed record is linked to one of its records (it may join it);
-- a must-link or cannot-link constraint (a steward's decision) names one of its records.
+- its records stay together, whatever their pairs now score;
+- it joins another customer only through a new or changed record linked to both, and
+  gains a new or changed record linked to it;
+- a link the scores now make between two of its records and another kept customer's is
+  left for a steward to review rather than merged.
 
-The other records are clustered as usual. A link between a kept customer and another
-customer is left for a steward to review rather than merged; a full run re-evaluates
-every customer.
+The other customers are clustered anew; a full run re-evaluates every customer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-#: Position code of a record that is clustered anew rather than kept.
+#: Code of a record that is clustered anew rather than kept with its customer.
 NOT_KEPT = -1
 
 
@@ -30,16 +31,14 @@ def kept_customers(
     record_ids: np.ndarray,
     last_customers: pd.Series,
     changed: np.ndarray,
-    links: tuple[np.ndarray, np.ndarray],
     constrained: Iterable[np.ndarray],
 ) -> np.ndarray:
-    """Which customer each record is kept in, by position, or `NOT_KEPT`.
+    """Which kept customer each record is in, by position, or `NOT_KEPT`.
 
     Args:
         record_ids: The run's record ids, sorted.
         last_customers: The customer of each record as last published, indexed by record id.
         changed: Per position, whether the record is new or its compared fields changed.
-        links: Positions of the linked pairs' two records (must-link pairs included).
         constrained: Positions of records that constraints name.
 
     Returns:
@@ -50,11 +49,34 @@ def kept_customers(
     touched = np.zeros(len(names) + 1, dtype=bool)
     touched[NOT_KEPT] = True  # records new to the customers: indexed by the sentinel
     touched[codes[changed]] = True
-    left, right = links
-    touched[codes[left[changed[right]]]] = True
-    touched[codes[right[changed[left]]]] = True
     for positions in constrained:
         touched[codes[positions]] = True
     gone = last_customers[~last_customers.index.isin(record_ids)].unique()
     touched[:-1] |= pd.Index(names).isin(gone)
     return np.where(touched[codes], NOT_KEPT, codes)
+
+
+def keeping_together(kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs that hold each kept customer's records together: its first record with each
+    of its others, as positions."""
+    positions = np.flatnonzero(kept != NOT_KEPT)
+    positions = positions[np.argsort(kept[positions], kind="stable")]
+    codes = kept[positions]
+    starts = np.r_[True, codes[1:] != codes[:-1]] if len(codes) else np.empty(0, dtype=bool)
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(codes)), 0))
+    others = ~starts
+    return positions[first[others]], positions[others]
+
+
+def kept_whole(kept: np.ndarray, cluster_positions: np.ndarray) -> int:
+    """How many kept customers the clusters hold exactly as they were: neither joined to
+    another nor grown by a record."""
+    positions = np.flatnonzero(kept != NOT_KEPT)
+    if not len(positions):
+        return 0
+    sizes = np.bincount(kept[positions])
+    cluster_sizes = np.bincount(cluster_positions, minlength=len(cluster_positions))
+    cluster_of = np.zeros(len(sizes), dtype=np.int64)
+    cluster_of[kept[positions]] = cluster_positions[positions]
+    present = sizes > 0
+    return int((cluster_sizes[cluster_of[present]] == sizes[present]).sum())

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from matching import CustomerLinks, MatchSettings, link_records
-from matching.untouched import NOT_KEPT, kept_customers
+from matching.untouched import NOT_KEPT, keeping_together, kept_customers
 
 Synthetic = Callable[..., tuple[pd.DataFrame, pd.Series]]
 
@@ -24,7 +24,7 @@ def _groups(clusters: pd.Series) -> set[frozenset[str]]:
     return {frozenset(group.index) for _, group in clusters.groupby(clusters)}
 
 
-def test_a_stricter_run_splits_only_customers_new_records_touch(
+def test_a_stricter_run_splits_no_customer_and_merges_only_through_new_records(
     synthetic_customers: Synthetic, yesterday: CustomerLinks
 ) -> None:
     grown, _ = synthetic_customers(505, seed=11)
@@ -41,14 +41,12 @@ def test_a_stricter_run_splits_only_customers_new_records_touch(
 
     before = _groups(yesterday.clusters)
     assert len(before - _groups(full.clusters)) > 20  # a full run re-evaluates them all
+    after = _groups(kept.clusters)
+    assert all(any(group <= cluster for cluster in after) for group in before)
     new = set(grown["record_id"]) - set(yesterday.clusters.index)
-    linked = kept.pairs[kept.pairs["decision"] == "link"]
-    touching = linked["record_id_l"].isin(new) | linked["record_id_r"].isin(new)
-    reached = set(linked.loc[touching, ["record_id_l", "record_id_r"]].to_numpy().ravel()) - new
-    touched = set(yesterday.clusters[list(reached)])
-    untouched = {g for g in before if not {yesterday.clusters[r] for r in g} & touched}
-    assert untouched <= _groups(kept.clusters)
-    assert kept.customers_kept == len(untouched) > 0.95 * len(before)
+    joined = [c for c in after if len({yesterday.clusters.get(r) for r in c} - {None}) > 1]
+    assert all(cluster & new for cluster in joined)
+    assert kept.customers_kept == len(before & after) > 0.95 * len(before)
 
 
 def test_links_between_kept_customers_wait_for_a_steward(
@@ -105,34 +103,18 @@ def test_without_what_was_compared_before_every_customer_is_clustered_anew(
 
 
 def test_a_gone_record_or_a_steward_decision_touches_its_customer() -> None:
-    record_ids = np.array(["a:1", "a:2", "a:3", "a:4", "a:5"], dtype=object)
-    last = pd.Series(["G1", "G1", "G2", "G3", "G4", "G4"], index=[*record_ids, "a:6"])
-    nothing = np.empty(0, dtype=np.int64)
+    record_ids = np.array(["a:1", "a:2", "a:3", "a:4", "a:5", "b:1"], dtype=object)
+    last = pd.Series(["G1", "G1", "G2", "G3", "G4", "G4"], index=[*record_ids[:5], "a:6"])
 
     kept = kept_customers(
         record_ids,
         last,
-        changed=np.zeros(5, dtype=bool),
-        links=(nothing, nothing),
+        changed=np.zeros(6, dtype=bool),
         constrained=[np.array([2])],
     )
 
-    # a:6 is gone, so G4 is touched; a steward named a:3 (G2).
-    assert (kept[[2, 4]] == NOT_KEPT).all()
+    # a:6 is gone, so G4 is touched; a steward named a:3 (G2); b:1 is new.
+    assert (kept[[2, 4, 5]] == NOT_KEPT).all()
     assert kept[0] == kept[1] != NOT_KEPT and kept[3] not in (NOT_KEPT, kept[0])
-
-
-def test_a_new_record_linked_to_a_customer_touches_it() -> None:
-    record_ids = np.array(["a:1", "a:2", "a:3", "b:1"], dtype=object)
-    last = pd.Series(["G1", "G1", "G2"], index=record_ids[:3])
-
-    kept = kept_customers(
-        record_ids,
-        last,
-        changed=np.array([False, False, False, True]),
-        links=(np.array([2]), np.array([3])),
-        constrained=[],
-    )
-
-    assert kept[0] == kept[1] != NOT_KEPT
-    assert kept[2] == kept[3] == NOT_KEPT
+    left, right = keeping_together(kept)
+    assert list(zip(left, right, strict=True)) == [(0, 1)]
