@@ -30,7 +30,9 @@ not place, such as a quarantined one, counts as a customer of its own.
 Prints each engine's own output, then per engine: wall seconds, peak MB, F1, precision,
 recall and records placed; and the hub's time and memory as a multiple of Splink's.
 Last, ``hub run`` runs again on the same sources, and its time is given as a share of
-the first run's.
+the first run's; then once more after 1% new people (generated with another seed, their
+keys made new) joined every customer source, with the time as a share of the first run's
+and how many of the existing customers the run merged or split.
 """
 
 from __future__ import annotations
@@ -303,12 +305,7 @@ def hub_customers(config: Path) -> tuple[EngineRun, pd.Series]:
         if stale:
             Path(stale).unlink(missing_ok=True)
     run = engine_run([str(HUB), "run", "--config", str(config)])
-    engine = sa.create_engine(settings.warehouse.url)
-    xref = pd.read_sql("SELECT source, source_key, golden_id FROM customer_xref", engine)
-    engine.dispose()
-    return run, pd.Series(
-        xref["golden_id"].to_numpy(), index=xref["source"] + ":" + xref["source_key"]
-    )
+    return run, placed_records(config)
 
 
 def splink_customers_apart(
@@ -412,6 +409,84 @@ def compare(people: int, seed: int, out: Path, threshold: float) -> None:
         f"hub rerun, nothing changed: {rerun.seconds:.1f} s "
         f"({rerun.seconds / hub_run.seconds:.1%} of the first run), peak {rerun.peak_mb:,.0f} MB"
     )
+
+    added = add_newcomers(demo.config, out / "newcomers", people=max(people // 100, 1), seed=seed)
+    print(f"\nhub run --config {demo.config}, again: {added:,} records of 1% new people added")
+    grown = engine_run([str(HUB), "run", "--config", str(demo.config)])
+    print(grown.output)
+    merged, split = merged_and_split(hub_placed, placed_records(demo.config))
+    print(
+        f"hub rerun, 1% new people: {grown.seconds:.1f} s "
+        f"({grown.seconds / hub_run.seconds:.1%} of the first run), peak {grown.peak_mb:,.0f} MB; "
+        f"existing customers merged into others: {merged:,}, split: {split:,}"
+    )
+
+
+# --- 1% new people ---------------------------------------------------------------------
+
+
+def add_newcomers(config: Path, out: Path, *, people: int, seed: int) -> int:
+    """Add the customer records of `people` new people (another seed's) to every customer
+    source of `config`, each key made one no source used; returns the records added."""
+    import json
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from demo import generate_demo
+    from pipelines.config import load_config
+
+    newcomers = generate_demo(out, people=people, seed=seed + 1_000)
+    settings = load_config(config)
+    added = 0
+    for name in newcomers.sources:
+        source = settings.sources[name]
+        key, connector = str(source.primary_key), source.connector.model_dump()
+        # The config holds each file's path made absolute: the newcomers' file of that name.
+        if connector["kind"] == "csv":
+            path = Path(connector["path"])
+            rows = pd.read_csv(out / path.name, dtype=str, keep_default_na=False)
+            rows[key] = "N" + rows[key]
+            rows.to_csv(path, mode="a", header=False, index=False)
+        elif connector["kind"] == "jsonl":
+            path = Path(connector["path"])
+            lines = (out / path.name).read_text(encoding="utf-8").splitlines()
+            rows = pd.DataFrame([json.loads(line) for line in lines])
+            rows[key] = "N" + rows[key]
+            with path.open("a", encoding="utf-8") as into:
+                for row in rows.to_dict("records"):
+                    into.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:  # the legacy CRM: a SQLite table numbered by integers
+            database = config.parent / str(sa.make_url(connector["url"]).database)
+            with sqlite3.connect(out / database.name) as new:
+                rows = pd.read_sql(f"SELECT * FROM {connector['table']}", new)
+            rows[key] = rows[key].astype("int64") + 100_000_000
+            with sqlite3.connect(database) as old:
+                rows.to_sql(connector["table"], old, if_exists="append", index=False)
+        added += len(rows)
+    return added
+
+
+def placed_records(config: Path) -> pd.Series:
+    """The golden id of each record the warehouse of `config` placed, by record id."""
+    import sqlalchemy as sa
+
+    from pipelines.config import load_config
+
+    engine = sa.create_engine(load_config(config).warehouse.url)
+    xref = pd.read_sql("SELECT source, source_key, golden_id FROM customer_xref", engine)
+    engine.dispose()
+    return pd.Series(xref["golden_id"].to_numpy(), index=xref["source"] + ":" + xref["source_key"])
+
+
+def merged_and_split(before: pd.Series, after: pd.Series) -> tuple[int, int]:
+    """Of the customers `before` holds (golden id by record id), how many share a customer
+    `after` with another of them (merged), and how many are spread over several (split)."""
+    kept = before.index.intersection(after.index)
+    pairs = pd.DataFrame({"before": before[kept].to_numpy(), "after": after[kept].to_numpy()})
+    merged = pairs.groupby("after")["before"].nunique()
+    split = pairs.groupby("before")["after"].nunique()
+    return int(merged[merged > 1].sum()), int((split > 1).sum())
 
 
 if __name__ == "__main__":
