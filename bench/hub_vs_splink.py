@@ -469,14 +469,13 @@ def add_newcomers(config: Path, out: Path, *, people: int, seed: int) -> int:
 
 def placed_records(config: Path) -> pd.Series:
     """The golden id of each record the warehouse of `config` placed, by record id."""
-    import sqlalchemy as sa
-
     from pipelines.config import load_config
+    from warehouse import connect, placed_records
 
-    engine = sa.create_engine(load_config(config).warehouse.url)
-    xref = pd.read_sql("SELECT source, source_key, golden_id FROM customer_xref", engine)
+    engine = connect(load_config(config).warehouse.url)
+    placed = placed_records(engine)
     engine.dispose()
-    return pd.Series(xref["golden_id"].to_numpy(), index=xref["source"] + ":" + xref["source_key"])
+    return placed
 
 
 def merged_and_split(before: pd.Series, after: pd.Series) -> tuple[int, int]:

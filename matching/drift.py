@@ -10,11 +10,13 @@ that learns from stewards' decisions is trained again whenever they changed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from matching.comparison import LevelComparison
 
@@ -26,8 +28,9 @@ class TrainingProfile:
     records: int
     level_shares: dict[str, tuple[float, ...]]
     """Share of the candidate pairs at each level, by comparison name."""
-    labelled_pairs: int = 0
-    """Pairs known to match or not (stewards' decisions) that training took as labels."""
+    labels: str = ""
+    """Digest of the pairs known to match or not (stewards' decisions) that training took
+    as labels; empty without any."""
 
     @classmethod
     def of(
@@ -35,10 +38,10 @@ class TrainingProfile:
         records: int,
         comparisons: Sequence[LevelComparison],
         levels: Mapping[str, np.ndarray],
-        labelled_pairs: int = 0,
+        labelled_pairs: pd.DataFrame | None = None,
     ) -> TrainingProfile:
         """The profile of ``records`` records whose candidate pairs have these `levels`,
-        with `labelled_pairs` labelled pairs to learn from."""
+        with `labelled_pairs` (``record_id_l, record_id_r, is_match``) to learn from."""
         shares = {}
         for comparison in comparisons:
             name = comparison.comparison_name
@@ -47,14 +50,14 @@ class TrainingProfile:
             )
             total = counts.sum()
             shares[name] = tuple(float(c / total) if total else 0.0 for c in counts)
-        return cls(records=records, level_shares=shares, labelled_pairs=labelled_pairs)
+        return cls(records=records, level_shares=shares, labels=_labels_digest(labelled_pairs))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready) that `from_dict` turns back into the profile."""
         return {
             "records": self.records,
             "level_shares": {name: list(s) for name, s in self.level_shares.items()},
-            "labelled_pairs": self.labelled_pairs,
+            "labels": self.labels,
         }
 
     @classmethod
@@ -66,7 +69,7 @@ class TrainingProfile:
                 str(name): tuple(float(s) for s in shares)
                 for name, shares in data["level_shares"].items()
             },
-            labelled_pairs=int(data.get("labelled_pairs", 0)),
+            labels=str(data.get("labels", "")),
         )
 
 
@@ -84,9 +87,9 @@ class ModelDrift:
     """The comparison whose levels shifted most."""
     record_limit: float
     level_limit: float
-    label_change: int = 0
-    """Labelled pairs (stewards' decisions) now less those training learnt from: with any
-    change, the model no longer says what the stewards said."""
+    labels_changed: bool = False
+    """Whether the labelled pairs (stewards' decisions) differ from those training learnt
+    from: then the model no longer says what the stewards said."""
 
     @classmethod
     def between(
@@ -109,7 +112,7 @@ class ModelDrift:
             shifted_comparison=shifted,
             record_limit=record_limit,
             level_limit=level_limit,
-            label_change=now.labelled_pairs - trained_on.labelled_pairs,
+            labels_changed=now.labels != trained_on.labels,
         )
 
     @property
@@ -118,15 +121,16 @@ class ModelDrift:
         return (
             abs(self.record_change) > self.record_limit
             or self.level_shift > self.level_limit
-            or self.label_change != 0
+            or self.labels_changed
         )
 
     def describe(self) -> str:
         """What moved, beside its limit: ``records +1.0% (limit ±25%), …``."""
-        labels = f", labelled pairs {self.label_change:+,}" if self.label_change else ""
+        labels = "; the stewards' labels changed" if self.labels_changed else ""
+        on = f", on `{self.shifted_comparison}`" if self.shifted_comparison else ""
         return (
             f"records {self.record_change:+.1%} (limit ±{self.record_limit:.0%}), "
-            f"levels shifted {self.level_shift:.3f} at most, on `{self.shifted_comparison}` "
+            f"levels shifted {self.level_shift:.3f} at most{on} "
             f"(limit {self.level_limit:g}){labels}"
         )
 
@@ -138,6 +142,22 @@ class ModelDrift:
             "shifted_comparison": self.shifted_comparison,
             "record_limit": self.record_limit,
             "level_limit": self.level_limit,
-            "label_change": self.label_change,
+            "labels_changed": self.labels_changed,
             "past_limits": self.past_limits,
         }
+
+
+def _labels_digest(labelled_pairs: pd.DataFrame | None) -> str:
+    """Identifies a set of labelled pairs, whatever their order; empty for none."""
+    if labelled_pairs is None or labelled_pairs.empty:
+        return ""
+    lines = sorted(
+        f"{left}|{right}|{bool(match)}"
+        for left, right, match in zip(
+            labelled_pairs["record_id_l"],
+            labelled_pairs["record_id_r"],
+            labelled_pairs["is_match"],
+            strict=True,
+        )
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()

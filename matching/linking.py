@@ -134,7 +134,8 @@ class CustomerLinks:
     def placing(self, record_ids: pd.Index) -> pd.DataFrame:
         """For each record, the strongest link that placed it with another record: its
         ``match_probability`` and what decided it (``placed_by``: ``score`` or ``must_link``;
-        ``single`` for a customer's only record)."""
+        ``single`` for a customer's only record; ``kept`` for a record of a customer the
+        run kept as it was, which none of this run's links placed)."""
         linked = self.pairs[self.pairs["decision"] == "link"]
         columns = ["match_probability", "decided_by"]
         both_ends = pd.concat(
@@ -147,7 +148,9 @@ class CustomerLinks:
             [RECORD_ID, "match_probability"], ascending=[True, False], kind="stable"
         ).drop_duplicates(RECORD_ID)
         placing = strongest.set_index(RECORD_ID).reindex(record_ids)
-        return placing.assign(placed_by=placing.pop("decided_by").fillna("single"))
+        shared = self.clusters.map(self.clusters.value_counts()).reindex(record_ids) > 1
+        unlinked = pd.Series(np.where(shared, "kept", "single"), index=placing.index)
+        return placing.assign(placed_by=placing.pop("decided_by").fillna(unlinked))
 
     def pairs_with_evidence(self) -> pd.DataFrame:
         """`pairs` with each comparison's level and weight gathered in one ``evidence`` dict
@@ -258,9 +261,7 @@ def link_records(
     identifying = _identifying(comparisons, settings)
     found = households(levels, identifying) if settings.conflicting_attributes is None else None
     conflicting = conflicting_attributes(settings.conflicting_attributes, found)
-    profile = TrainingProfile.of(
-        record_count, comparisons, levels, 0 if labelled is None else len(labelled.left)
-    )
+    profile = TrainingProfile.of(record_count, comparisons, levels, labelled_pairs)
     drift = None
     with _timed(seconds, "training"):
         if model is None and isinstance(previous, CustomerLinks) and labelled is None:
@@ -431,15 +432,24 @@ def _decide_and_cluster(
                 constraints.cannot_link.right,
             ),
         )
-    # A pair of two kept customers' records is no evidence to act on: theirs stay together,
-    # and what would join two of them waits for a steward.
-    between_kept = (kept[candidates.left] != NOT_KEPT) & (kept[candidates.right] != NOT_KEPT)
+    left_kept, right_kept = kept[candidates.left], kept[candidates.right]
+    # A kept customer is joined only by a link from a new or changed record: a link between
+    # two records that did not change, one of them kept, waits for a steward instead.
+    fresh = np.ones(record_count, dtype=bool) if changed is None else changed
+    held_back = ((left_kept != NOT_KEPT) | (right_kept != NOT_KEPT)) & ~(
+        fresh[candidates.left] | fresh[candidates.right]
+    )
     unlinked = decisions == NON_LINK
     # An unlinked pair keeps its records apart only if its comparisons speak against it,
-    # not merely too little for it (a newsletter e-mail and a CRM phone number).
-    apart = unlinked & (against | (decided_by == CANNOT_LINK)) & ~between_kept
+    # not merely too little for it (a newsletter e-mail and a CRM phone number); inside a
+    # kept customer, nothing does.
+    apart = (
+        unlinked
+        & (against | (decided_by == CANNOT_LINK))
+        & ~((left_kept == right_kept) & (left_kept != NOT_KEPT))
+    )
     conflicts = conflict_check(fields, conflicting, _identifying(comparisons, settings))
-    clustered = linked & ~between_kept
+    clustered = linked & ~held_back
     together = PairSet(*keeping_together(kept))
     cluster_positions = (engine or LocalEngine()).cluster(
         record_count,
@@ -454,7 +464,7 @@ def _decide_and_cluster(
         ),
     )
     _settle_links_kept_apart(
-        candidates, cluster_positions, linked, conflicts, decisions, decided_by, between_kept
+        candidates, cluster_positions, linked, conflicts, decisions, decided_by, held_back
     )
     return decisions, decided_by, cluster_positions, kept
 

@@ -8,10 +8,10 @@ customer none of whose records is new, changed in a field the comparisons read, 
 and none of whose records a constraint (a steward's decision) names:
 
 - its records stay together, whatever their pairs now score;
-- it joins another customer only through a new or changed record linked to both, and
-  gains a new or changed record linked to it;
-- a link the scores now make between two of its records and another kept customer's is
-  left for a steward to review rather than merged.
+- it gains a new or changed record linked to it, and joins another customer only through
+  such a record linked to both;
+- a link the scores now make between one of its records and any record that did not
+  change is left for a steward to review rather than merged.
 
 The other customers are clustered anew; a full run re-evaluates every customer.
 """

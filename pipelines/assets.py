@@ -195,6 +195,8 @@ def build_assets(config: HubConfig) -> list[dg.AssetsDefinition]:
         )
         return result
 
+    # The asset below takes its run config as `config`, as Dagster names it: the hub's
+    # settings it needs are read here.
     matching, match_state = config.matching, config.match_state
 
     @dg.asset(group_name="customers", automation_condition=dg.AutomationCondition.eager())

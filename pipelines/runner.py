@@ -95,9 +95,9 @@ def run_hub(
     stages run on what the sources landed last (to apply steward decisions at once).
 
     When nothing the stages read changed since the last run published (see
-    `_run_inputs`), no stage runs, and matching keeps the customers that no new or changed
-    record touches as they are; ``full`` asks for every stage all the same, and for every
-    customer to be clustered anew.
+    `_run_inputs`), no stage runs; ``full`` asks for every stage all the same. Matching
+    keeps whole the customers with no new, changed or gone record (`matching.untouched`),
+    unless ``full`` asks for every customer to be clustered anew.
 
     One run at a time writes a warehouse: the run holds the warehouse's lock throughout,
     waiting up to ``warehouse.lock_wait_seconds`` for another run that holds it (telling

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import pandas as pd
 import sqlalchemy as sa
@@ -383,16 +384,41 @@ def _reevaluation(
         return ""
     if asked:
         return "asked for"
-    if run_summary(engine, last_run).get("matching_settings") != digest:
+    kept_digest = run_summary(engine, last_run).get("matching_settings")
+    if kept_digest is None:
+        return "the last run kept no digest of its matching settings (an earlier release)"
+    if kept_digest != digest:
         return "the matching settings changed since the last run"
     if not kept_pairs:
         return "no compared pairs were kept from the last run to tell what changed"
     return ""
 
 
+#: Matching settings that decide no customer: how a model is trained (a model trained
+#: anew keeps customers as they are, by design), how fast pairs are compared, what goes
+#: to review.
+_NOT_DECIDING: Final = frozenset(
+    {
+        "model",
+        "retrain_when_records_change",
+        "retrain_when_levels_shift",
+        "learn_from_stewards",
+        "em_iterations",
+        "em_tolerance",
+        "u_sample_pairs",
+        "random_seed",
+        "comparison_chunk_pairs",
+        "review_customer_size",
+    }
+)
+
+
 def _settings_digest(settings: MatchSettings) -> str:
-    """Identifies the matching settings as the config gives them (stewards' decisions aside)."""
-    dumped = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+    """Identifies the matching settings that decide which records are one customer, as
+    the config gives them (stewards' decisions aside)."""
+    dumped = json.dumps(
+        settings.model_dump(mode="json", exclude=set(_NOT_DECIDING)), sort_keys=True
+    )
     return hashlib.sha256(dumped.encode()).hexdigest()
 
 
@@ -434,7 +460,7 @@ def _linked(
         why = (
             ""
             if saved is None and settings.model == "retrain"
-            else "no saved version fits the comparisons"
+            else "no version saved so far fits the comparisons"
             if saved is None
             else f"version {saved.version} was saved without a profile of its training data"
         )

@@ -202,7 +202,8 @@ customer_xref = sa.Table(
 )
 """``match_probability`` and ``placed_by`` come from the strongest link that placed the
 record with another (``score`` or ``must_link``; ``single`` when it is its customer's only
-record); ``valid_from`` is when it joined this golden customer."""
+record; ``kept`` when the run kept its customer as it was and none of its links placed
+it); ``valid_from`` is when it joined this golden customer."""
 
 customer_xref_history = sa.Table(
     "customer_xref_history",

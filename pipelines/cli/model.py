@@ -14,7 +14,7 @@ from matching import (
     with_attribute_comparisons,
 )
 from pipelines.cli.text_table import text_table
-from warehouse import saved_models
+from warehouse import latest_model, saved_models
 
 
 def render_models(
@@ -29,7 +29,8 @@ def render_models(
     compared = with_attribute_comparisons(
         settings, (summary or {}).get("attribute_comparisons", {})
     )
-    fits = saved["fingerprint"] == comparisons_fingerprint(comparisons_for(compared))
+    fingerprint = comparisons_fingerprint(comparisons_for(compared))
+    fits = saved["fingerprint"] == fingerprint
     shown = pd.DataFrame(
         {
             "version": saved["version"],
@@ -56,12 +57,18 @@ def render_models(
     elif settings.model == "latest":
         version = saved.loc[fits, "version"].iloc[0]
         lines.append(f"With `matching.model: latest` runs score with version {version}.")
+    elif (latest := latest_model(engine, fingerprint)) is not None and latest.trained_on:
+        lines.append(
+            f"With `matching.model: auto` runs score with version {latest.version} until the "
+            f"data drifts from what it was trained on: records changed by more than "
+            f"{settings.retrain_when_records_change:.0%}, a comparison's levels shifted by "
+            f"more than {settings.retrain_when_levels_shift:g}, or (learning from stewards) "
+            "their decisions changed; `hub run` reports the drift."
+        )
     else:
         version = saved.loc[fits, "version"].iloc[0]
         lines.append(
-            f"With `matching.model: auto` runs score with version {version} until the data "
-            f"drifts from what it was trained on: records changed by more than "
-            f"{settings.retrain_when_records_change:.0%}, or a comparison's levels shifted by "
-            f"more than {settings.retrain_when_levels_shift:g}; `hub run` reports the drift."
+            "With `matching.model: auto` the next run trains and saves a new version: "
+            f"version {version} was saved without a profile of its training data."
         )
     return "\n".join(lines)

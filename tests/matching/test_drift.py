@@ -92,3 +92,23 @@ def test_drift_is_judged_on_either_limit() -> None:
     assert drift(700, (0.5, 0.1, 0.4)).past_limits
     shifted = drift(1000, (0.6, 0.1, 0.3))
     assert shifted.past_limits and shifted.level_shift == pytest.approx(0.1)
+
+
+def test_changed_steward_labels_call_for_a_new_model() -> None:
+    comparisons = comparisons_for(MatchSettings())
+    levels = {c.comparison_name: np.zeros(3, dtype=np.int8) for c in comparisons}
+    labels = pd.DataFrame(
+        {"record_id_l": ["a:1", "a:2"], "record_id_r": ["b:1", "b:2"], "is_match": [True, False]}
+    )
+    then = TrainingProfile.of(100, comparisons, levels, labels)
+    flipped = labels.assign(is_match=[True, True])
+
+    same = ModelDrift.between(
+        then, TrainingProfile.of(100, comparisons, levels, labels[::-1]), 0.25, 0.05
+    )
+    other = ModelDrift.between(
+        then, TrainingProfile.of(100, comparisons, levels, flipped), 0.25, 0.05
+    )
+
+    assert not same.past_limits
+    assert other.past_limits and "the stewards' labels changed" in other.describe()

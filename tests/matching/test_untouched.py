@@ -47,6 +47,10 @@ def test_a_stricter_run_splits_no_customer_and_merges_only_through_new_records(
     joined = [c for c in after if len({yesterday.clusters.get(r) for r in c} - {None}) > 1]
     assert all(cluster & new for cluster in joined)
     assert kept.customers_kept == len(before & after) > 0.95 * len(before)
+    # Records kept together that no link of this run placed say so.
+    placed = kept.placing(kept.clusters.index)["placed_by"]
+    sizes = kept.clusters.map(kept.clusters.value_counts())
+    assert (placed == "kept").any() and not ((placed == "single") & (sizes > 1)).any()
 
 
 def test_links_between_kept_customers_wait_for_a_steward(
@@ -64,6 +68,38 @@ def test_links_between_kept_customers_wait_for_a_steward(
     waiting = kept.pairs[kept.pairs["decided_by"] == "kept"]
     assert len(waiting) > 20 and set(waiting["decision"]) == {"review"}
     assert (waiting["match_probability"] >= 0.8).all()
+
+
+def test_a_customer_that_lost_a_record_is_clustered_anew_but_absorbs_no_kept_one(
+    synthetic_customers: Synthetic, yesterday: CustomerLinks
+) -> None:
+    records, _ = synthetic_customers(500, seed=11)
+    # Yesterday's strict run split customers that today's scores join again.
+    strict = link_records(records, MatchSettings(link_threshold=0.99999), model=yesterday.model)
+    split = [
+        sorted(set(strict.clusters[group.index]))
+        for _, group in yesterday.clusters.groupby(yesterday.clusters)
+        if strict.clusters[group.index].nunique() > 1
+    ]
+    sizes = strict.clusters.value_counts()
+    losing, other = next(parts for parts in split if sizes[parts[0]] > 1)[:2]
+    gone = strict.clusters.index[strict.clusters == losing][0]
+
+    kept = link_records(
+        records[records["record_id"] != gone],
+        model=yesterday.model,
+        previous=yesterday,
+        last_customers=strict.clusters,
+    )
+
+    stays = strict.clusters.index[(strict.clusters == losing) & (strict.clusters.index != gone)]
+    others = strict.clusters.index[strict.clusters == other]
+    assert kept.clusters[stays].nunique() == 1
+    assert kept.clusters[stays[0]] not in set(kept.clusters[others])
+    assert _groups(kept.clusters) - _groups(strict.clusters) <= {frozenset(stays)}
+    waiting = kept.pairs[kept.pairs["decided_by"] == "kept"]
+    between = waiting["record_id_l"].isin(stays) | waiting["record_id_r"].isin(stays)
+    assert between.any()
 
 
 def test_a_changed_record_moves_and_takes_both_customers_with_it(
