@@ -19,6 +19,7 @@ import pandas as pd
 
 from matching.blocking import CandidatePairs
 from matching.comparison import LevelComparison, compare_pairs
+from matching.match_fields import FROM_OTHERS
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class ComparedPairs:
     """Each pair's level, by comparison name."""
     fingerprints: pd.Series
     """Hash of the compared match fields of each record, indexed by record id."""
+    own_fingerprints: pd.Series
+    """Hash of the compared match fields each record holds of its own (not those it takes
+    from other records, `FROM_OTHERS`), indexed by record id: what tells a record that
+    changed from one another record merely sheds new light on."""
     compared: int
     """Pairs the run compared itself rather than reusing from an earlier run."""
 
@@ -55,10 +60,13 @@ class ComparedPairs:
 
 
 def record_fingerprints(
-    match_fields: pd.DataFrame, comparisons: Sequence[LevelComparison]
+    match_fields: pd.DataFrame,
+    comparisons: Sequence[LevelComparison],
+    leaving_out: Sequence[str] = (),
 ) -> np.ndarray:
-    """A hash per record of the match fields `comparisons` read: equal hashes, equal levels."""
-    read = sorted({f for c in comparisons for f in c.match_fields})
+    """A hash per record of the match fields `comparisons` read (but those `leaving_out`):
+    equal hashes of all of them, equal levels."""
+    read = sorted({f for c in comparisons for f in c.match_fields} - set(leaving_out))
     return pd.util.hash_pandas_object(match_fields[read], index=False).to_numpy()
 
 
@@ -102,6 +110,10 @@ def compare_candidates(
         right=candidates.right,
         levels=levels,
         fingerprints=pd.Series(fingerprints, index=pd.Index(record_ids, name="record_id")),
+        own_fingerprints=pd.Series(
+            record_fingerprints(match_fields, comparisons, FROM_OTHERS),
+            index=pd.Index(record_ids, name="record_id"),
+        ),
         compared=int(fresh.sum()),
     )
 

@@ -470,12 +470,13 @@ def _decide_and_cluster(
 
 
 def _changed(earlier: ComparedPairs, compared: ComparedPairs) -> np.ndarray:
-    """Per record of this run, whether it is new since `earlier` or its compared fields changed."""
-    now = compared.fingerprints.to_numpy()
-    at = earlier.fingerprints.index.get_indexer(compared.fingerprints.index)
+    """Per record of this run, whether it is new since `earlier` or a compared field of its
+    own changed (not one it takes from others: a newcomer sharing its e-mail address)."""
+    now = compared.own_fingerprints.to_numpy()
+    at = earlier.own_fingerprints.index.get_indexer(compared.own_fingerprints.index)
     found = at >= 0
     changed = ~found
-    changed[found] = earlier.fingerprints.to_numpy()[at[found]] != now[found]
+    changed[found] = earlier.own_fingerprints.to_numpy()[at[found]] != now[found]
     return changed
 
 

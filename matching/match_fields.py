@@ -49,6 +49,9 @@ BLOCKING_KEY_FIELDS: Final[dict[str, str]] = {
 }
 
 _MISSING_PART: Final = -1
+#: Match fields a record takes from the other records, not from its own values: whether
+#: its e-mail address is used by several people.
+FROM_OTHERS: Final = ("email_shared",)
 
 
 def attribute_field(attribute: str) -> str:

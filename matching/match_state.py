@@ -32,7 +32,7 @@ from matching.settings import MatchSettings
 
 log = logging.getLogger(__name__)
 
-_FORMAT = "2"
+_FORMAT = "3"
 #: Libraries whose releases can change a pair's levels: name data, string similarity,
 #: phonetic codes.
 _LEVEL_LIBRARIES = ("nicknames", "rapidfuzz", "jellyfish")
@@ -89,6 +89,9 @@ def load_compared(
                 fingerprints=pd.Series(
                     kept["fingerprints"], index=pd.Index(record_ids, name="record_id")
                 ),
+                own_fingerprints=pd.Series(
+                    kept["own_fingerprints"], index=pd.Index(record_ids, name="record_id")
+                ),
                 compared=0,
             )
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
@@ -128,6 +131,7 @@ def _write(path: Path, compared: ComparedPairs, settings: MatchSettings, run_id:
         "run_id": np.array(run_id),
         "record_ids": np.char.encode(compared.record_ids.astype(str), "utf-8"),
         "fingerprints": compared.fingerprints.to_numpy(),
+        "own_fingerprints": compared.own_fingerprints.to_numpy(),
         "left": compared.left.astype(np.int32),
         "right": compared.right.astype(np.int32),
     }

@@ -4,7 +4,8 @@ A run re-scores every candidate pair, and scores move for reasons that have noth
 with a customer: a model trained again, a name that became more common. Were every
 customer clustered anew, such moves would merge and split customers that no new or
 changed record concerns. So, given the customers as last published, a run keeps each
-customer none of whose records is new, changed in a field the comparisons read, or gone,
+customer none of whose records is new, changed in a value of its own that the comparisons
+read (not one it takes from others, as whether its e-mail address is shared), or gone,
 and none of whose records a constraint (a steward's decision) names:
 
 - its records stay together, whatever their pairs now score;

@@ -102,6 +102,39 @@ def test_a_customer_that_lost_a_record_is_clustered_anew_but_absorbs_no_kept_one
     assert between.any()
 
 
+def test_a_newcomer_sharing_an_address_changes_no_existing_record(
+    synthetic_customers: Synthetic, yesterday: CustomerLinks
+) -> None:
+    records, _ = synthetic_customers(500, seed=11)
+    sizes = yesterday.clusters.map(yesterday.clusters.value_counts())
+    with_email = records.set_index("record_id")["email"].notna()
+    holder = str(sizes[(sizes == 2) & with_email.reindex(sizes.index)].index[0])
+    email = records.loc[records["record_id"] == holder, "email"].iloc[0]
+    # Another person, of a name nothing like the holder's, gives the same address.
+    newcomer = records[records["record_id"] == holder].assign(
+        record_id="new:1",
+        given_name="Xerxes",
+        family_name="Quigley",
+        email=email,
+        birth_date=pd.Timestamp("1901-01-01"),
+        phone=None,
+        street="Elsewhere 1",
+        postcode="0001",
+    )
+
+    today = link_records(
+        pd.concat([records, newcomer], ignore_index=True),
+        model=yesterday.model,
+        previous=yesterday,
+        last_customers=yesterday.clusters,
+    )
+
+    shared = today.compared.fingerprints[holder] != yesterday.compared.fingerprints[holder]
+    assert shared  # the address is now a family's: the holder's levels may move
+    assert today.customers_kept == yesterday.clusters.nunique()
+    assert _groups(yesterday.clusters) <= _groups(today.clusters)
+
+
 def test_a_changed_record_moves_and_takes_both_customers_with_it(
     synthetic_customers: Synthetic, yesterday: CustomerLinks
 ) -> None:
